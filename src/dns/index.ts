@@ -1,0 +1,3 @@
+export * from './bytes.js';
+export * from './constants.js';
+export * from './name.js';

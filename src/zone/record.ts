@@ -1,0 +1,36 @@
+// One resource record as the loader produced it, before it joins a snapshot. Binary fields are
+// binary strings (see dns/bytes.ts) so a 1M-record zone stays small.
+
+import type { Bytes } from '../dns/bytes.js';
+import type { Name } from '../dns/name.js';
+import type { ErrorCode } from '../errors.js';
+
+export interface ZoneRecord {
+  /** Owner, absolute, case as written. Interned: equal owners share one string. */
+  owner: Name;
+  type: number;
+  class: number;
+  ttl: number;
+  /** Uncompressed wire RDATA. Names inside keep the case they were written in. */
+  rdata: Bytes;
+  /** Source file (the including file or an $INCLUDEd one) and 1-based line where the record starts. */
+  file: string;
+  line: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** A problem found while loading or validating a zone: `file:line: message`. */
+export interface Diagnostic {
+  severity: Severity;
+  code: ErrorCode;
+  file: string;
+  line: number;
+  column?: number;
+  message: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.column ? `${d.file}:${d.line}:${d.column}` : `${d.file}:${d.line}`;
+  return `${where}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
+}
