@@ -1,0 +1,219 @@
+// The answer engine: RFC 1034 §4.3.2 for an authoritative-only server, with RFC 2308 negative
+// answers, RFC 4592 wildcards, RFC 6672 DNAME, RFC 8482 ANY and RFC 9471 glue.
+// Pure: it reads snapshots and returns a plan of RRsets per section. No I/O, no clock, no cache,
+// no rotation (that happens at encode time) and no knowledge of the wire format.
+
+import { RRType } from '../dns/constants.js';
+import {
+  isSubdomain, nameKey, readName, type Name,
+} from '../dns/name.js';
+import { NodeFlag, getRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { lookup } from '../zone/lookup.js';
+
+/** Finds the zone (snapshot) for a case-folded name by longest suffix; undefined: not ours. */
+export type ZoneFinder = (qkey: Name) => ZoneSnapshot | undefined;
+
+export interface Sections {
+  answer: RRset[];
+  authority: RRset[];
+  additional: RRset[];
+  /**
+   * The first `requiredAdditional` additional RRsets are glue a referral cannot work without
+   * (RFC 9471 §3: in-domain glue); if they do not fit, the response is truncated (TC=1).
+   */
+  requiredAdditional: number;
+}
+
+export type Resolution =
+  /** NOERROR with data (possibly ending in an out-of-zone CNAME target). AA=1. */
+  | ({ kind: 'answer' } & Sections)
+  /** NOERROR, no data of the type; SOA in authority (RFC 2308 §2.2). AA=1. */
+  | ({ kind: 'nodata' } & Sections)
+  /** NXDOMAIN; SOA in authority (RFC 2308 §2.1). AA=1. */
+  | ({ kind: 'nxdomain' } & Sections)
+  /** Referral to a child zone: NS in authority, glue in additional. AA=0 unless a CNAME led here. */
+  | ({ kind: 'referral'; aa: boolean } & Sections)
+  /** DNAME substitution overflowed 255 octets (RFC 6672 §2.2). */
+  | ({ kind: 'yxdomain' } & Sections)
+  /** Not in any zone of ours: we are not a resolver. */
+  | { kind: 'refused' }
+  /** The zone is configured but has no usable data (not loaded, expired secondary). */
+  | { kind: 'servfail' };
+
+/** RFC 1034 §3.6.2 leaves the limit to us; BIND stops at 16 links, Knot at 20. */
+export const MAX_CHAIN = 16;
+
+/** Types whose targets get A/AAAA in the additional section (RFC 1035 §3.3, RFC 2782). */
+const ADDITIONAL_TARGET_OFFSET: ReadonlyMap<number, number> = new Map([
+  [RRType.NS, 0], [RRType.MX, 2], [RRType.SRV, 6],
+]);
+
+export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resolution {
+  let qkey = nameKey(qname);
+  let zone = findZone(qkey);
+  if (zone === undefined) return { kind: 'refused' };
+
+  const answer: RRset[] = [];
+  // Names already visited by the chain (case-folded), so a loop ends instead of spinning.
+  const visited = new Set<Name>();
+  let owner = qname;
+
+  for (let links = 0; ; links++) {
+    visited.add(qkey);
+    const found = lookup(zone, qkey);
+    switch (found.kind) {
+      case 'delegation': {
+        // The parent side is authoritative for DS at the cut (RFC 4035 §3.1.4.1).
+        if (found.atCut && qtype === RRType.DS) {
+          const ds = getRRset(found.cut, RRType.DS);
+          if (ds) return positive(zone, answer, [ds]);
+          return negative('nodata', zone, answer);
+        }
+        return referral(zone, found.cut, answer);
+      }
+      case 'dname': {
+        const dname = getRRset(found.node, RRType.DNAME)!;
+        answer.push(dname);
+        const [target] = readName(dname.rdata[0], 0);
+        const prefixLength = owner.length - found.node.name.length;
+        const newName = owner.slice(0, prefixLength) + target;
+        if (newName.length > 255) return { kind: 'yxdomain', answer, authority: [], additional: [], requiredAdditional: 0 };
+        // The synthesized CNAME carries the DNAME's TTL (RFC 6672 §3.1).
+        answer.push({ owner, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName] });
+        const next = follow(newName as Name);
+        if (next === undefined) return positive(zone, answer, []);
+        continue;
+      }
+      case 'exact': {
+        const node = found.node;
+        const done = answerAtNode(node, node.name);
+        if (done) return done;
+        continue;
+      }
+      case 'nxdomain': {
+        const wildcard = found.wildcard;
+        if (wildcard === undefined) {
+          return negative('nxdomain', zone, answer);
+        }
+        // RFC 4592 §3.3.3: synthesize from the source of synthesis, owner = the query name.
+        const done = answerAtNode(wildcard, owner);
+        if (done) return done;
+        continue;
+      }
+    }
+  }
+
+  /**
+   * Answers at a node (real or wildcard source). Returns the final resolution, or undefined when a
+   * CNAME was added and the chase continues with the updated `qkey`/`zone`/`owner`.
+   */
+  function answerAtNode(node: ZoneNode, ownerName: Name): Resolution | undefined {
+    const synthesized = ownerName !== node.name;
+    const own = (set: RRset): RRset => (synthesized ? { owner: ownerName, type: set.type, ttl: set.ttl, rdata: set.rdata } : set);
+    if (qtype === RRType.ANY) {
+      // RFC 8482 §4.1: one RRset is a complete answer. Like Knot: the lowest type number.
+      if (node.rrsets.length === 0) return negative('nodata', zone!, answer);
+      let first = node.rrsets[0];
+      for (const s of node.rrsets) if (s.type < first.type) first = s;
+      return positive(zone!, answer, [own(first)]);
+    }
+    const exact = getRRset(node, qtype);
+    if (exact) return positive(zone!, answer, [own(exact)]);
+    const cname = node.flags & NodeFlag.HAS_CNAME ? getRRset(node, RRType.CNAME) : undefined;
+    if (cname === undefined) return negative('nodata', zone!, answer);
+    answer.push(own(cname));
+    const [target] = readName(cname.rdata[0], 0);
+    if (follow(target) === undefined) return positive(zone!, answer, []);
+    return undefined;
+  }
+
+  /**
+   * Moves the chase to `target`. Returns undefined when the chain stops here: the target is
+   * outside our zones (RFC 1034 §3.6.2: the resolver follows it), loops, or is too long.
+   */
+  function follow(target: Name): Name | undefined {
+    const tkey = nameKey(target);
+    if (visited.has(tkey) || visited.size >= MAX_CHAIN) return undefined;
+    const next = findZone(tkey);
+    if (next === undefined) return undefined;
+    zone = next;
+    qkey = tkey;
+    owner = target;
+    return target;
+  }
+
+  function positive(z: ZoneSnapshot, chain: RRset[], data: RRset[]): Resolution {
+    const all = chain.length ? chain.concat(data) : data;
+    return { kind: 'answer', answer: all, authority: [], additional: additionalFor(z, all), requiredAdditional: 0 };
+  }
+}
+
+function negative(kind: 'nodata' | 'nxdomain', zone: ZoneSnapshot, answer: RRset[]): Resolution {
+  return { kind, answer, authority: [negativeSoa(zone)], additional: [], requiredAdditional: 0 };
+}
+
+const negativeSoaCache = new WeakMap<ZoneSnapshot, RRset>();
+/** The SOA for negative answers, TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3). One per snapshot. */
+function negativeSoa(zone: ZoneSnapshot): RRset {
+  let soa = negativeSoaCache.get(zone);
+  if (soa === undefined) {
+    soa = zone.soa.ttl === zone.negativeTtl ? zone.soa : { ...zone.soa, ttl: zone.negativeTtl };
+    negativeSoaCache.set(zone, soa);
+  }
+  return soa;
+}
+
+function referral(zone: ZoneSnapshot, cut: ZoneNode, answer: RRset[]): Resolution {
+  const ns = getRRset(cut, RRType.NS)!;
+  // Glue: addresses of NS targets inside this zone. In-domain glue (below the cut) is required
+  // (RFC 9471 §3); sibling glue (elsewhere in the zone) is optional and goes after it.
+  const required: RRset[] = [];
+  const optional: RRset[] = [];
+  const cutKey = nameKey(cut.name);
+  for (const rdata of ns.rdata) {
+    const [target] = readName(rdata, 0);
+    const tkey = nameKey(target);
+    if (!isSubdomain(tkey, zone.originKey)) continue;
+    const node = zone.nodes.get(tkey);
+    if (node === undefined) continue;
+    const list = isSubdomain(tkey, cutKey) ? required : optional;
+    addAddresses(node, list);
+  }
+  return {
+    kind: 'referral',
+    // A referral reached through an authoritative CNAME keeps AA for that answer (as Knot does).
+    aa: answer.length > 0,
+    answer,
+    authority: [ns],
+    additional: required.concat(optional),
+    requiredAdditional: required.length,
+  };
+}
+
+function addAddresses(node: ZoneNode, out: RRset[]): void {
+  const a = getRRset(node, RRType.A);
+  const aaaa = getRRset(node, RRType.AAAA);
+  if (a && !out.includes(a)) out.push(a);
+  if (aaaa && !out.includes(aaaa)) out.push(aaaa);
+}
+
+/** A/AAAA for NS, MX and SRV targets in the answer that live in this zone (glue included). */
+function additionalFor(zone: ZoneSnapshot, answer: RRset[]): RRset[] {
+  let out: RRset[] | undefined;
+  for (const set of answer) {
+    const offset = ADDITIONAL_TARGET_OFFSET.get(set.type);
+    if (offset === undefined) continue;
+    for (const rdata of set.rdata) {
+      let target: Name;
+      try { [target] = readName(rdata, offset); } catch { continue; }
+      const tkey = nameKey(target);
+      if (!isSubdomain(tkey, zone.originKey)) continue;
+      const node = zone.nodes.get(tkey);
+      if (node === undefined) continue;
+      // Occluded addresses are served only as glue for NS targets.
+      if (node.flags & NodeFlag.OCCLUDED && set.type !== RRType.NS) continue;
+      addAddresses(node, (out ??= []));
+    }
+  }
+  return out ?? [];
+}

@@ -1,0 +1,110 @@
+// handleMessage: one DNS message in, one reply (or nothing) out. Transports only move bytes;
+// everything a query goes through lives here, in one direction:
+//   decode (unreadable: drop; malformed: FORMERR) -> guards -> pick zone -> resolve -> rotate ->
+//   encode within the size limit (drop additional first, then TC).
+
+import { Opcode, RRClass, RRType, Rcode } from '../dns/constants.js';
+import type { Name } from '../dns/name.js';
+import { resolve, type Resolution } from '../query/resolve.js';
+import {
+  buildErrorResponse, decodeQuery, encodeResponse, responseSizeLimit,
+  type DecodedQuery, type RR, type SectionEntry, type Transport,
+} from '../wire/index.js';
+import type { ZoneRegistry } from '../zone/registry.js';
+import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
+import { isRotatable, rotate, type Rotator } from './rotate.js';
+
+export interface HandlerContext {
+  readonly registry: ZoneRegistry;
+  readonly rotator: Rotator;
+  /** Largest UDP response we send to EDNS clients (and advertise in our OPT). */
+  readonly maxUdp: number;
+}
+
+/**
+ * Answers one message. Returns undefined when the message must not be answered (no readable
+ * header, or a response: answering responses makes reflection loops). Never throws.
+ */
+export function handleMessage(msg: Uint8Array, transport: Transport, ctx: HandlerContext): Buffer | undefined {
+  const decoded = decodeQuery(msg);
+  if (decoded.kind === 'drop') return undefined;
+  if (decoded.kind === 'error') return buildErrorResponse(decoded, undefined, ctx.maxUdp);
+  const refusal = guard(decoded, transport);
+  if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
+  const q = decoded.question;
+  const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
+  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), transport, ctx);
+}
+
+/** The checks a query must pass before we look anything up; an rcode means "answer with it". */
+function guard(query: DecodedQuery, transport: Transport): number | undefined {
+  const { qtype, qclass } = query.question;
+  // NOTIFY is for the zone-transfer work (RFC 1996); until secondaries exist we are never the
+  // target of one, as Knot answers for a zone it does not pull.
+  if (query.opcode !== Opcode.QUERY) return query.opcode === Opcode.NOTIFY ? Rcode.NOTAUTH : Rcode.NOTIMP;
+  // Zones are class IN only; CHAOS and others are not ours to answer.
+  if (qclass !== RRClass.IN) return Rcode.REFUSED;
+  // Zone transfers: over UDP they are a protocol error (RFC 5936 §4.2: AXFR is TCP-only);
+  // over TCP they are refused until transfers are configured (allowed per zone, later).
+  if (qtype === RRType.AXFR || qtype === RRType.IXFR) return transport === 'udp' ? Rcode.FORMERR : Rcode.REFUSED;
+  // Meta and pseudo types that make no sense as a question (RFC 6895 §3.1).
+  if (qtype === RRType.OPT || qtype === RRType.TSIG || qtype === RRType.TKEY) return Rcode.FORMERR;
+  if (qtype === RRType.MAILA || qtype === RRType.MAILB) return Rcode.NOTIMP;
+  return undefined;
+}
+
+function encodeResolution(query: DecodedQuery, res: Resolution, transport: Transport, ctx: HandlerContext): Buffer {
+  let rcode: number;
+  let aa = true;
+  switch (res.kind) {
+    case 'refused':
+      return buildErrorResponse(query, Rcode.REFUSED, ctx.maxUdp);
+    case 'servfail':
+      return buildErrorResponse(query, Rcode.SERVFAIL, ctx.maxUdp);
+    case 'answer':
+    case 'nodata':
+      rcode = Rcode.NOERROR;
+      break;
+    case 'nxdomain':
+      rcode = Rcode.NXDOMAIN;
+      break;
+    case 'yxdomain':
+      rcode = Rcode.YXDOMAIN;
+      break;
+    case 'referral':
+      rcode = Rcode.NOERROR;
+      aa = res.aa;
+      break;
+    default: {
+      const unreachable: never = res;
+      throw new Error(`unhandled resolution ${(unreachable as Resolution).kind}`);
+    }
+  }
+  const rotator = ctx.rotator;
+  const answer = res.answer.map((set) => toWire(set, isRotatable(set) ? rotator.next(set) : 0));
+  const authority = res.authority.map((set) => toWire(set, 0));
+  const additional: SectionEntry[] = res.additional.map((set, i) =>
+    i < res.requiredAdditional ? { rrs: toWire(set, 0), required: true } : toWire(set, 0));
+  const edns = query.edns;
+  return encodeResponse(
+    {
+      id: query.id,
+      opcode: query.opcode,
+      flags: { aa, rd: query.rd, ad: false, cd: query.cd },
+      rcode,
+      question: query.question,
+      answer,
+      authority,
+      additional,
+      edns: edns === undefined ? undefined : { udpSize: ctx.maxUdp, do: edns.do },
+    },
+    responseSizeLimit(transport, edns?.udpSize, ctx.maxUdp),
+  );
+}
+
+function toWire(set: RRset, offset: number): RR[] {
+  const rdata = offset === 0 ? set.rdata : rotate(set.rdata, offset);
+  const out: RR[] = new Array(rdata.length);
+  for (let i = 0; i < rdata.length; i++) out[i] = { owner: set.owner, type: set.type, class: RRClass.IN, ttl: set.ttl, rdata: rdata[i] };
+  return out;
+}

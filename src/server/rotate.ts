@@ -1,0 +1,41 @@
+// Round-robin of address RRsets (the mission's load spreading). Applied at encode time to the
+// answer section only (NSD does the same); transfers and the snapshot itself never see it.
+
+import type { Bytes } from '../dns/bytes.js';
+import { RRType } from '../dns/constants.js';
+import type { RRset } from '../zone/snapshot.js';
+
+export type RotateMode = 'cyclic' | 'random' | 'none';
+
+/** The RDATA list rotated left by `offset` (a pure function; the input is not touched). */
+export function rotate(rdata: readonly Bytes[], offset: number): readonly Bytes[] {
+  const n = rdata.length;
+  const k = ((offset % n) + n) % n;
+  if (n < 2 || k === 0) return rdata;
+  return rdata.slice(k).concat(rdata.slice(0, k));
+}
+
+/** True for the RRsets whose order we rotate: A and AAAA with at least two records. */
+export function isRotatable(set: RRset): boolean {
+  return (set.type === RRType.A || set.type === RRType.AAAA) && set.rdata.length > 1;
+}
+
+/**
+ * Chooses the next offset for an RRset. Cyclic keeps one counter per RRset object: RRsets belong
+ * to a snapshot, so a reload starts fresh counters and old ones are collected with the snapshot.
+ * Successive queries for one name walk through every rotation, each record in each position
+ * exactly once per cycle.
+ */
+export class Rotator {
+  private readonly counters = new WeakMap<RRset, number>();
+  constructor(readonly mode: RotateMode, private readonly random: () => number = Math.random) {}
+
+  next(set: RRset): number {
+    if (this.mode === 'none' || !isRotatable(set)) return 0;
+    const n = set.rdata.length;
+    if (this.mode === 'random') return Math.floor(this.random() * n);
+    const current = this.counters.get(set) ?? 0;
+    this.counters.set(set, (current + 1) % n);
+    return current;
+  }
+}

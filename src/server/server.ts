@@ -1,0 +1,79 @@
+// Starts UDP and TCP listeners on every endpoint, all sharing one handler context.
+
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ZoneRegistry } from '../zone/registry.js';
+import { handleMessage, type HandlerContext } from './handle.js';
+import { Rotator, type RotateMode } from './rotate.js';
+import { listenTcp, DEFAULT_TCP_OPTIONS, type TcpListener, type TcpOptions } from './tcp.js';
+import { listenUdp, type UdpListener } from './udp.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** `127.0.0.1:5353`, `[::1]:5353`, `::1` (port 53 implied is not a safe default: needs root). */
+export function parseListen(text: string): Endpoint {
+  const m = /^\[([0-9A-Fa-f:.]+)\]:(\d+)$/.exec(text) ?? /^([0-9.]+|[A-Za-z0-9.-]+):(\d+)$/.exec(text);
+  if (!m) throw new ConfigError(`--listen "${text}": expected ADDR:PORT, e.g. 127.0.0.1:5353 or [::1]:5353`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new ConfigError(`--listen "${text}": port ${port} is not 0-65535`);
+  return { host: m[1], port };
+}
+
+export interface ServerOptions {
+  registry: ZoneRegistry;
+  endpoints: Endpoint[];
+  rotate: RotateMode;
+  maxUdp: number;
+  log: Logger;
+  tcp?: TcpOptions;
+}
+
+export interface Listening {
+  transport: 'udp' | 'tcp';
+  address: string;
+  port: number;
+}
+
+export interface RunningServer {
+  readonly listening: Listening[];
+  readonly context: HandlerContext;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const context: HandlerContext = { registry: opts.registry, rotator: new Rotator(opts.rotate), maxUdp: opts.maxUdp };
+  const onUdp = (msg: Buffer) => handleMessage(msg, 'udp', context);
+  const onTcp = (msg: Buffer) => handleMessage(msg, 'tcp', context);
+  const listeners: Array<UdpListener | TcpListener> = [];
+  const listening: Listening[] = [];
+  try {
+    for (const ep of opts.endpoints) {
+      // Port 0 (tests): UDP picks a free port and TCP takes the same number, retrying on a clash.
+      for (let attempt = 0; ; attempt++) {
+        const udp = await listenUdp(ep.host, ep.port, onUdp, opts.log);
+        try {
+          const tcp = await listenTcp(ep.host, udp.port, onTcp, opts.log, opts.tcp ?? DEFAULT_TCP_OPTIONS);
+          listeners.push(udp, tcp);
+          listening.push({ transport: 'udp', address: udp.address, port: udp.port }, { transport: 'tcp', address: tcp.address, port: tcp.port });
+          break;
+        } catch (err) {
+          await udp.close();
+          if (ep.port !== 0 || attempt >= 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        }
+      }
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    throw err;
+  }
+  return {
+    listening,
+    context,
+    close: async () => {
+      await Promise.all(listeners.map((l) => l.close()));
+    },
+  };
+}

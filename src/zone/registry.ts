@@ -1,0 +1,49 @@
+// The set of zones a server answers for, and the longest-suffix match that picks the zone for a
+// query name (RFC 1034 §4.3.2 step 2: the nearest ancestor zone we are authoritative for).
+
+import { nameKey, type Name } from '../dns/name.js';
+import type { ZoneSnapshot } from './snapshot.js';
+
+/**
+ * A configured zone. Lives as long as the configuration does; `snapshot` is swapped on reload
+ * (one assignment: a query holds the snapshot it read, never half of two).
+ */
+export interface ZoneHandle {
+  readonly origin: Name;
+  snapshot: ZoneSnapshot | undefined;
+}
+
+export class ZoneRegistry {
+  private readonly zones = new Map<Name, ZoneHandle>();
+
+  /** Adds or replaces the handle for an origin. */
+  set(handle: ZoneHandle): void {
+    this.zones.set(nameKey(handle.origin), handle);
+  }
+
+  delete(origin: Name): boolean {
+    return this.zones.delete(nameKey(origin));
+  }
+
+  get(origin: Name): ZoneHandle | undefined {
+    return this.zones.get(nameKey(origin));
+  }
+
+  handles(): IterableIterator<ZoneHandle> {
+    return this.zones.values();
+  }
+
+  get size(): number {
+    return this.zones.size;
+  }
+
+  /** Longest-suffix match on a case-folded name. */
+  find(qkey: Name): ZoneHandle | undefined {
+    const zones = this.zones;
+    for (let off = 0; off < qkey.length; off += qkey.charCodeAt(off) + 1) {
+      const h = zones.get((off === 0 ? qkey : qkey.slice(off)) as Name);
+      if (h !== undefined) return h;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+// The immutable, in-memory form of one loaded zone, and the small vocabulary lookup needs.
+// A snapshot is built once by `buildSnapshot` and never changed: reload builds a new one and
+// swaps a reference, so a query sees one version of a zone from start to end.
+
+import type { Bytes } from '../dns/bytes.js';
+import type { Name } from '../dns/name.js';
+
+/** All records of one owner and type. TTL is one value for the set (RFC 2181 §5.2). */
+export interface RRset {
+  readonly owner: Name;
+  readonly type: number;
+  readonly ttl: number;
+  /** Uncompressed wire RDATA, in zone-file order (rotation starts from this order). */
+  readonly rdata: readonly Bytes[];
+}
+
+/** Node flags, precomputed by the build pass so lookup reads bits instead of scanning. */
+export const NodeFlag = {
+  APEX: 1,
+  /** Has NS and is not the apex: a zone cut (RFC 1034 §4.2.1). */
+  DELEGATION: 2,
+  /** Below a zone cut or a DNAME: not authoritative data here (glue at most). */
+  OCCLUDED: 4,
+  /** Has a child labelled `*` (RFC 4592 source of synthesis candidate). */
+  WILDCARD_CHILD: 8,
+  HAS_CNAME: 16,
+  HAS_DNAME: 32,
+} as const;
+
+export interface ZoneNode {
+  /** Owner name in the case it was first written in the zone. */
+  readonly name: Name;
+  /** RRsets of this node; empty for an empty non-terminal (RFC 8020: it exists). */
+  readonly rrsets: readonly RRset[];
+  readonly flags: number;
+}
+
+export interface ZoneSnapshot {
+  /** Zone origin, case as written; `originKey` case-folded. */
+  readonly origin: Name;
+  readonly originKey: Name;
+  readonly class: number;
+  readonly serial: number;
+  readonly soa: RRset;
+  /** RFC 2308 §5: TTL of the SOA in negative answers = min(SOA TTL, SOA MINIMUM). */
+  readonly negativeTtl: number;
+  readonly apex: ZoneNode;
+  /** Every node, keyed by case-folded name; includes empty non-terminals. */
+  readonly nodes: ReadonlyMap<Name, ZoneNode>;
+  readonly recordCount: number;
+  /** Files the zone was read from (zone file and $INCLUDEs), for watching. */
+  readonly files: readonly string[];
+  /** Zone-level flags: cuts or DNAMEs anywhere means lookups must walk down from the apex. */
+  readonly hasCutsOrDnames: boolean;
+}
+
+export function getRRset(node: ZoneNode, type: number): RRset | undefined {
+  const sets = node.rrsets;
+  for (let i = 0; i < sets.length; i++) if (sets[i].type === type) return sets[i];
+  return undefined;
+}
+
+export function isEmptyNonTerminal(node: ZoneNode): boolean {
+  return node.rrsets.length === 0;
+}
