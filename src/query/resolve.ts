@@ -80,6 +80,8 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
         if (newName.length > 255) return { kind: 'yxdomain', answer, authority: [], additional: [], requiredAdditional: 0 };
         // The synthesized CNAME carries the DNAME's TTL (RFC 6672 §3.1).
         answer.push({ owner, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName] });
+        // Asked for the CNAME itself: the synthesized one is the answer, not a link to follow.
+        if (qtype === RRType.CNAME) return positive(zone, answer, []);
         const next = follow(newName as Name);
         if (next === undefined) return positive(zone, answer, []);
         continue;

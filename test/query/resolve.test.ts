@@ -187,6 +187,8 @@ const cases: Case[] = [
   // --- DNAME (RFC 6672)
   { name: 'DNAME synthesizes a CNAME and follows it', q: 'foo.legacy.tricky.test', t: 'A', kind: 'nxdomain',
     answer: ['legacy.tricky.test. 3600 DNAME web.tricky.test.', 'foo.legacy.tricky.test. 3600 CNAME foo.web.tricky.test.'], authority: [SOA] },
+  { name: 'DNAME with qtype CNAME: the synthesized CNAME is the answer', q: 'foo.legacy.tricky.test', t: 'CNAME', kind: 'answer',
+    answer: ['legacy.tricky.test. 3600 DNAME web.tricky.test.', 'foo.legacy.tricky.test. 3600 CNAME foo.web.tricky.test.'] },
   { name: 'DNAME at an apex rewrites into another zone we serve', q: 'www.old.test', t: 'A', kind: 'answer',
     answer: ['old.test. 100 DNAME tricky.test.', 'www.old.test. 100 CNAME www.tricky.test.', 'www.tricky.test. 3600 CNAME web.tricky.test.', 'web.tricky.test. 3600 A 192.0.2.80', 'web.tricky.test. 3600 A 192.0.2.81'] },
   { name: 'DNAME apex itself is not rewritten', q: 'old.test', t: 'A', kind: 'nodata',
