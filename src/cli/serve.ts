@@ -2,9 +2,9 @@
 
 import { nameToText } from '../dns/name.js';
 import { createLogger, type LogLevel } from '../log.js';
-import { loadZoneDirectory } from '../zone/load.js';
-import { formatDiagnostic } from '../zone/record.js';
 import { ZoneRegistry } from '../zone/registry.js';
+import { ZoneManager } from '../reload/zones.js';
+import { watchPaths } from '../reload/watch.js';
 import { startServer, parseListen } from '../server/server.js';
 import type { RotateMode } from '../server/rotate.js';
 import { ConfigError } from '../errors.js';
@@ -15,6 +15,8 @@ export interface ServeOptions {
   rotate: RotateMode;
   logLevel: LogLevel;
   maxUdp: number;
+  /** Watch zone files and reload on change (default true). */
+  watch?: boolean;
 }
 
 export async function runServe(opts: ServeOptions): Promise<number> {
@@ -27,18 +29,9 @@ export async function runServe(opts: ServeOptions): Promise<number> {
     return 2;
   }
   const registry = new ZoneRegistry();
-  let loaded = 0;
-  for (const result of loadZoneDirectory(opts.zonesDir)) {
-    for (const d of result.diagnostics) (d.severity === 'error' ? log.error : log.warn)(formatDiagnostic(d));
-    if (result.snapshot) {
-      registry.set({ origin: result.snapshot.origin, snapshot: result.snapshot });
-      loaded++;
-      log.info('zone loaded', { zone: nameToText(result.snapshot.origin), serial: result.snapshot.serial, records: result.snapshot.recordCount, file: result.file });
-    } else {
-      log.error('zone not loaded', { file: result.file });
-    }
-  }
-  if (loaded === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: opts.zonesDir });
+  const zones = new ZoneManager(registry, log, opts.zonesDir);
+  zones.loadAll();
+  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: opts.zonesDir });
 
   let server;
   try {
@@ -52,12 +45,27 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   }
   for (const l of server.listening) log.info('listening', { transport: l.transport, address: l.address, port: l.port });
 
+  // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
+  const watcher = opts.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
+    zones.pathChanged(path);
+    watcher?.add(zones.watchedPaths());
+  });
+  await watcher?.ready;
+  const onHup = () => {
+    log.info('SIGHUP: reloading every zone');
+    zones.loadAll();
+    watcher?.add(zones.watchedPaths());
+  };
+  process.on('SIGHUP', onHup);
+  log.info('ready', { zones: registry.size });
+
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info('shutting down', { signal });
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
-      void server.close().then(resolve);
+      process.off('SIGHUP', onHup);
+      void Promise.all([server.close(), watcher?.close()]).then(() => resolve());
     };
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');

@@ -14,6 +14,8 @@ export interface LoadOptions {
   origin?: Name;
   /** Name used for diagnostics when loading from a string. */
   file?: string;
+  /** Reads zone and $INCLUDE files as binary strings (reload uses it to fingerprint content). */
+  readFile?: (path: string) => string;
 }
 
 export interface LoadResult extends BuildResult {
@@ -50,7 +52,7 @@ export function loadZoneText(text: string, opts: LoadOptions = {}): LoadResult {
 }
 
 export function loadZoneFile(path: string, opts: LoadOptions = {}): LoadResult {
-  const parsed = parseZoneFile(path, { origin: opts.origin ?? originFromFileName(path) });
+  const parsed = parseZoneFile(path, { origin: opts.origin ?? originFromFileName(path), readFile: opts.readFile });
   return finish(parsed, path, opts.origin);
 }
 

@@ -1,0 +1,199 @@
+// The set of served zones and how they change: initial load, reload of one file, rescan of the
+// zones directory, SIGHUP. A reload builds a complete snapshot on the side and swaps one
+// reference; on any error the old snapshot keeps serving and the error is logged as file:line.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { serialGreater } from '../dns/serial.js';
+import { nameToText, type Name } from '../dns/name.js';
+import type { Logger } from '../log.js';
+import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
+import { formatDiagnostic } from '../zone/record.js';
+import type { ZoneHandle, ZoneRegistry } from '../zone/registry.js';
+
+/** One zone file we serve, and what we know about its last good load. */
+interface ManagedZone {
+  /** Absolute path of the zone file. */
+  readonly file: string;
+  /** Origin from configuration, if any; otherwise found from the file. */
+  readonly configuredOrigin: Name | undefined;
+  handle: ZoneHandle | undefined;
+  /** Every file the last load read ($INCLUDEs too), absolute. */
+  files: string[];
+  /** SHA-256 over the content of `files` at the last successful load. */
+  fingerprint: string | undefined;
+  /** The same at the last attempt, good or not: a rescan does not retry unchanged broken files. */
+  attempted: string | undefined;
+}
+
+export interface ZoneSource {
+  file: string;
+  origin?: Name;
+}
+
+export interface ReloadStats {
+  loads: number;
+  failures: number;
+}
+
+export class ZoneManager {
+  private readonly zones = new Map<string, ManagedZone>();
+  readonly stats: ReloadStats = { loads: 0, failures: 0 };
+
+  /**
+   * @param zonesDir a directory whose `*.zone` files are zones (added and removed as files come and go)
+   * @param sources zones configured one by one (file + optional origin)
+   */
+  constructor(
+    private readonly registry: ZoneRegistry,
+    private readonly log: Logger,
+    private readonly zonesDir: string | undefined,
+    sources: readonly ZoneSource[] = [],
+  ) {
+    for (const s of sources) this.track(resolvePath(s.file), s.origin);
+  }
+
+  /** Loads everything (start-up and SIGHUP). */
+  loadAll(): void {
+    for (const z of [...this.zones.values()]) this.load(z);
+    // New files are loaded by the rescan itself; vanished ones are removed.
+    this.rescanDirectory();
+  }
+
+  /** Every path to watch: zone files, their includes, and the zones directory. */
+  watchedPaths(): string[] {
+    const out = new Set<string>();
+    if (this.zonesDir !== undefined) out.add(resolvePath(this.zonesDir));
+    for (const z of this.zones.values()) {
+      out.add(z.file);
+      for (const f of z.files) out.add(f);
+    }
+    return [...out];
+  }
+
+  /**
+   * Something changed at `path` (a zone file, an include, or anything in the zones directory,
+   * e.g. a Kubernetes `..data` symlink swap). Reloads the zones that use it; for paths we do not
+   * know, rescans the directory and reloads zones whose content changed.
+   */
+  pathChanged(path: string): void {
+    const abs = resolvePath(path);
+    let known = false;
+    for (const z of [...this.zones.values()]) {
+      if (z.file === abs || z.files.includes(abs)) {
+        known = true;
+        if (z.file === abs && !existsSync(abs) && this.zonesDir !== undefined) this.remove(z);
+        else this.load(z);
+      }
+    }
+    if (!known || this.zonesDir !== undefined) this.rescanDirectory(!known);
+  }
+
+  /** Adds new `*.zone` files, removes vanished ones; with `reloadChanged`, reloads changed ones. */
+  private rescanDirectory(reloadChanged = false): void {
+    if (this.zonesDir === undefined) return;
+    let files: string[];
+    try {
+      files = zoneFilesIn(this.zonesDir).map((f) => resolvePath(f));
+    } catch (e) {
+      this.log.error(`cannot read zones directory: ${(e as Error).message}`, { dir: this.zonesDir });
+      return;
+    }
+    const present = new Set(files);
+    for (const z of [...this.zones.values()]) {
+      if (z.configuredOrigin === undefined && !present.has(z.file) && z.file.startsWith(resolvePath(this.zonesDir))) this.remove(z);
+    }
+    for (const f of files) {
+      const existing = this.zones.get(f);
+      if (existing === undefined) this.load(this.track(f, undefined));
+      else if (reloadChanged && existing.attempted !== fingerprintOf(existing.files)) this.load(existing);
+    }
+  }
+
+  private track(file: string, origin: Name | undefined): ManagedZone {
+    const z: ManagedZone = { file, configuredOrigin: origin, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined };
+    this.zones.set(file, z);
+    return z;
+  }
+
+  private remove(z: ManagedZone): void {
+    this.zones.delete(z.file);
+    if (z.handle) {
+      this.registry.delete(z.handle.origin);
+      this.log.info('zone removed: its file is gone', { zone: nameToText(z.handle.origin), file: z.file });
+    }
+  }
+
+  /** Loads one zone on the side; swaps it in only if it loaded without errors. */
+  private load(z: ManagedZone): void {
+    const hash = createHash('sha256');
+    const readFile = (p: string) => {
+      const text = readFileSync(p, 'latin1');
+      hash.update(p).update('\0').update(text, 'latin1');
+      return text;
+    };
+    const started = performance.now();
+    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, readFile });
+    this.stats.loads++;
+    for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
+    const snap = result.snapshot;
+    const fingerprint = hash.digest('hex');
+    z.attempted = fingerprint;
+    if (snap === undefined) {
+      this.stats.failures++;
+      this.log.error(z.handle?.snapshot ? 'zone reload failed; still serving the previous version' : 'zone not loaded', {
+        zone: result.origin ? nameToText(result.origin) : undefined,
+        file: z.file,
+        serving: z.handle?.snapshot?.serial,
+      });
+      return;
+    }
+    const old = z.handle?.snapshot;
+    if (old !== undefined && z.handle!.origin !== snap.origin && nameToText(z.handle!.origin).toLowerCase() !== nameToText(snap.origin).toLowerCase()) {
+      // The file now describes another zone: stop serving the old origin.
+      this.registry.delete(z.handle!.origin);
+      z.handle = undefined;
+    }
+    if (z.handle === undefined) {
+      const clash = this.registry.get(snap.origin);
+      if (clash?.snapshot !== undefined && clash !== z.handle) {
+        this.stats.failures++;
+        this.log.error('zone defined twice; keeping the first', { zone: nameToText(snap.origin), file: z.file });
+        return;
+      }
+      z.handle = { origin: snap.origin, snapshot: snap };
+      this.registry.set(z.handle);
+    } else {
+      // The swap: one assignment. Queries in flight keep the snapshot they already read.
+      z.handle.snapshot = snap;
+    }
+    z.files = snap.files.map((f) => resolvePath(f));
+    const changed = z.fingerprint !== undefined && z.fingerprint !== fingerprint;
+    z.fingerprint = fingerprint;
+    const fields = { zone: nameToText(snap.origin), serial: snap.serial, records: snap.recordCount, file: z.file, ms: Math.round(performance.now() - started) };
+    if (old === undefined) {
+      this.log.info('zone loaded', fields);
+    } else {
+      this.log.info('zone reloaded', { ...fields, previous: old.serial });
+      if (changed && !serialGreater(snap.serial, old.serial)) {
+        this.log.warn('zone content changed but the SOA serial did not increase: secondaries will not pick up the change', { zone: nameToText(snap.origin), serial: snap.serial, previous: old.serial });
+      }
+    }
+  }
+}
+
+/** SHA-256 over the current content of files (missing files count as empty). */
+export function fingerprintOf(files: readonly string[]): string | undefined {
+  const hash = createHash('sha256');
+  for (const p of files) {
+    let text = '';
+    try {
+      if (statSync(p).isFile()) text = readFileSync(p, 'latin1');
+    } catch {
+      // vanished: hashes as empty, so the zone counts as changed
+    }
+    hash.update(p).update('\0').update(text, 'latin1');
+  }
+  return hash.digest('hex');
+}
