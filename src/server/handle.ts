@@ -44,9 +44,10 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   if (query.opcode !== Opcode.QUERY) return query.opcode === Opcode.NOTIFY ? Rcode.NOTAUTH : Rcode.NOTIMP;
   // Zones are class IN only; CHAOS and others are not ours to answer.
   if (qclass !== RRClass.IN) return Rcode.REFUSED;
-  // Zone transfers: over UDP they are a protocol error (RFC 5936 §4.2: AXFR is TCP-only);
-  // over TCP they are refused until transfers are configured (allowed per zone, later).
-  if (qtype === RRType.AXFR || qtype === RRType.IXFR) return transport === 'udp' ? Rcode.FORMERR : Rcode.REFUSED;
+  // AXFR is TCP-only (RFC 5936 §4.2): over UDP, NOTIMP as Knot and NSD answer. Other transfers
+  // are refused until allowed per zone (BIND's answer to a disallowed transfer; Knot says NOTAUTH).
+  if (qtype === RRType.AXFR && transport === 'udp') return Rcode.NOTIMP;
+  if (qtype === RRType.AXFR || qtype === RRType.IXFR) return Rcode.REFUSED;
   // Meta and pseudo types that make no sense as a question (RFC 6895 §3.1).
   if (qtype === RRType.OPT || qtype === RRType.TSIG || qtype === RRType.TKEY) return Rcode.FORMERR;
   if (qtype === RRType.MAILA || qtype === RRType.MAILB) return Rcode.NOTIMP;
