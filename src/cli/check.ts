@@ -7,10 +7,13 @@ import { classToString } from '../dns/constants.js';
 import { formatDiagnostic } from '../zone/record.js';
 import { loadZoneDirectory, loadZoneFile, type LoadResult } from '../zone/load.js';
 import { printZone } from '../zone/print.js';
+import { loadConfigFile } from './config.js';
 
 export interface CheckOptions {
   /** Zone files or directories of `*.zone` files. */
   paths: string[];
+  /** A configuration file: check every zone it lists (and its zones directory). */
+  config?: string;
   origin?: string;
   json?: boolean;
   print?: boolean;
@@ -36,9 +39,20 @@ export function runCheck(opts: CheckOptions): CommandOutput {
       return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: bad --origin "${opts.origin}": ${(e as Error).message}\n` };
     }
   }
-  if (opts.paths.length === 0) return { code: EXIT_USAGE, stdout: '', stderr: 'zonedns check: no zone file given\n' };
-
   const results: LoadResult[] = [];
+  if (opts.config !== undefined) {
+    let config;
+    try {
+      config = loadConfigFile(opts.config);
+    } catch (e) {
+      return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${(e as Error).message}\n` };
+    }
+    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir));
+    for (const z of config.zones) results.push(loadZoneFile(z.file, { origin: z.origin }));
+  } else if (opts.paths.length === 0) {
+    return { code: EXIT_USAGE, stdout: '', stderr: 'zonedns check: give zone files, a directory, or --config FILE\n' };
+  }
+
   for (const path of opts.paths) {
     if (!existsSync(path)) return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${path}: no such file or directory\n` };
     if (statSync(path).isDirectory()) {

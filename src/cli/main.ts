@@ -4,24 +4,26 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCheck, EXIT_USAGE } from './check.js';
-import { runServe } from './serve.js';
+import { DEFAULT_LISTEN, DEFAULT_ZONES_DIR, runServe } from './serve.js';
 
 async function main(argv: string[]): Promise<void> {
   await yargs(hideBin(argv))
     .scriptName('zonedns')
     .usage('$0 <command> [options]')
     .command(
-      'check <paths..>',
+      'check [paths..]',
       'Load and validate zone files without serving (like named-checkzone)',
       (y) => y
-        .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'Zone files, or directories of *.zone files' })
+        .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'Zone files, or directories of *.zone files' })
+        .option('config', { type: 'string', alias: 'c', describe: 'Check every zone a configuration file lists' })
         .option('origin', { type: 'string', alias: 'o', describe: 'Zone origin (default: SOA owner, $ORIGIN, or the file name)' })
         .option('json', { type: 'boolean', default: false, describe: 'Machine-readable result on stdout' })
         .option('print', { type: 'boolean', default: false, describe: 'Dump the canonical zone: one RR per line, absolute names' })
         .example('$0 check zones/example.com.zone', 'check one zone file')
-        .example('$0 check --print -o example.com db.example', 'dump the zone as named-checkzone -D does'),
+        .example('$0 check --print -o example.com db.example', 'dump the zone as named-checkzone -D does')
+        .example('$0 check --config zonedns.json', 'check every zone of a configuration'),
       (args) => {
-        const out = runCheck({ paths: args.paths as string[], origin: args.origin, json: args.json, print: args.print });
+        const out = runCheck({ paths: args.paths as string[], config: args.config, origin: args.origin, json: args.json, print: args.print });
         process.stdout.write(out.stdout);
         process.stderr.write(out.stderr);
         process.exitCode = out.code;
@@ -29,20 +31,33 @@ async function main(argv: string[]): Promise<void> {
     )
     .command(
       'serve',
-      'Serve the zones over UDP and TCP',
+      'Serve the zones over UDP and TCP, reloading zone files when they change',
       (y) => y
-        .option('zones', { type: 'string', default: './zones', describe: 'Directory of *.zone files' })
-        .option('listen', { type: 'string', array: true, describe: 'ADDR:PORT to listen on (repeatable; [::1]:5353 for IPv6)', default: ['127.0.0.1:5353', '[::1]:5353'] })
-        .option('rotate', { choices: ['cyclic', 'random', 'none'] as const, default: 'cyclic' as const, describe: 'Order of A/AAAA records in answers' })
-        .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
-        .option('max-udp', { type: 'number', default: 1232, describe: 'Largest UDP answer we send with EDNS (RFC 6891; 1232 avoids fragmentation)' }),
+        .option('config', { type: 'string', alias: 'c', describe: 'JSON configuration file (see README); flags override it' })
+        .option('zones', { type: 'string', describe: `Directory of *.zone files (default ${DEFAULT_ZONES_DIR} when no zone is configured)` })
+        .option('listen', { type: 'string', array: true, describe: `ADDR:PORT to listen on, UDP and TCP; repeatable (default ${DEFAULT_LISTEN.join(' ')})` })
+        .option('rotate', { choices: ['cyclic', 'random', 'none'] as const, describe: 'Order of A/AAAA records in answers (default cyclic)' })
+        .option('serial', { choices: ['keep', 'auto', 'unixtime'] as const, describe: 'Served SOA serial: the file\'s, or bumped automatically on change (default keep)' })
+        .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, describe: 'Least severe log level (default info)' })
+        .option('log-format', { choices: ['text', 'json'] as const, describe: 'Log line format (default text)' })
+        .option('query-log', { type: 'boolean', describe: 'Log every query (client, name, type, rcode)' })
+        .option('max-udp', { type: 'number', describe: 'Largest UDP answer for EDNS clients (default 1232, RFC 6891; avoids fragmentation)' })
+        .option('watch', { type: 'boolean', describe: 'Reload zone files when they change (default true; --no-watch to disable)' })
+        .example('$0 serve', 'serve ./zones on 127.0.0.1 and ::1, port 5353')
+        .example('$0 serve --zones /etc/zonedns/zones --listen 0.0.0.0:53', 'serve a directory on port 53 (needs privileges)')
+        .example('$0 serve --config /etc/zonedns/zonedns.json', 'serve what a configuration file lists'),
       async (args) => {
         const code = await runServe({
-          zonesDir: args.zones,
+          config: args.config,
+          zones: args.zones,
           listen: args.listen,
           rotate: args.rotate,
+          serial: args.serial,
           logLevel: args['log-level'],
+          logFormat: args['log-format'],
+          queryLog: args['query-log'],
           maxUdp: args['max-udp'],
+          watch: args.watch,
         });
         if (code !== 0) process.exitCode = code;
       },
@@ -51,7 +66,8 @@ async function main(argv: string[]): Promise<void> {
     .strict()
     .fail((msg, err, y) => {
       if (err) throw err;
-      process.stderr.write(`${y.help() ? '' : ''}zonedns: ${msg}\nRun "zonedns --help" for usage.\n`);
+      void y;
+      process.stderr.write(`zonedns: ${msg}\nRun "zonedns --help" for usage.\n`);
       process.exit(EXIT_USAGE);
     })
     .help()

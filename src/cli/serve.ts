@@ -1,41 +1,66 @@
-// `zonedns serve`: load the zones directory, listen on every address, answer until SIGTERM/SIGINT.
+// `zonedns serve`: load the zones, listen on every address, reload on change, answer until
+// SIGTERM/SIGINT. Settings come from flags, then the config file, then the defaults.
 
 import { nameToText } from '../dns/name.js';
-import { createLogger, type LogLevel } from '../log.js';
-import { ZoneRegistry } from '../zone/registry.js';
-import { ZoneManager } from '../reload/zones.js';
-import { watchPaths } from '../reload/watch.js';
-import { startServer, parseListen } from '../server/server.js';
-import type { RotateMode } from '../server/rotate.js';
 import { ConfigError } from '../errors.js';
+import { createLogger, type LogLevel } from '../log.js';
+import type { SerialPolicy } from '../reload/serial-policy.js';
+import { watchPaths } from '../reload/watch.js';
+import { ZoneManager } from '../reload/zones.js';
+import type { RotateMode } from '../server/rotate.js';
+import { parseListen, startServer, type Endpoint } from '../server/server.js';
+import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
+import { ZoneRegistry } from '../zone/registry.js';
+import { loadConfigFile, type Config } from './config.js';
 
-export interface ServeOptions {
-  zonesDir: string;
-  listen: string[];
-  rotate: RotateMode;
-  logLevel: LogLevel;
-  maxUdp: number;
+export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
+export const DEFAULT_ZONES_DIR = './zones';
+
+/** Command-line flags; undefined means "not given" so the config file can supply it. */
+export interface ServeFlags {
+  config?: string;
+  zones?: string;
+  listen?: string[];
+  rotate?: RotateMode;
+  serial?: SerialPolicy;
+  logLevel?: LogLevel;
+  logFormat?: 'text' | 'json';
+  queryLog?: boolean;
+  maxUdp?: number;
   /** Watch zone files and reload on change (default true). */
   watch?: boolean;
 }
 
-export async function runServe(opts: ServeOptions): Promise<number> {
-  const log = createLogger({ level: opts.logLevel });
-  let endpoints;
+export async function runServe(flags: ServeFlags): Promise<number> {
+  let config: Config = { zones: [], log: {}, tcp: {} };
+  let endpoints: Endpoint[];
   try {
-    endpoints = opts.listen.map(parseListen);
+    if (flags.config !== undefined) config = loadConfigFile(flags.config);
+    endpoints = (flags.listen ?? config.listen ?? DEFAULT_LISTEN).map(parseListen);
   } catch (e) {
-    log.error((e as Error).message);
+    process.stderr.write(`zonedns: ${(e as Error).message}\n`);
     return 2;
   }
+  const log = createLogger({ level: flags.logLevel ?? config.log.level ?? 'info', format: flags.logFormat ?? config.log.format ?? 'text' });
+  // A zones directory is served when asked for, or by default when no zone is configured.
+  const zonesDir = flags.zones ?? config.zonesDir ?? (config.zones.length === 0 ? DEFAULT_ZONES_DIR : undefined);
+
   const registry = new ZoneRegistry();
-  const zones = new ZoneManager(registry, log, opts.zonesDir);
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones, { serial: flags.serial ?? config.serial });
   zones.loadAll();
-  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: opts.zonesDir });
+  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
 
   let server;
   try {
-    server = await startServer({ registry, endpoints, rotate: opts.rotate, maxUdp: opts.maxUdp, log });
+    server = await startServer({
+      registry,
+      endpoints,
+      rotate: flags.rotate ?? config.rotate ?? 'cyclic',
+      maxUdp: flags.maxUdp ?? config.maxUdp ?? 1232,
+      log,
+      tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
+      queryLog: flags.queryLog ?? config.log.queries ?? false,
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
@@ -46,7 +71,7 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   for (const l of server.listening) log.info('listening', { transport: l.transport, address: l.address, port: l.port });
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
-  const watcher = opts.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
+  const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
     zones.pathChanged(path);
     watcher?.add(zones.watchedPaths());
   });
@@ -57,7 +82,7 @@ export async function runServe(opts: ServeOptions): Promise<number> {
     watcher?.add(zones.watchedPaths());
   };
   process.on('SIGHUP', onHup);
-  log.info('ready', { zones: registry.size });
+  log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -10,7 +10,9 @@ import { nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
 import { formatDiagnostic } from '../zone/record.js';
-import type { ZoneHandle, ZoneRegistry } from '../zone/registry.js';
+import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
+import type { RotateMode } from '../server/rotate.js';
+import { servedSerial, type SerialPolicy } from './serial-policy.js';
 
 /** One zone file we serve, and what we know about its last good load. */
 interface ManagedZone {
@@ -18,6 +20,8 @@ interface ManagedZone {
   readonly file: string;
   /** Origin from configuration, if any; otherwise found from the file. */
   readonly configuredOrigin: Name | undefined;
+  readonly serialPolicy: SerialPolicy;
+  readonly options: ZoneOptions;
   handle: ZoneHandle | undefined;
   /** Every file the last load read ($INCLUDEs too), absolute. */
   files: string[];
@@ -30,6 +34,8 @@ interface ManagedZone {
 export interface ZoneSource {
   file: string;
   origin?: Name;
+  serial?: SerialPolicy;
+  rotate?: RotateMode;
 }
 
 export interface ReloadStats {
@@ -50,8 +56,9 @@ export class ZoneManager {
     private readonly log: Logger,
     private readonly zonesDir: string | undefined,
     sources: readonly ZoneSource[] = [],
+    private readonly defaults: { serial?: SerialPolicy } = {},
   ) {
-    for (const s of sources) this.track(resolvePath(s.file), s.origin);
+    for (const s of sources) this.track(resolvePath(s.file), s);
   }
 
   /** Loads everything (start-up and SIGHUP). */
@@ -106,13 +113,16 @@ export class ZoneManager {
     }
     for (const f of files) {
       const existing = this.zones.get(f);
-      if (existing === undefined) this.load(this.track(f, undefined));
+      if (existing === undefined) this.load(this.track(f, {}));
       else if (reloadChanged && existing.attempted !== fingerprintOf(existing.files)) this.load(existing);
     }
   }
 
-  private track(file: string, origin: Name | undefined): ManagedZone {
-    const z: ManagedZone = { file, configuredOrigin: origin, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined };
+  private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
+    const z: ManagedZone = {
+      file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
+      options: { rotate: source.rotate }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+    };
     this.zones.set(file, z);
     return z;
   }
@@ -134,12 +144,15 @@ export class ZoneManager {
       return text;
     };
     const started = performance.now();
-    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, readFile });
+    let fingerprint: string | undefined;
+    const digest = () => (fingerprint ??= hash.digest('hex'));
+    // Called after every file was read, so the fingerprint covers the whole zone.
+    const serial = (fileSerial: number) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, digest() !== z.fingerprint, new Date());
+    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, readFile, serial });
     this.stats.loads++;
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
     const snap = result.snapshot;
-    const fingerprint = hash.digest('hex');
-    z.attempted = fingerprint;
+    z.attempted = digest();
     if (snap === undefined) {
       this.stats.failures++;
       this.log.error(z.handle?.snapshot ? 'zone reload failed; still serving the previous version' : 'zone not loaded', {
@@ -162,7 +175,7 @@ export class ZoneManager {
         this.log.error('zone defined twice; keeping the first', { zone: nameToText(snap.origin), file: z.file });
         return;
       }
-      z.handle = { origin: snap.origin, snapshot: snap };
+      z.handle = { origin: snap.origin, snapshot: snap, options: z.options };
       this.registry.set(z.handle);
     } else {
       // The swap: one assignment. Queries in flight keep the snapshot they already read.
@@ -170,13 +183,13 @@ export class ZoneManager {
     }
     z.files = snap.files.map((f) => resolvePath(f));
     const changed = z.fingerprint !== undefined && z.fingerprint !== fingerprint;
-    z.fingerprint = fingerprint;
+    z.fingerprint = digest();
     const fields = { zone: nameToText(snap.origin), serial: snap.serial, records: snap.recordCount, file: z.file, ms: Math.round(performance.now() - started) };
     if (old === undefined) {
       this.log.info('zone loaded', fields);
     } else {
       this.log.info('zone reloaded', { ...fields, previous: old.serial });
-      if (changed && !serialGreater(snap.serial, old.serial)) {
+      if (changed && z.serialPolicy === 'keep' && !serialGreater(snap.serial, old.serial)) {
         this.log.warn('zone content changed but the SOA serial did not increase: secondaries will not pick up the change', { zone: nameToText(snap.origin), serial: snap.serial, previous: old.serial });
       }
     }

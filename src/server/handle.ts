@@ -3,8 +3,8 @@
 //   decode (unreadable: drop; malformed: FORMERR) -> guards -> pick zone -> resolve -> rotate ->
 //   encode within the size limit (drop additional first, then TC).
 
-import { Opcode, RRClass, RRType, Rcode } from '../dns/constants.js';
-import type { Name } from '../dns/name.js';
+import { Opcode, RRClass, RRType, Rcode, typeToString } from '../dns/constants.js';
+import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
 import { resolve, type Resolution } from '../query/resolve.js';
 import {
   buildErrorResponse, decodeQuery, encodeResponse, responseSizeLimit,
@@ -12,20 +12,53 @@ import {
 } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
-import { isRotatable, rotate, type Rotator } from './rotate.js';
+import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
 
 export interface HandlerContext {
   readonly registry: ZoneRegistry;
   readonly rotator: Rotator;
   /** Largest UDP response we send to EDNS clients (and advertise in our OPT). */
   readonly maxUdp: number;
+  /** Opt-in query log, called after each answered query. */
+  readonly queryLog?: (entry: QueryLogEntry) => void;
+}
+
+export interface QueryLogEntry {
+  client: string;
+  transport: Transport;
+  qname: string;
+  qtype: string;
+  rcode: number;
+  size: number;
 }
 
 /**
  * Answers one message. Returns undefined when the message must not be answered (no readable
  * header, or a response: answering responses makes reflection loops). Never throws.
  */
-export function handleMessage(msg: Uint8Array, transport: Transport, ctx: HandlerContext): Buffer | undefined {
+export function handleMessage(msg: Uint8Array, transport: Transport, ctx: HandlerContext, client = ''): Buffer | undefined {
+  const reply = answer(msg, transport, ctx);
+  if (ctx.queryLog !== undefined && reply !== undefined) logQuery(ctx.queryLog, reply, transport, client);
+  return reply;
+}
+
+function logQuery(log: (entry: QueryLogEntry) => void, reply: Buffer, transport: Transport, client: string): void {
+  // Our own reply: its question is well-formed whenever QDCOUNT is 1.
+  let qname = '?';
+  let qtype = '?';
+  if (reply.readUInt16BE(4) === 1) {
+    try {
+      const [name, end] = readName(reply.toString('latin1'), 12);
+      qname = nameToText(name);
+      qtype = typeToString(reply.readUInt16BE(end));
+    } catch {
+      // an error reply without a readable question
+    }
+  }
+  log({ client, transport, qname, qtype, rcode: reply[3] & 0xf, size: reply.length });
+}
+
+function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext): Buffer | undefined {
   const decoded = decodeQuery(msg);
   if (decoded.kind === 'drop') return undefined;
   if (decoded.kind === 'error') return buildErrorResponse(decoded, undefined, ctx.maxUdp);
@@ -33,7 +66,9 @@ export function handleMessage(msg: Uint8Array, transport: Transport, ctx: Handle
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
   const q = decoded.question;
   const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
-  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), transport, ctx);
+  // The zone of the query name decides per-zone options (rotation) for the whole answer.
+  const rotateMode = ctx.registry.find(nameKey(q.name))?.options?.rotate ?? ctx.rotator.mode;
+  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), transport, ctx, rotateMode);
 }
 
 /** The checks a query must pass before we look anything up; an rcode means "answer with it". */
@@ -54,7 +89,7 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   return undefined;
 }
 
-function encodeResolution(query: DecodedQuery, res: Resolution, transport: Transport, ctx: HandlerContext): Buffer {
+function encodeResolution(query: DecodedQuery, res: Resolution, transport: Transport, ctx: HandlerContext, rotateMode: RotateMode): Buffer {
   let rcode: number;
   let aa = true;
   switch (res.kind) {
@@ -82,7 +117,7 @@ function encodeResolution(query: DecodedQuery, res: Resolution, transport: Trans
     }
   }
   const rotator = ctx.rotator;
-  const answer = res.answer.map((set) => toWire(set, isRotatable(set) ? rotator.next(set) : 0));
+  const answer = res.answer.map((set) => toWire(set, isRotatable(set) ? rotator.next(set, rotateMode) : 0));
   const authority = res.authority.map((set) => toWire(set, 0));
   const additional: SectionEntry[] = res.additional.map((set, i) =>
     i < res.requiredAdditional ? { rrs: toWire(set, 0), required: true } : toWire(set, 0));

@@ -30,10 +30,11 @@ export class Rotator {
   private readonly counters = new WeakMap<RRset, number>();
   constructor(readonly mode: RotateMode, private readonly random: () => number = Math.random) {}
 
-  next(set: RRset): number {
-    if (this.mode === 'none' || !isRotatable(set)) return 0;
+  /** Offset for the next answer with `set`; `mode` overrides the server's (per-zone setting). */
+  next(set: RRset, mode: RotateMode = this.mode): number {
+    if (mode === 'none' || !isRotatable(set)) return 0;
     const n = set.rdata.length;
-    if (this.mode === 'random') return Math.floor(this.random() * n);
+    if (mode === 'random') return Math.floor(this.random() * n);
     const current = this.counters.get(set) ?? 0;
     this.counters.set(set, (current + 1) % n);
     return current;

@@ -29,6 +29,8 @@ export interface ServerOptions {
   maxUdp: number;
   log: Logger;
   tcp?: TcpOptions;
+  /** Log one line per query (client, name, type, rcode): opt-in, it costs throughput. */
+  queryLog?: boolean;
 }
 
 export interface Listening {
@@ -44,9 +46,14 @@ export interface RunningServer {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const context: HandlerContext = { registry: opts.registry, rotator: new Rotator(opts.rotate), maxUdp: opts.maxUdp };
-  const onUdp = (msg: Buffer) => handleMessage(msg, 'udp', context);
-  const onTcp = (msg: Buffer) => handleMessage(msg, 'tcp', context);
+  const context: HandlerContext = {
+    registry: opts.registry,
+    rotator: new Rotator(opts.rotate),
+    maxUdp: opts.maxUdp,
+    queryLog: opts.queryLog ? (q) => opts.log.info('query', { ...q }) : undefined,
+  };
+  const onUdp = (msg: Buffer, client: string) => handleMessage(msg, 'udp', context, client);
+  const onTcp = (msg: Buffer, client: string) => handleMessage(msg, 'tcp', context, client);
   const listeners: Array<UdpListener | TcpListener> = [];
   const listening: Listening[] = [];
   try {

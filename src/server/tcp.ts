@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { Logger } from '../log.js';
 import { TcpDeframer, frame } from '../wire/tcp-framing.js';
 
-export type TcpHandler = (msg: Buffer) => Buffer | undefined;
+export type TcpHandler = (msg: Buffer, client: string) => Buffer | undefined;
 
 export interface TcpOptions {
   /** RFC 7766 §6.2.3: close idle connections; servers commonly use ~10 s. */
@@ -44,7 +44,7 @@ export function listenTcp(host: string, port: number, handle: TcpHandler, log: L
       for (const msg of deframer.feed(chunk)) {
         let reply: Buffer | undefined;
         try {
-          reply = handle(msg);
+          reply = handle(msg, socket.remoteAddress ?? '');
         } catch (err) {
           log.error('query handler failed', { client: socket.remoteAddress, error: (err as Error).message });
           continue;

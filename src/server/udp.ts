@@ -3,7 +3,7 @@
 import dgram from 'node:dgram';
 import type { Logger } from '../log.js';
 
-export type UdpHandler = (msg: Buffer) => Buffer | undefined;
+export type UdpHandler = (msg: Buffer, client: string) => Buffer | undefined;
 
 export interface UdpListener {
   readonly address: string;
@@ -20,7 +20,7 @@ export function listenUdp(host: string, port: number, handle: UdpHandler, log: L
     socket.on('message', (msg, rinfo) => {
       let reply: Buffer | undefined;
       try {
-        reply = handle(msg);
+        reply = handle(msg, rinfo.address);
       } catch (err) {
         // The handler never throws by design; if it does, the process must keep serving.
         log.error('query handler failed', { client: rinfo.address, error: (err as Error).message });

@@ -2,7 +2,7 @@
 // default (one SOA at the apex, NS at the apex, CNAME and other data, out-of-zone data, address
 // records for in-zone NS/MX targets), each reported with the file:line of the offending record.
 
-import { readU32 } from '../dns/bytes.js';
+import { readU32, u32 } from '../dns/bytes.js';
 import { RRType, typeToString } from '../dns/constants.js';
 import {
   isSubdomain, nameKey, nameToText, parentName, readName, isWildcard, type Name,
@@ -25,6 +25,11 @@ export interface BuildInput {
   files?: readonly string[];
   /** Used when no record says where the zone is (an empty file). */
   file?: string;
+  /**
+   * Chooses the serial to serve from the one in the file (`serial: auto` policies). Called once,
+   * after every file has been read, only when the zone is valid.
+   */
+  serial?: (fileSerial: number) => number;
 }
 
 /** Mutable twin of ZoneNode used only while building. */
@@ -221,13 +226,22 @@ export function buildSnapshot(input: BuildInput): BuildResult {
     count += rrsets.reduce((n, s) => n + s.rdata.length, 0);
     frozen.set(key, { name: node.name, rrsets, flags: node.flags });
   }
-  const apexNode = frozen.get(originKey)!;
-  const soa = getRRset(apexNode, RRType.SOA)!;
-  const soaRdata = soa.rdata[0];
+  let apexNode = frozen.get(originKey)!;
+  let soa = getRRset(apexNode, RRType.SOA)!;
+  let soaRdata = soa.rdata[0];
   const [, afterMname] = readName(soaRdata, 0);
   const [, afterRname] = readName(soaRdata, afterMname);
-  const serial = readU32(soaRdata, afterRname);
+  const fileSerial = readU32(soaRdata, afterRname);
   const minimum = readU32(soaRdata, afterRname + 16);
+  const serial = input.serial ? input.serial(fileSerial) >>> 0 : fileSerial;
+  if (serial !== fileSerial) {
+    // Serve a different serial than the file's: a new SOA RRset on a new apex node.
+    soaRdata = soaRdata.slice(0, afterRname) + u32(serial) + soaRdata.slice(afterRname + 4);
+    const newSoa: RRset = { ...soa, rdata: [soaRdata] };
+    apexNode = { ...apexNode, rrsets: apexNode.rrsets.map((s) => (s === soa ? newSoa : s)) };
+    frozen.set(originKey, apexNode);
+    soa = newSoa;
+  }
   const snapshot: ZoneSnapshot = {
     origin,
     originKey,

@@ -16,6 +16,8 @@ export interface LoadOptions {
   file?: string;
   /** Reads zone and $INCLUDE files as binary strings (reload uses it to fingerprint content). */
   readFile?: (path: string) => string;
+  /** Picks the served serial from the file's (see BuildInput.serial). */
+  serial?: (fileSerial: number) => number;
 }
 
 export interface LoadResult extends BuildResult {
@@ -38,22 +40,22 @@ export function originFromFileName(path: string): Name | undefined {
   }
 }
 
-function finish(parsed: ParseResult, file: string, explicitOrigin: Name | undefined): LoadResult {
+function finish(parsed: ParseResult, file: string, opts: LoadOptions): LoadResult {
   const soa = parsed.records.find((r) => r.type === RRType.SOA);
-  const origin = explicitOrigin ?? soa?.owner ?? parsed.origin;
-  const built = buildSnapshot({ origin, records: parsed.records, diagnostics: parsed.diagnostics, files: parsed.files, file });
+  const origin = opts.origin ?? soa?.owner ?? parsed.origin;
+  const built = buildSnapshot({ origin, records: parsed.records, diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial });
   return { ...built, file, origin };
 }
 
 export function loadZoneText(text: string, opts: LoadOptions = {}): LoadResult {
   const file = opts.file ?? '<string>';
   const parsed = parseZone(text, { file, origin: opts.origin });
-  return finish(parsed, file, opts.origin);
+  return finish(parsed, file, opts);
 }
 
 export function loadZoneFile(path: string, opts: LoadOptions = {}): LoadResult {
   const parsed = parseZoneFile(path, { origin: opts.origin ?? originFromFileName(path), readFile: opts.readFile });
-  return finish(parsed, path, opts.origin);
+  return finish(parsed, path, opts);
 }
 
 /** Every `*.zone` file in a directory (not recursive), in name order. */

@@ -11,6 +11,13 @@ import type { ZoneSnapshot } from './snapshot.js';
 export interface ZoneHandle {
   readonly origin: Name;
   snapshot: ZoneSnapshot | undefined;
+  /** Per-zone serving options from the configuration; unset fields use the server's. */
+  readonly options?: ZoneOptions;
+}
+
+export interface ZoneOptions {
+  /** Order of A/AAAA records in answers (see server/rotate.ts). */
+  readonly rotate?: 'cyclic' | 'random' | 'none';
 }
 
 export class ZoneRegistry {

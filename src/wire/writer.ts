@@ -1,0 +1,498 @@
+// The response writer: RFC 1035 §4.1.4 name compression, EDNS OPT, and the size limit with
+// truncation (RFC 1035 §4.2.1, RFC 2181 §9, RFC 9471).
+//
+// Two layers:
+// - MessageWriter fills one message RRset by RRset; put() writes a whole RRset or nothing and says
+//   whether it fitted. The xfr work drives it directly (fill a message, finish, begin the next).
+// - encodeResponse() plans the usual response: answer, authority, additional, OPT.
+//
+// Truncation follows Knot 3.2 (byte-for-byte against a live knotd: test/wire/knot-compat.test.ts):
+// - an RRset is never split (RFC 2181 §9);
+// - the OPT's space is reserved first, so it is always there when the query had one;
+// - additional RRsets are optional: the first one that does not fit ends the section, so they drop
+//   from the end; an RRset marked `required` (in-domain glue, RFC 9471 §3) that does not fit sets TC;
+// - answer and authority RRsets are required unless marked otherwise (Knot treats the SOA of a
+//   negative answer as optional: it is left out, without TC, when it does not fit); the first
+//   required RRset that does not fit sets TC=1 and ends the message, keeping the RRsets before it
+//   (a lone answer RRset that does not fit leaves header + question + OPT, as Knot sends).
+//
+// Names are compressed through a table of case-folded suffix -> offset (offsets < 0x4000 only),
+// for owner names and for names inside the RDATA of the RFC 1035 types that RFC 3597 §4 allows
+// (NS, MD, MF, CNAME, SOA, MB, MG, MR, PTR, MINFO, MX). Every other RDATA is copied as is: SRV,
+// DNAME, RRSIG, NSEC, ... must not be compressed (RFC 3597 §4, RFC 2782, RFC 6672 §2.5, RFC 4034).
+
+import { RRType } from '../dns/constants.js';
+import type { Bytes } from '../dns/bytes.js';
+import { nameKey, type Name } from '../dns/name.js';
+import { EDNS_DO, Flag, HEADER_SIZE, NO_OPTIONS, OPCODE_SHIFT, RCODE_MASK, Section, type EdnsOption } from './message.js';
+
+/** One resource record; `rdata` is the uncompressed wire RDATA (names inside as in the zone). */
+export interface RR {
+  readonly owner: Name;
+  readonly type: number;
+  readonly class: number;
+  readonly ttl: number;
+  readonly rdata: Bytes;
+}
+
+/** An RRset: all of it goes into a message, or none of it (RFC 2181 §9). */
+export type RRset = readonly RR[];
+
+/** An RRset whose section default is overridden: `required` means "TC=1 if it does not fit". */
+export interface MarkedRRset {
+  readonly rrs: RRset;
+  readonly required: boolean;
+}
+
+/** Answer and authority entries default to required, additional entries to optional. */
+export type SectionEntry = RRset | MarkedRRset;
+
+export interface ResponseFlags {
+  readonly aa: boolean;
+  /** Force TC (e.g. a policy refusing ANY over UDP); the writer also sets it when it truncates. */
+  readonly tc?: boolean;
+  readonly rd: boolean;
+  /** Authoritative only: normally false. */
+  readonly ra?: boolean;
+  readonly ad: boolean;
+  readonly cd: boolean;
+}
+
+/** The question to echo: the client's raw bytes (case preserved), or fields to encode. */
+export type QuestionInput =
+  | { readonly bytes: Bytes }
+  | { readonly name: Name; readonly qtype: number; readonly qclass: number };
+
+/** Our OPT (RFC 6891 §6.1.2): version 0 always. */
+export interface EdnsResponse {
+  /** The UDP payload size we advertise (e.g. 1232), not the client's. */
+  readonly udpSize: number;
+  /** RFC 3225 §3: copy the query's DO bit. */
+  readonly do: boolean;
+  readonly options?: readonly EdnsOption[];
+}
+
+export interface ResponseHeader {
+  readonly id: number;
+  readonly opcode: number;
+  readonly flags: ResponseFlags;
+  /** 0-4095; values above 15 need `edns` (the upper 8 bits travel in the OPT, RFC 6891 §6.1.3). */
+  readonly rcode: number;
+}
+
+export interface ResponseParts extends ResponseHeader {
+  readonly question?: QuestionInput;
+  readonly answer?: readonly SectionEntry[];
+  readonly authority?: readonly SectionEntry[];
+  readonly additional?: readonly SectionEntry[];
+  /** Present iff the query had an OPT: then the response carries one (RFC 6891 §7). */
+  readonly edns?: EdnsResponse;
+  /** Octets to leave free after the OPT, e.g. for a TSIG RR appended later. */
+  readonly reserve?: number;
+}
+
+/** RFC 1035 §4.1.4: a pointer holds a 14-bit offset. */
+const MAX_POINTER_TARGET = 0x3fff;
+/** The largest DNS message (16-bit TCP length prefix, RFC 1035 §4.2.2). */
+const MAX_MESSAGE = 0xffff;
+/** Fixed part of an OPT RR: root owner, TYPE, CLASS, TTL, RDLENGTH. */
+const OPT_FIXED_SIZE = 11;
+/**
+ * Room for a full-size message plus one worst-case RR (255 + 10 + 65535) past its limit: put()
+ * writes an RR and only then checks the limit, so compression is counted exactly.
+ */
+const BUFFER_SIZE = MAX_MESSAGE + 255 + 10 + 0xffff + 1;
+
+/**
+ * Layout of compressible RDATA: octets before the first name, and how many names follow (any
+ * remaining octets are copied). -1: not compressible. RFC 3597 §4 lists exactly these types.
+ */
+function compressibleLayout(type: number): number {
+  switch (type) {
+    case RRType.NS:
+    case RRType.MD:
+    case RRType.MF:
+    case RRType.CNAME:
+    case RRType.MB:
+    case RRType.MG:
+    case RRType.MR:
+    case RRType.PTR:
+      return 1; // prefix 0, one name
+    case RRType.SOA:
+    case RRType.MINFO:
+      return 2; // prefix 0, two names (SOA: then 20 octets of counters)
+    case RRType.MX:
+      return (2 << 4) | 1; // 16-bit preference, then one name
+    default:
+      return -1;
+  }
+}
+
+/** End of the uncompressed name at `start` in `data`, or -1 if it is not a well-formed name. */
+function uncompressedNameEnd(data: string, start: number): number {
+  let i = start;
+  for (;;) {
+    if (i >= data.length) return -1;
+    const len = data.charCodeAt(i);
+    if (len === 0) return i + 1 - start > 255 ? -1 : i + 1;
+    if (len > 63) return -1;
+    i += len + 1;
+  }
+}
+
+// Reused by writeName to remember the suffix keys it looked up (no per-name array; a name has at
+// most 127 labels, so it never grows past that).
+const suffixKeys: string[] = [];
+
+export class MessageWriter {
+  private readonly buf: Buffer;
+  private pos = 0;
+  private limit = 0;
+  /** Case-folded name suffix (wire form, ending in the root octet) -> offset in this message. */
+  private readonly table = new Map<string, number>();
+  /** Keys added to `table` in order, so a put() that does not fit can take its own back. */
+  private readonly added: string[] = [];
+  private readonly counts = [0, 0, 0, 0];
+  private section: Section = Section.ANSWER;
+  private flagsWord = 0;
+  private edns: EdnsResponse | undefined;
+  private extendedRcode = 0;
+  private optOptions: readonly EdnsOption[] = NO_OPTIONS;
+  /** The owner of the last RR written and where its full name can be pointed at (RRsets repeat it). */
+  private lastOwner: string | undefined;
+  private lastOwnerTarget = 0;
+
+  /** `buf` must be at least 64 KiB + one RR; omit it to get a private buffer. */
+  constructor(buf?: Buffer) {
+    this.buf = buf ?? Buffer.allocUnsafe(BUFFER_SIZE);
+  }
+
+  /** Starts a message: header and question written, OPT space and `reserve` octets set aside. */
+  begin(header: ResponseHeader, question: QuestionInput | undefined, edns: EdnsResponse | undefined, maxSize: number, reserve = 0): void {
+    if (header.rcode > RCODE_MASK && edns === undefined) throw new RangeError(`rcode ${header.rcode} needs an OPT RR`);
+    const buf = this.buf;
+    const f = header.flags;
+    this.flagsWord =
+      Flag.QR |
+      ((header.opcode & 0xf) << OPCODE_SHIFT) |
+      (f.aa ? Flag.AA : 0) |
+      (f.tc ? Flag.TC : 0) |
+      (f.rd ? Flag.RD : 0) |
+      (f.ra ? Flag.RA : 0) |
+      (f.ad ? Flag.AD : 0) |
+      (f.cd ? Flag.CD : 0) |
+      (header.rcode & RCODE_MASK);
+    this.extendedRcode = (header.rcode >>> 4) & 0xff;
+    this.edns = edns;
+    this.table.clear();
+    this.added.length = 0;
+    const counts = this.counts;
+    counts[0] = counts[1] = counts[2] = counts[3] = 0;
+    this.section = Section.ANSWER;
+    this.lastOwner = undefined;
+
+    buf[0] = (header.id >>> 8) & 0xff;
+    buf[1] = header.id & 0xff;
+    // Flags and counts are filled in by finish().
+    this.pos = HEADER_SIZE;
+    if (question !== undefined) {
+      this.counts[0] = 1;
+      if ('bytes' in question) {
+        const bytes = question.bytes;
+        this.writeBytes(bytes);
+        // Folding QTYPE/QCLASS along with the name is harmless: register() stops at the root octet.
+        this.register(nameKey(bytes as Name), HEADER_SIZE);
+      } else {
+        this.writeBytes(question.name);
+        this.register(nameKey(question.name), HEADER_SIZE);
+        this.writeU16(question.qtype);
+        this.writeU16(question.qclass);
+      }
+    }
+
+    const max = Math.min(maxSize, MAX_MESSAGE);
+    let optSize = 0;
+    this.optOptions = edns?.options ?? NO_OPTIONS;
+    if (edns !== undefined) {
+      optSize = OPT_FIXED_SIZE;
+      for (const o of this.optOptions) optSize += 4 + o.data.length;
+      // Never give up the OPT itself; options that cannot fit next to the question are dropped.
+      if (this.pos + optSize + reserve > max) {
+        this.optOptions = NO_OPTIONS;
+        optSize = OPT_FIXED_SIZE;
+      }
+    }
+    this.limit = Math.max(this.pos, max - optSize - reserve);
+  }
+
+  /** Octets written so far (without the OPT, which finish() adds). */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** RRs written to a section so far. */
+  count(section: Section): number {
+    return this.counts[section]!;
+  }
+
+  /**
+   * Writes a whole RRset to `section`, or nothing when it does not fit in the limit. Sections must
+   * be filled in wire order (answer, authority, additional).
+   */
+  put(section: Section, rrs: RRset): boolean {
+    if (section < this.section) throw new Error('MessageWriter: sections must be written in order');
+    this.section = section;
+    const mark = this.pos;
+    const addedMark = this.added.length;
+    const ownerMark = this.lastOwner;
+    const ownerTargetMark = this.lastOwnerTarget;
+    for (let i = 0; i < rrs.length; i++) {
+      const rr = rrs[i]!;
+      if (rr.rdata.length > 0xffff) throw new RangeError('RDATA longer than 65535 octets');
+      // Physical room for the uncompressed RR (only ever short when the limit is exceeded anyway).
+      let fits = this.pos + rr.owner.length + 10 + rr.rdata.length <= this.buf.length;
+      if (fits) {
+        this.writeRR(rr);
+        fits = this.pos <= this.limit;
+      }
+      if (!fits) {
+        this.pos = mark;
+        for (let k = addedMark; k < this.added.length; k++) this.table.delete(this.added[k]!);
+        this.added.length = addedMark;
+        this.lastOwner = ownerMark;
+        this.lastOwnerTarget = ownerTargetMark;
+        return false;
+      }
+    }
+    this.counts[section]! += rrs.length;
+    return true;
+  }
+
+  /** Adds the OPT, fills in the counts (and TC), and returns a copy of the message. Once per begin(). */
+  finish(truncated = false): Buffer {
+    const buf = this.buf;
+    const counts = this.counts;
+    let additional = counts[Section.ADDITIONAL]!;
+    if (this.edns !== undefined) {
+      buf[this.pos++] = 0; // root owner (RFC 6891 §6.1.2)
+      this.writeU16(RRType.OPT);
+      this.writeU16(this.edns.udpSize); // CLASS = our UDP payload size
+      buf[this.pos++] = this.extendedRcode; // TTL = extended RCODE, version 0, flags
+      buf[this.pos++] = 0;
+      this.writeU16(this.edns.do ? EDNS_DO : 0);
+      const rdlenAt = this.pos;
+      this.pos += 2;
+      for (const o of this.optOptions) {
+        this.writeU16(o.code);
+        this.writeU16(o.data.length);
+        this.writeBytes(o.data);
+      }
+      const rdlen = this.pos - rdlenAt - 2;
+      buf[rdlenAt] = rdlen >>> 8;
+      buf[rdlenAt + 1] = rdlen & 0xff;
+      additional++;
+    }
+    const flags = this.flagsWord | (truncated ? Flag.TC : 0);
+    buf[2] = flags >>> 8;
+    buf[3] = flags & 0xff;
+    buf[4] = 0;
+    buf[5] = counts[0]!;
+    buf[6] = counts[Section.ANSWER]! >>> 8;
+    buf[7] = counts[Section.ANSWER]! & 0xff;
+    buf[8] = counts[Section.AUTHORITY]! >>> 8;
+    buf[9] = counts[Section.AUTHORITY]! & 0xff;
+    buf[10] = additional >>> 8;
+    buf[11] = additional & 0xff;
+    const out = Buffer.allocUnsafe(this.pos);
+    buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  private writeBytes(s: string): void {
+    if (s.length < 32) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += this.buf.write(s, this.pos, 'latin1');
+    }
+  }
+
+  /**
+   * Records every suffix of the name at the start of `key` (which may run on past the name, as
+   * the question's QTYPE/QCLASS do), written in full at `offset`.
+   */
+  private register(key: string, offset: number): void {
+    let end = 0;
+    while (end < key.length && key.charCodeAt(end) !== 0) end += key.charCodeAt(end) + 1;
+    if (end >= key.length) return; // not a well-formed name: register nothing
+    end += 1;
+    for (let i = 0; i < end - 1 && offset + i <= MAX_POINTER_TARGET; i += key.charCodeAt(i) + 1) {
+      const suffix = i === 0 && end === key.length ? key : key.slice(i, end);
+      if (!this.table.has(suffix)) this.table.set(suffix, offset + i);
+    }
+  }
+
+  private writeU16(v: number): void {
+    const buf = this.buf;
+    buf[this.pos++] = (v >>> 8) & 0xff;
+    buf[this.pos++] = v & 0xff;
+  }
+
+  private writeRR(rr: RR): void {
+    const buf = this.buf;
+    this.writeOwner(rr.owner);
+    let p = this.pos;
+    const type = rr.type;
+    const ttl = rr.ttl;
+    buf[p] = type >>> 8;
+    buf[p + 1] = type & 0xff;
+    buf[p + 2] = rr.class >>> 8;
+    buf[p + 3] = rr.class & 0xff;
+    buf[p + 4] = ttl >>> 24;
+    buf[p + 5] = (ttl >>> 16) & 0xff;
+    buf[p + 6] = (ttl >>> 8) & 0xff;
+    buf[p + 7] = ttl & 0xff;
+    const rdlenAt = p + 8;
+    this.pos = p + 10;
+    const layout = compressibleLayout(type);
+    if (layout < 0 || !this.writeCompressibleRdata(rr.rdata, layout >> 4, layout & 0xf)) this.writeBytes(rr.rdata);
+    p = this.pos - rdlenAt - 2;
+    buf[rdlenAt] = p >>> 8;
+    buf[rdlenAt + 1] = p & 0xff;
+  }
+
+  private writeOwner(owner: Name): void {
+    if (owner === this.lastOwner) {
+      this.buf[this.pos++] = 0xc0 | (this.lastOwnerTarget >> 8);
+      this.buf[this.pos++] = this.lastOwnerTarget & 0xff;
+      return;
+    }
+    const target = this.writeName(owner);
+    if (target >= 0) {
+      this.lastOwner = owner;
+      this.lastOwnerTarget = target;
+    } else {
+      this.lastOwner = undefined;
+    }
+  }
+
+  /**
+   * Copies `prefix` octets, then compresses `names` names, then copies the rest. Returns false,
+   * having written nothing, when the names do not parse (the caller then copies the RDATA as is).
+   */
+  private writeCompressibleRdata(rdata: string, prefix: number, names: number): boolean {
+    // Validate first so that a bad RDATA cannot leave compression entries behind.
+    let end = prefix;
+    const n1 = uncompressedNameEnd(rdata, end);
+    if (n1 < 0) return false;
+    let n2 = -1;
+    if (names === 2) {
+      n2 = uncompressedNameEnd(rdata, n1);
+      if (n2 < 0) return false;
+    }
+    const buf = this.buf;
+    for (let i = 0; i < prefix; i++) buf[this.pos++] = rdata.charCodeAt(i);
+    this.writeName(rdata.slice(prefix, n1));
+    end = n1;
+    if (n2 >= 0) {
+      this.writeName(rdata.slice(n1, n2));
+      end = n2;
+    }
+    if (end < rdata.length) this.writeBytes(rdata.slice(end));
+    return true;
+  }
+
+  /**
+   * Writes a name, ending in a pointer to the longest suffix already in the message, and records
+   * the suffixes it writes in full. Returns the offset where the whole name can be found (for a
+   * later pointer), or -1 when it is not addressable (the root, or past 0x3fff).
+   */
+  private writeName(name: string): number {
+    const buf = this.buf;
+    if (name.length === 1) {
+      buf[this.pos++] = 0;
+      return -1;
+    }
+    const key = nameKey(name as Name);
+    const table = this.table;
+    let keys = 0;
+    let i = 0;
+    let target = -1;
+    // `i < key.length` only guards against a malformed Name; zone data is validated upstream.
+    for (let len = key.charCodeAt(0); len !== 0 && i < key.length; len = key.charCodeAt(i)) {
+      const suffix = i === 0 ? key : key.slice(i);
+      const found = table.get(suffix);
+      if (found !== undefined) {
+        target = found;
+        break;
+      }
+      suffixKeys[keys++] = suffix;
+      i += len + 1;
+    }
+    const start = this.pos;
+    let p = start;
+    for (let j = 0, k = 0; j < i; k++) {
+      if (p <= MAX_POINTER_TARGET) {
+        const suffix = suffixKeys[k]!;
+        table.set(suffix, p);
+        this.added.push(suffix);
+      }
+      // Copy one label from the original, so the case written is the case given.
+      const end = j + name.charCodeAt(j) + 1;
+      for (; j < end; j++) buf[p++] = name.charCodeAt(j);
+    }
+    if (target >= 0) {
+      buf[p++] = 0xc0 | (target >> 8);
+      buf[p++] = target & 0xff;
+    } else {
+      buf[p++] = 0;
+    }
+    this.pos = p;
+    if (i > 0) return start <= MAX_POINTER_TARGET ? start : -1;
+    return target;
+  }
+}
+
+// One writer over one scratch buffer for every synchronous encodeResponse call: the message is
+// built in place and copied out once, with no per-RR Buffers.
+const shared = new MessageWriter(Buffer.allocUnsafe(BUFFER_SIZE));
+
+function isMarked(e: SectionEntry): e is MarkedRRset {
+  return !Array.isArray(e);
+}
+
+/**
+ * Encodes a response within `maxSize` octets (see responseSizeLimit), truncating as described at
+ * the top of this file. The returned Buffer is the caller's own.
+ */
+export function encodeResponse(parts: ResponseParts, maxSize: number): Buffer {
+  const w = shared;
+  w.begin(parts, parts.question, parts.edns, maxSize, parts.reserve ?? 0);
+  const truncated =
+    !putSection(w, Section.ANSWER, parts.answer) ||
+    !putSection(w, Section.AUTHORITY, parts.authority) ||
+    !putSection(w, Section.ADDITIONAL, parts.additional);
+  return w.finish(truncated || parts.flags.tc === true);
+}
+
+/** False when a required RRset did not fit (the message is then complete, with TC=1). */
+function putSection(w: MessageWriter, section: Section, entries: readonly SectionEntry[] | undefined): boolean {
+  if (entries === undefined) return true;
+  const optionalByDefault = section === Section.ADDITIONAL;
+  let optionalFull = false;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const marked = isMarked(e);
+    const rrs = marked ? e.rrs : e;
+    const required = marked ? e.required : !optionalByDefault;
+    if (rrs.length === 0) continue;
+    if (!required && optionalFull) continue;
+    if (w.put(section, rrs)) continue;
+    if (required) return false;
+    // Additional data drops from the end: once one optional RRset misses, later ones stay out.
+    if (optionalByDefault) optionalFull = true;
+  }
+  return true;
+}
