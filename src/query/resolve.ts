@@ -119,6 +119,11 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
       for (const s of node.rrsets) if (s.type < first.type) first = s;
       return positive(zone!, answer, [own(first)]);
     }
+    if (qtype === RRType.RRSIG) {
+      // Signatures are one RRset per covered type (RFC 4034 §3); a query for RRSIG gets them all.
+      const sigs = node.rrsets.filter((s) => s.type === RRType.RRSIG);
+      if (sigs.length > 0) return positive(zone!, answer, sigs.map(own));
+    }
     const exact = getRRset(node, qtype);
     if (exact) return positive(zone!, answer, [own(exact)]);
     const cname = node.flags & NodeFlag.HAS_CNAME ? getRRset(node, RRType.CNAME) : undefined;

@@ -2,7 +2,8 @@
 // default (one SOA at the apex, NS at the apex, CNAME and other data, out-of-zone data, address
 // records for in-zone NS/MX targets), each reported with the file:line of the offending record.
 
-import { readU32, u32 } from '../dns/bytes.js';
+import { readU16, readU32, u32 } from '../dns/bytes.js';
+import { canonicalRdata } from '../dns/rdata/canonical.js';
 import { RRType, typeToString } from '../dns/constants.js';
 import {
   isSubdomain, nameKey, nameToText, parentName, readName, isWildcard, type Name,
@@ -45,17 +46,19 @@ interface NodeBuilder {
 interface RRsetBuilder {
   owner: Name;
   type: number;
+  /** For RRSIG: the type covered. Each covered type's signatures are their own RRset (RFC 4034 §3). */
+  covered: number;
   ttl: number;
   rdata: string[];
-  /** Case-folded rdata already present, for duplicate detection of name-only types. */
+  /** Canonical RDATA already present (RFC 4034 §6.2), built when a second record arrives. */
   seen?: Set<string>;
   file: string;
   line: number;
+  /** Line of the second record, where "multiple SOA/CNAME" errors point (as BIND does). */
+  secondFile?: string;
+  secondLine?: number;
   ttlWarned: boolean;
 }
-
-/** Types whose RDATA is a single domain name: duplicates compare case-insensitively. */
-const NAME_ONLY_TYPES = new Set<number>([RRType.NS, RRType.CNAME, RRType.PTR, RRType.DNAME]);
 
 /** RFC 2181 §10.1 / RFC 4035 §2.5: CNAME may share its owner with DNSSEC records only. */
 const CNAME_COMPANIONS = new Set<number>([RRType.CNAME, RRType.RRSIG, RRType.NSEC, RRType.KEY]);
@@ -91,20 +94,23 @@ export function buildSnapshot(input: BuildInput): BuildResult {
       node = { name: rec.owner, rrsets: [], flags: 0, firstFile: rec.file, firstLine: rec.line };
       nodes.set(key, node);
     }
+    const covered = rec.type === RRType.RRSIG && rec.rdata.length >= 2 ? readU16(rec.rdata, 0) : 0;
     let set: RRsetBuilder | undefined;
-    for (const s of node.rrsets) if (s.type === rec.type) { set = s; break; }
+    for (const s of node.rrsets) if (s.type === rec.type && s.covered === covered) { set = s; break; }
     if (set === undefined) {
-      node.rrsets.push({ owner: node.name, type: rec.type, ttl: rec.ttl, rdata: [rec.rdata], file: rec.file, line: rec.line, ttlWarned: false });
+      node.rrsets.push({ owner: node.name, type: rec.type, covered, ttl: rec.ttl, rdata: [rec.rdata], file: rec.file, line: rec.line, ttlWarned: false });
       continue;
     }
-    // Exact duplicates collapse silently, as in BIND (RFC 2181 §5: an RRset is a set).
-    if (NAME_ONLY_TYPES.has(rec.type)) {
-      set.seen ??= new Set(set.rdata.map((r) => nameKey(r as Name)));
-      const folded = nameKey(rec.rdata as Name);
-      if (set.seen.has(folded)) continue;
-      set.seen.add(folded);
-    } else if (set.rdata.includes(rec.rdata)) {
-      continue;
+    // Duplicates collapse silently, as in BIND (RFC 2181 §5: an RRset is a set); records are
+    // compared in canonical form, so names in RDATA that differ only in case are one record.
+    const type = rec.type;
+    set.seen ??= new Set(set.rdata.map((r) => canonicalRdata(type, r)));
+    const canonical = canonicalRdata(type, rec.rdata);
+    if (set.seen.has(canonical)) continue;
+    set.seen.add(canonical);
+    if (set.secondLine === undefined) {
+      set.secondFile = rec.file;
+      set.secondLine = rec.line;
     }
     if (rec.ttl !== set.ttl) {
       // RFC 2181 §5.2: TTLs in an RRset must match; like BIND we keep the set and use the lowest.
@@ -123,7 +129,7 @@ export function buildSnapshot(input: BuildInput): BuildResult {
   if (apex === undefined || apexSoa === undefined) {
     err(apex?.firstFile ?? fallbackFile, apex?.firstLine ?? 1, ErrorCode.ZONE_SEMANTIC, `no SOA record at the zone apex ${originText}`);
   } else {
-    if (apexSoa.rdata.length > 1) err(apexSoa.file, apexSoa.line, ErrorCode.ZONE_SEMANTIC, `multiple SOA records at ${originText}`);
+    if (apexSoa.rdata.length > 1) err(apexSoa.secondFile!, apexSoa.secondLine!, ErrorCode.ZONE_SEMANTIC, `multiple SOA records at ${originText} (the first at line ${apexSoa.line})`);
     if (!apex.rrsets.some((s) => s.type === RRType.NS)) err(apexSoa.file, apexSoa.line, ErrorCode.ZONE_SEMANTIC, `no NS records at the zone apex ${originText}`);
   }
 
@@ -146,7 +152,7 @@ export function buildSnapshot(input: BuildInput): BuildResult {
       node.flags |= NodeFlag.HAS_CNAME;
       if (isApex) err(cname.file, cname.line, ErrorCode.ZONE_SEMANTIC, `CNAME at the zone apex ${originText} (the apex must have SOA and NS)`);
       else if (hasOther) err(cname.file, cname.line, ErrorCode.ZONE_SEMANTIC, `CNAME and other data at ${nameToText(node.name)}`);
-      if (cname.rdata.length > 1) err(cname.file, cname.line, ErrorCode.ZONE_SEMANTIC, `multiple CNAME records at ${nameToText(node.name)}`);
+      if (cname.rdata.length > 1) err(cname.secondFile!, cname.secondLine!, ErrorCode.ZONE_SEMANTIC, `multiple CNAME records at ${nameToText(node.name)} (the first at line ${cname.line})`);
       if (node.flags & NodeFlag.HAS_DNAME) err(cname.file, cname.line, ErrorCode.ZONE_SEMANTIC, `CNAME and DNAME at ${nameToText(node.name)} (RFC 6672 §2.4)`);
     }
     if (node.flags & (NodeFlag.DELEGATION | NodeFlag.HAS_DNAME)) hasCutsOrDnames = true;
