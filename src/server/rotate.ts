@@ -21,13 +21,14 @@ export function isRotatable(set: RRset): boolean {
 }
 
 /**
- * Chooses the next offset for an RRset. Cyclic keeps one counter per RRset object: RRsets belong
- * to a snapshot, so a reload starts fresh counters and old ones are collected with the snapshot.
- * Successive queries for one name walk through every rotation, each record in each position
- * exactly once per cycle.
+ * Chooses the next offset for an RRset. Cyclic keeps one counter per RDATA list: it belongs to a
+ * snapshot, so a reload starts fresh counters and old ones are collected with the snapshot, and
+ * RRsets synthesized from a wildcard share their source's list, so they rotate too (all names
+ * under one wildcard share one cycle). Successive queries for one name walk through every
+ * rotation, each record in each position exactly once per cycle.
  */
 export class Rotator {
-  private readonly counters = new WeakMap<RRset, number>();
+  private readonly counters = new WeakMap<readonly Bytes[], number>();
   constructor(readonly mode: RotateMode, private readonly random: () => number = Math.random) {}
 
   /** Offset for the next answer with `set`; `mode` overrides the server's (per-zone setting). */
@@ -35,8 +36,8 @@ export class Rotator {
     if (mode === 'none' || !isRotatable(set)) return 0;
     const n = set.rdata.length;
     if (mode === 'random') return Math.floor(this.random() * n);
-    const current = this.counters.get(set) ?? 0;
-    this.counters.set(set, (current + 1) % n);
+    const current = this.counters.get(set.rdata) ?? 0;
+    this.counters.set(set.rdata, (current + 1) % n);
     return current;
   }
 }

@@ -38,7 +38,9 @@ export function listenTcp(host: string, port: number, handle: TcpHandler, log: L
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    socket.setTimeout(opts.idleTimeoutMs, () => socket.end());
+    // Idle means nothing is in flight: close outright (as Knot does). A half-close would keep
+    // the slot until the client closes its side, which a silent client never does.
+    socket.setTimeout(opts.idleTimeoutMs, () => socket.destroy());
     const deframer = new TcpDeframer();
     socket.on('data', (chunk: Buffer) => {
       for (const msg of deframer.feed(chunk)) {
