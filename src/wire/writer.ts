@@ -481,18 +481,16 @@ export function encodeResponse(parts: ResponseParts, maxSize: number): Buffer {
 function putSection(w: MessageWriter, section: Section, entries: readonly SectionEntry[] | undefined): boolean {
   if (entries === undefined) return true;
   const optionalByDefault = section === Section.ADDITIONAL;
-  let optionalFull = false;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     const marked = isMarked(e);
     const rrs = marked ? e.rrs : e;
     const required = marked ? e.required : !optionalByDefault;
     if (rrs.length === 0) continue;
-    if (!required && optionalFull) continue;
     if (w.put(section, rrs)) continue;
     if (required) return false;
-    // Additional data drops from the end: once one optional RRset misses, later ones stay out.
-    if (optionalByDefault) optionalFull = true;
+    // An optional RRset that does not fit is left out; a smaller one after it may still fit
+    // (Knot fills the space the same way).
   }
   return true;
 }
