@@ -22,6 +22,8 @@ export interface Sections {
    * (RFC 9471 §3: in-domain glue); if they do not fit, the response is truncated (TC=1).
    */
   requiredAdditional: number;
+  /** True when answering read more than one zone (a CNAME or DNAME into another zone of ours). */
+  crossZone?: boolean;
 }
 
 export type Resolution =
@@ -50,57 +52,65 @@ const ADDITIONAL_TARGET_OFFSET: ReadonlyMap<number, number> = new Map([
 
 export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resolution {
   let qkey = nameKey(qname);
-  let zone = findZone(qkey);
-  if (zone === undefined) return { kind: 'refused' };
+  const first = findZone(qkey);
+  if (first === undefined) return { kind: 'refused' };
+  let zone: ZoneSnapshot = first;
 
   const answer: RRset[] = [];
+  let crossZone = false;
   // Names already visited by the chain (case-folded), so a loop ends instead of spinning.
   const visited = new Set<Name>();
   let owner = qname;
 
-  for (let links = 0; ; links++) {
-    visited.add(qkey);
-    const found = lookup(zone, qkey);
-    switch (found.kind) {
-      case 'delegation': {
-        // The parent side is authoritative for DS at the cut (RFC 4035 §3.1.4.1).
-        if (found.atCut && qtype === RRType.DS) {
-          const ds = getRRset(found.cut, RRType.DS);
-          if (ds) return positive(zone, answer, [ds]);
-          return negative('nodata', zone, answer);
+  const result = chase();
+  if (crossZone && 'answer' in result) result.crossZone = true;
+  return result;
+
+  function chase(): Resolution {
+    for (;;) {
+      visited.add(qkey);
+      const found = lookup(zone, qkey);
+      switch (found.kind) {
+        case 'delegation': {
+          // The parent side is authoritative for DS at the cut (RFC 4035 §3.1.4.1).
+          if (found.atCut && qtype === RRType.DS) {
+            const ds = getRRset(found.cut, RRType.DS);
+            if (ds) return positive(zone, answer, [ds]);
+            return negative('nodata', zone, answer);
+          }
+          return referral(zone, found.cut, answer);
         }
-        return referral(zone, found.cut, answer);
-      }
-      case 'dname': {
-        const dname = getRRset(found.node, RRType.DNAME)!;
-        answer.push(dname);
-        const [target] = readName(dname.rdata[0], 0);
-        const prefixLength = owner.length - found.node.name.length;
-        const newName = owner.slice(0, prefixLength) + target;
-        if (newName.length > 255) return { kind: 'yxdomain', answer, authority: [], additional: [], requiredAdditional: 0 };
-        // The synthesized CNAME carries the DNAME's TTL (RFC 6672 §3.1).
-        answer.push({ owner, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName] });
-        // Asked for the CNAME itself: the synthesized one is the answer, not a link to follow.
-        if (qtype === RRType.CNAME) return positive(zone, answer, []);
-        const next = follow(newName as Name);
-        if (next === undefined) return positive(zone, answer, []);
-        continue;
-      }
-      case 'exact': {
-        const node = found.node;
-        const done = answerAtNode(node, node.name);
-        if (done) return done;
-        continue;
-      }
-      case 'nxdomain': {
-        const wildcard = found.wildcard;
-        if (wildcard === undefined) {
-          return negative('nxdomain', zone, answer);
+        case 'dname': {
+          const dname = getRRset(found.node, RRType.DNAME)!;
+          answer.push(dname);
+          const [target] = readName(dname.rdata[0], 0);
+          const prefixLength = owner.length - found.node.name.length;
+          const newName = owner.slice(0, prefixLength) + target;
+          if (newName.length > 255) return { kind: 'yxdomain', answer, authority: [], additional: [], requiredAdditional: 0 };
+          // The synthesized CNAME carries the DNAME's TTL (RFC 6672 §3.1).
+          answer.push({ owner, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName] });
+          // Asked for the CNAME itself: the synthesized one is the answer, not a link to follow.
+          if (qtype === RRType.CNAME) return positive(zone, answer, []);
+          const next = follow(newName as Name);
+          if (next === undefined) return positive(zone, answer, []);
+          continue;
         }
-        // RFC 4592 §3.3.3: synthesize from the source of synthesis, owner = the query name.
-        const done = answerAtNode(wildcard, owner);
-        if (done) return done;
-        continue;
+        case 'exact': {
+          const node = found.node;
+          const done = answerAtNode(node, node.name);
+          if (done) return done;
+          continue;
+        }
+        case 'nxdomain': {
+          const wildcard = found.wildcard;
+          if (wildcard === undefined) {
+            return negative('nxdomain', zone, answer);
+          }
+          // RFC 4592 §3.3.3: synthesize from the source of synthesis, owner = the query name.
+          const done = answerAtNode(wildcard, owner);
+          if (done) return done;
+          continue;
+        }
       }
     }
   }
@@ -114,23 +124,23 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
     const own = (set: RRset): RRset => (synthesized ? { owner: ownerName, type: set.type, ttl: set.ttl, rdata: set.rdata } : set);
     if (qtype === RRType.ANY) {
       // RFC 8482 §4.1: one RRset is a complete answer. Like Knot: the lowest type number.
-      if (node.rrsets.length === 0) return negative('nodata', zone!, answer);
+      if (node.rrsets.length === 0) return negative('nodata', zone, answer);
       let first = node.rrsets[0];
       for (const s of node.rrsets) if (s.type < first.type) first = s;
-      return positive(zone!, answer, [own(first)]);
+      return positive(zone, answer, [own(first)]);
     }
     if (qtype === RRType.RRSIG) {
       // Signatures are one RRset per covered type (RFC 4034 §3); a query for RRSIG gets them all.
       const sigs = node.rrsets.filter((s) => s.type === RRType.RRSIG);
-      if (sigs.length > 0) return positive(zone!, answer, sigs.map(own));
+      if (sigs.length > 0) return positive(zone, answer, sigs.map(own));
     }
     const exact = getRRset(node, qtype);
-    if (exact) return positive(zone!, answer, [own(exact)]);
+    if (exact) return positive(zone, answer, [own(exact)]);
     const cname = node.flags & NodeFlag.HAS_CNAME ? getRRset(node, RRType.CNAME) : undefined;
-    if (cname === undefined) return negative('nodata', zone!, answer);
+    if (cname === undefined) return negative('nodata', zone, answer);
     answer.push(own(cname));
     const [target] = readName(cname.rdata[0], 0);
-    if (follow(target) === undefined) return positive(zone!, answer, []);
+    if (follow(target) === undefined) return positive(zone, answer, []);
     return undefined;
   }
 
@@ -143,6 +153,7 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
     if (visited.has(tkey) || visited.size >= MAX_CHAIN) return undefined;
     const next = findZone(tkey);
     if (next === undefined) return undefined;
+    if (next !== zone) crossZone = true;
     zone = next;
     qkey = tkey;
     owner = target;

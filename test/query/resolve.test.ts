@@ -233,6 +233,13 @@ describe('resolve', () => {
     expect(cases.length).toBeGreaterThanOrEqual(80);
   });
 
+  test('marks answers that read more than one zone (they must not be cached per snapshot)', () => {
+    const cross = resolve(find, name('cross.parent.test'), typeFromString('A')!);
+    const local = resolve(find, name('www.tricky.test'), typeFromString('A')!);
+    expect(cross.kind === 'answer' && cross.crossZone).toBe(true);
+    expect(local.kind === 'answer' && local.crossZone).toBeFalsy();
+  });
+
   test.each(cases)('$name ($q $t)', (c) => {
     const qtype = typeFromString(c.t);
     if (qtype === undefined) throw new Error(`bad type ${c.t}`);
