@@ -8,22 +8,34 @@
 //   "zones": [{ "file": "db.example.org", "origin": "example.org", "rotate": "none", "serial": "auto" }],
 //   "rotate": "cyclic", "serial": "keep", "maxUdp": 1232,
 //   "log": { "level": "info", "format": "text", "queries": false },
-//   "tcp": { "idleTimeoutMs": 10000, "maxConnections": 512 }
+//   "tcp": { "idleTimeoutMs": 10000, "maxConnections": 512 },
+//   "transfer": { "allow": ["127.0.0.1", "10.0.0.0/8", "::1"], "keys": ["xfr-key."] },
+//   "notify": ["192.0.2.2", "[2001:db8::2]:5300"],
+//   "stateDir": "state", "journal": { "maxEntries": 100, "maxBytes": 16777216 }
 // }
+// `transfer` and `notify` may also be set per zone (zones[i].transfer, zones[i].notify), which
+// replaces the server-wide value for that zone. Without any `transfer`, AXFR/IXFR are REFUSED.
+// `stateDir` keeps the IXFR journals across restarts (in memory only without it).
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { nameFromText, type Name } from '../dns/name.js';
+import { nameFromText, nameToText, type Name } from '../dns/name.js';
 import { ConfigError } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { SERIAL_POLICIES, type SerialPolicy } from '../reload/serial-policy.js';
 import type { RotateMode } from '../server/rotate.js';
+import { AclError, TransferPolicy } from '../xfr/acl.js';
+import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js';
+import type { JournalLimits } from '../xfr/journal.js';
+import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 
 export interface ZoneConfig {
   file: string;
   origin?: Name;
   rotate?: RotateMode;
   serial?: SerialPolicy;
+  transfer?: TransferPolicy;
+  notify?: NotifyTarget[];
 }
 
 export interface Config {
@@ -35,6 +47,14 @@ export interface Config {
   maxUdp?: number;
   log: { level?: LogLevel; format?: 'text' | 'json'; queries?: boolean };
   tcp: { idleTimeoutMs?: number; maxConnections?: number };
+  /** Server-wide transfer ACL, for zones without their own. */
+  transfer?: TransferPolicy;
+  /** Server-wide NOTIFY targets, for zones without their own. */
+  notify?: NotifyTarget[];
+  stateDir?: string;
+  journal?: Partial<JournalLimits>;
+  /** TSIG keys (RFC 8945) from `keys` and `keyFile` (BIND's tsig-keygen format). */
+  keys: TsigKeyring;
 }
 
 const ROTATE: readonly RotateMode[] = ['cyclic', 'random', 'none'];
@@ -90,8 +110,8 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   } catch (e) {
     throw new ConfigError(`${source}: not valid JSON: ${(e as Error).message}`);
   }
-  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'log', 'tcp', '$comment']);
-  const cfg: Config = { zones: [], log: {}, tcp: {} };
+  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'log', 'tcp', 'transfer', 'notify', 'stateDir', 'journal', 'keys', 'keyFile', '$comment']);
+  const cfg: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
   if (top.listen !== undefined) {
     if (!Array.isArray(top.listen) || top.listen.length === 0) fail('listen', 'expected a non-empty array of "ADDR:PORT"');
     cfg.listen = top.listen.map((l, i) => str(l, `listen[${i}]`));
@@ -104,12 +124,14 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (!Array.isArray(top.zones)) fail('zones', 'expected an array');
     cfg.zones = top.zones.map((z, i) => {
       const p = `zones[${i}]`;
-      const o = object(z, p, ['file', 'origin', 'rotate', 'serial']);
+      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify']);
       if (o.file === undefined) fail(`${p}.file`, 'required');
       const zone: ZoneConfig = { file: resolve(baseDir, str(o.file, `${p}.file`)) };
       if (o.origin !== undefined) zone.origin = parseOrigin(str(o.origin, `${p}.origin`), `${p}.origin`);
       if (o.rotate !== undefined) zone.rotate = oneOf(o.rotate, `${p}.rotate`, ROTATE);
       if (o.serial !== undefined) zone.serial = oneOf(o.serial, `${p}.serial`, SERIAL_POLICIES);
+      if (o.transfer !== undefined) zone.transfer = transferPolicy(o.transfer, `${p}.transfer`);
+      if (o.notify !== undefined) zone.notify = notifyTargets(o.notify, `${p}.notify`);
       return zone;
     });
   }
@@ -119,12 +141,86 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (o.format !== undefined) cfg.log.format = oneOf(o.format, 'log.format', ['text', 'json'] as const);
     if (o.queries !== undefined) cfg.log.queries = bool(o.queries, 'log.queries');
   }
+  if (top.transfer !== undefined) cfg.transfer = transferPolicy(top.transfer, 'transfer');
+  if (top.notify !== undefined) cfg.notify = notifyTargets(top.notify, 'notify');
+  if (top.keys !== undefined) {
+    if (!Array.isArray(top.keys)) fail('keys', 'expected an array of { name, algorithm, secret }');
+    top.keys.forEach((k, i) => {
+      const p = `keys[${i}]`;
+      const o = object(k, p, ['name', 'algorithm', 'secret']);
+      if (o.name === undefined) fail(`${p}.name`, 'required');
+      if (o.secret === undefined) fail(`${p}.secret`, 'required (base64, e.g. from tsig-keygen)');
+      try {
+        cfg.keys.add(parseTsigKey(str(o.name, `${p}.name`), o.algorithm === undefined ? undefined : str(o.algorithm, `${p}.algorithm`), str(o.secret, `${p}.secret`)));
+      } catch (e) {
+        fail(p, (e as Error).message);
+      }
+    });
+  }
+  if (top.keyFile !== undefined) {
+    const file = resolve(baseDir, str(top.keyFile, 'keyFile'));
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      fail('keyFile', `${file}: ${(e as Error).message}`);
+    }
+    try {
+      for (const key of parseBindKeyFile(text, file)) cfg.keys.add(key);
+    } catch (e) {
+      fail('keyFile', (e as Error).message);
+    }
+  }
+  if (top.stateDir !== undefined) cfg.stateDir = resolve(baseDir, str(top.stateDir, 'stateDir'));
+  if (top.journal !== undefined) {
+    const o = object(top.journal, 'journal', ['maxEntries', 'maxBytes']);
+    cfg.journal = {};
+    if (o.maxEntries !== undefined) cfg.journal = { ...cfg.journal, maxEntries: int(o.maxEntries, 'journal.maxEntries', 1, 100_000) };
+    if (o.maxBytes !== undefined) cfg.journal = { ...cfg.journal, maxBytes: int(o.maxBytes, 'journal.maxBytes', 0, 2 ** 31 - 1) };
+  }
   if (top.tcp !== undefined) {
     const o = object(top.tcp, 'tcp', ['idleTimeoutMs', 'maxConnections']);
     if (o.idleTimeoutMs !== undefined) cfg.tcp.idleTimeoutMs = int(o.idleTimeoutMs, 'tcp.idleTimeoutMs', 100, 3_600_000);
     if (o.maxConnections !== undefined) cfg.tcp.maxConnections = int(o.maxConnections, 'tcp.maxConnections', 1, 100_000);
   }
+  // An ACL naming a key that is not defined could never be satisfied: say so now, not at transfer time.
+  const policies: Array<[string, TransferPolicy | undefined]> = [['transfer', cfg.transfer], ...cfg.zones.map((z, i): [string, TransferPolicy | undefined] => [`zones[${i}].transfer`, z.transfer])];
+  for (const [path, policy] of policies) {
+    policy?.keys?.forEach((k, i) => {
+      if (cfg.keys.get(k) === undefined) fail(`${path}.keys[${i}]`, `TSIG key "${nameToText(k)}" is not defined (add it to "keys" or "keyFile")`);
+    });
+  }
   return cfg;
+}
+
+/** `{ "allow": [prefixes], "keys": [names] }` -> a compiled policy. */
+function transferPolicy(v: Json, path: string): TransferPolicy {
+  const o = object(v, path, ['allow', 'keys']);
+  if (!Array.isArray(o.allow)) fail(`${path}.allow`, 'expected an array of addresses or prefixes ("10.0.0.0/8", "::1", "any")');
+  const allow = o.allow.map((a, i) => str(a, `${path}.allow[${i}]`));
+  let keys: Name[] | undefined;
+  if (o.keys !== undefined) {
+    if (!Array.isArray(o.keys)) fail(`${path}.keys`, 'expected an array of TSIG key names');
+    keys = o.keys.map((k, i) => parseOrigin(str(k, `${path}.keys[${i}]`), `${path}.keys[${i}]`));
+  }
+  try {
+    return new TransferPolicy({ allow, keys });
+  } catch (e) {
+    if (e instanceof AclError) fail(`${path}.allow`, e.message);
+    throw e;
+  }
+}
+
+function notifyTargets(v: Json, path: string): NotifyTarget[] {
+  if (!Array.isArray(v)) fail(path, 'expected an array of "ADDR" or "ADDR:PORT"');
+  return v.map((t, i) => {
+    try {
+      return parseNotifyTarget(str(t, `${path}[${i}]`));
+    } catch (e) {
+      if (e instanceof NotifyTargetError) fail(`${path}[${i}]`, e.message);
+      throw e;
+    }
+  });
 }
 
 export function loadConfigFile(path: string): Config {

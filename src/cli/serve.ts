@@ -11,6 +11,11 @@ import type { RotateMode } from '../server/rotate.js';
 import { parseListen, startServer, type Endpoint } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { ZoneRegistry } from '../zone/registry.js';
+import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
+import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
+import { XfrService } from '../xfr/service.js';
+import { createTsigHook } from '../xfr/tsig-hook.js';
+import { TsigKeyring } from '../xfr/tsig-keys.js';
 import { loadConfigFile, type Config } from './config.js';
 
 export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
@@ -32,7 +37,7 @@ export interface ServeFlags {
 }
 
 export async function runServe(flags: ServeFlags): Promise<number> {
-  let config: Config = { zones: [], log: {}, tcp: {} };
+  let config: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
   let endpoints: Endpoint[];
   try {
     if (flags.config !== undefined) config = loadConfigFile(flags.config);
@@ -46,7 +51,12 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const zonesDir = flags.zones ?? config.zonesDir ?? (config.zones.length === 0 ? DEFAULT_ZONES_DIR : undefined);
 
   const registry = new ZoneRegistry();
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones, { serial: flags.serial ?? config.serial });
+  // Zone transfers: journals for IXFR (kept in stateDir when set) and NOTIFY on change.
+  const notifier = new Notifier({ transport: udpNotifyTransport(log), log });
+  const xfr = new XfrService({
+    log, stateDir: config.stateDir, journal: { ...DEFAULT_JOURNAL_LIMITS, ...config.journal }, notifier, defaultNotify: config.notify,
+  });
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones, { serial: flags.serial ?? config.serial }, xfr);
   zones.loadAll();
   if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
 
@@ -60,6 +70,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       log,
       tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
       queryLog: flags.queryLog ?? config.log.queries ?? false,
+      xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -69,6 +80,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     return err instanceof ConfigError ? 2 : 1;
   }
   for (const l of server.listening) log.info('listening', { transport: l.transport, address: l.address, port: l.port });
+  // Secondaries may now ask us: tell them about the zones we loaded (as BIND does at start-up).
+  xfr.start();
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
@@ -90,7 +103,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       process.off('SIGHUP', onHup);
-      void Promise.all([server.close(), watcher?.close()]).then(() => resolve());
+      void Promise.all([server.close(), watcher?.close(), notifier.close()]).then(() => resolve());
     };
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');

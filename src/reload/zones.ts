@@ -11,7 +11,10 @@ import type { Logger } from '../log.js';
 import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
 import { formatDiagnostic } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
+import type { ZoneSnapshot } from '../zone/snapshot.js';
 import type { RotateMode } from '../server/rotate.js';
+import type { TransferPolicy } from '../xfr/acl.js';
+import type { NotifyTarget } from '../xfr/notify.js';
 import { servedSerial, type SerialPolicy } from './serial-policy.js';
 
 /** One zone file we serve, and what we know about its last good load. */
@@ -36,6 +39,23 @@ export interface ZoneSource {
   origin?: Name;
   serial?: SerialPolicy;
   rotate?: RotateMode;
+  /** Who may transfer the zone (see xfr/acl.ts). */
+  transfer?: TransferPolicy;
+  /** Secondaries to NOTIFY on change. */
+  notify?: readonly NotifyTarget[];
+}
+
+/**
+ * Told about every swap, synchronously, right after it (the xfr service records the difference
+ * for IXFR and sends NOTIFY). A listener must not throw.
+ */
+export interface ZoneEvents {
+  /** A zone got its first snapshot (start-up, new file, or its file now names another origin). */
+  loaded?(handle: ZoneHandle): void;
+  /** A reload replaced `old` with `handle.snapshot`; `contentChanged`: the files' content differs. */
+  swapped?(handle: ZoneHandle, old: ZoneSnapshot, contentChanged: boolean): void;
+  /** The zone is no longer served. */
+  removed?(handle: ZoneHandle): void;
 }
 
 export interface ReloadStats {
@@ -57,15 +77,18 @@ export class ZoneManager {
     private readonly zonesDir: string | undefined,
     sources: readonly ZoneSource[] = [],
     private readonly defaults: { serial?: SerialPolicy } = {},
+    private readonly events: ZoneEvents = {},
   ) {
     for (const s of sources) this.track(resolvePath(s.file), s);
   }
 
   /** Loads everything (start-up and SIGHUP). */
   loadAll(): void {
-    for (const z of [...this.zones.values()]) this.load(z);
-    // New files are loaded by the rescan itself; vanished ones are removed.
+    // The rescan first: it drops vanished files (no bogus "cannot read" reloads) and loads new
+    // ones; then every zone that was already known is reloaded.
+    const known = new Set(this.zones.values());
     this.rescanDirectory();
+    for (const z of this.zones.values()) if (known.has(z)) this.load(z);
   }
 
   /** Every path to watch: zone files, their includes, and the zones directory. */
@@ -121,7 +144,7 @@ export class ZoneManager {
   private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
-      options: { rotate: source.rotate }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
     };
     this.zones.set(file, z);
     return z;
@@ -132,7 +155,14 @@ export class ZoneManager {
     if (z.handle) {
       this.registry.delete(z.handle.origin);
       this.log.info('zone removed: its file is gone', { zone: nameToText(z.handle.origin), file: z.file });
+      this.events.removed?.(z.handle);
+      this.retryUnserved();
     }
+  }
+
+  /** Another file may define an origin that was just freed ("zone defined twice"): load it now. */
+  private retryUnserved(except?: ManagedZone): void {
+    for (const other of [...this.zones.values()]) if (other.handle === undefined && other !== except) this.load(other);
   }
 
   /** Loads one zone on the side; swaps it in only if it loaded without errors. */
@@ -166,8 +196,12 @@ export class ZoneManager {
     if (old !== undefined && z.handle!.origin !== snap.origin && nameToText(z.handle!.origin).toLowerCase() !== nameToText(snap.origin).toLowerCase()) {
       // The file now describes another zone: stop serving the old origin.
       this.registry.delete(z.handle!.origin);
+      this.events.removed?.(z.handle!);
       z.handle = undefined;
+      // Once this load is done, a file waiting for the freed origin gets its turn.
+      queueMicrotask(() => this.retryUnserved(z));
     }
+    let swappedFrom: ZoneSnapshot | undefined;
     if (z.handle === undefined) {
       const clash = this.registry.get(snap.origin);
       if (clash?.snapshot !== undefined && clash !== z.handle) {
@@ -177,9 +211,11 @@ export class ZoneManager {
       }
       z.handle = { origin: snap.origin, snapshot: snap, options: z.options };
       this.registry.set(z.handle);
+      swappedFrom = undefined;
     } else {
       // The swap: one assignment. Queries in flight keep the snapshot they already read.
       z.handle.snapshot = snap;
+      swappedFrom = old;
     }
     z.files = snap.files.map((f) => resolvePath(f));
     const changed = z.fingerprint !== undefined && z.fingerprint !== fingerprint;
@@ -192,6 +228,13 @@ export class ZoneManager {
       if (changed && z.serialPolicy === 'keep' && !serialGreater(snap.serial, old.serial)) {
         this.log.warn('zone content changed but the SOA serial did not increase: secondaries will not pick up the change', { zone: nameToText(snap.origin), serial: snap.serial, previous: old.serial });
       }
+    }
+    // Same turn of the event loop as the swap: the journal entry exists before any IXFR can ask.
+    try {
+      if (swappedFrom === undefined) this.events.loaded?.(z.handle);
+      else this.events.swapped?.(z.handle, swappedFrom, changed);
+    } catch (e) {
+      this.log.error('zone change listener failed', { zone: nameToText(snap.origin), error: (e as Error).message });
     }
   }
 }

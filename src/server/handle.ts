@@ -2,6 +2,9 @@
 // everything a query goes through lives here, in one direction:
 //   decode (unreadable: drop; malformed: FORMERR) -> guards -> pick zone -> resolve -> rotate ->
 //   encode within the size limit (drop additional first, then TC).
+// Zone transfers (AXFR, IXFR) branch off after the guards to xfr/transfer.ts; over TCP their
+// answer is a lazy sequence of messages (handleStreamMessage), which the TCP transport writes
+// with backpressure.
 
 import { Opcode, RRClass, RRType, Rcode, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
@@ -12,6 +15,7 @@ import {
 } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
+import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
 
 export interface HandlerContext {
@@ -21,7 +25,12 @@ export interface HandlerContext {
   readonly maxUdp: number;
   /** Opt-in query log, called after each answered query. */
   readonly queryLog?: (entry: QueryLogEntry) => void;
+  /** Zone transfer settings (ACL default, TSIG, logging); absent: every transfer is REFUSED. */
+  readonly xfr?: XfrContext;
 }
+
+/** A TCP reply: one message, or several (a zone transfer) produced one at a time. */
+export type StreamReply = Buffer | Iterable<Buffer>;
 
 export interface QueryLogEntry {
   client: string;
@@ -37,9 +46,47 @@ export interface QueryLogEntry {
  * header, or a response: answering responses makes reflection loops). Never throws.
  */
 export function handleMessage(msg: Uint8Array, transport: Transport, ctx: HandlerContext, client = ''): Buffer | undefined {
-  const reply = answer(msg, transport, ctx);
-  if (ctx.queryLog !== undefined && reply !== undefined) logQuery(ctx.queryLog, reply, transport, client);
-  return reply;
+  const reply = answer(msg, transport, ctx, client);
+  // A multi-message answer only arises over TCP; callers that need all of it use
+  // handleStreamMessage. Here it is cut to its first message (an error or a one-message answer
+  // is exactly that).
+  const one = reply === undefined || Buffer.isBuffer(reply) ? reply : firstMessage(reply);
+  if (ctx.queryLog !== undefined && one !== undefined) logQuery(ctx.queryLog, one, transport, client);
+  return one;
+}
+
+/**
+ * handleMessage for TCP: a zone transfer comes back as an Iterable of messages, produced lazily
+ * from the snapshot current when the query arrived. Never throws (the Iterable may, mid-stream,
+ * if the process runs out of memory or a bug surfaces: the transport then closes the connection).
+ */
+export function handleStreamMessage(msg: Uint8Array, ctx: HandlerContext, client = ''): StreamReply | undefined {
+  const reply = answer(msg, 'tcp', ctx, client);
+  if (reply === undefined || ctx.queryLog === undefined) return reply;
+  if (Buffer.isBuffer(reply)) {
+    logQuery(ctx.queryLog, reply, 'tcp', client);
+    return reply;
+  }
+  return logFirst(reply, ctx.queryLog, client);
+}
+
+function* logFirst(messages: Iterable<Buffer>, log: (entry: QueryLogEntry) => void, client: string): Generator<Buffer, void, undefined> {
+  let first = true;
+  for (const m of messages) {
+    if (first) logQuery(log, m, 'tcp', client);
+    first = false;
+    yield m;
+  }
+}
+
+function firstMessage(messages: Iterable<Buffer>): Buffer | undefined {
+  const it = messages[Symbol.iterator]();
+  try {
+    const r = it.next();
+    return r.done ? undefined : r.value;
+  } finally {
+    it.return?.();
+  }
 }
 
 function logQuery(log: (entry: QueryLogEntry) => void, reply: Buffer, transport: Transport, client: string): void {
@@ -58,13 +105,16 @@ function logQuery(log: (entry: QueryLogEntry) => void, reply: Buffer, transport:
   log({ client, transport, qname, qtype, rcode: reply[3] & 0xf, size: reply.length });
 }
 
-function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext): Buffer | undefined {
+function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, client: string): StreamReply | undefined {
   const decoded = decodeQuery(msg);
   if (decoded.kind === 'drop') return undefined;
   if (decoded.kind === 'error') return buildErrorResponse(decoded, undefined, ctx.maxUdp);
   const refusal = guard(decoded, transport);
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
   const q = decoded.question;
+  if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) {
+    return answerTransfer(msg, decoded, transport, { registry: ctx.registry, xfr: ctx.xfr, maxUdp: ctx.maxUdp }, client);
+  }
   const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
   // The zone of the query name decides per-zone options (rotation) for the whole answer.
   const rotateMode = ctx.registry.find(nameKey(q.name))?.options?.rotate ?? ctx.rotator.mode;
@@ -79,10 +129,9 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   if (query.opcode !== Opcode.QUERY) return query.opcode === Opcode.NOTIFY ? Rcode.NOTAUTH : Rcode.NOTIMP;
   // Zones are class IN only; CHAOS and others are not ours to answer.
   if (qclass !== RRClass.IN) return Rcode.REFUSED;
-  // AXFR is TCP-only (RFC 5936 §4.2): over UDP, NOTIMP as Knot and NSD answer. Other transfers
-  // are refused until allowed per zone (BIND's answer to a disallowed transfer; Knot says NOTAUTH).
+  // AXFR is TCP-only (RFC 5936 §4.2): over UDP, NOTIMP as Knot and NSD answer. AXFR over TCP
+  // and IXFR go to xfr/transfer.ts, which refuses them unless the zone's ACL allows the client.
   if (qtype === RRType.AXFR && transport === 'udp') return Rcode.NOTIMP;
-  if (qtype === RRType.AXFR || qtype === RRType.IXFR) return Rcode.REFUSED;
   // Meta and pseudo types that make no sense as a question (RFC 6895 §3.1).
   if (qtype === RRType.OPT || qtype === RRType.TSIG || qtype === RRType.TKEY) return Rcode.FORMERR;
   if (qtype === RRType.MAILA || qtype === RRType.MAILB) return Rcode.NOTIMP;

@@ -3,7 +3,8 @@
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ZoneRegistry } from '../zone/registry.js';
-import { handleMessage, type HandlerContext } from './handle.js';
+import type { XfrContext } from '../xfr/transfer.js';
+import { handleMessage, handleStreamMessage, type HandlerContext } from './handle.js';
 import { Rotator, type RotateMode } from './rotate.js';
 import { listenTcp, DEFAULT_TCP_OPTIONS, type TcpListener, type TcpOptions } from './tcp.js';
 import { listenUdp, type UdpListener } from './udp.js';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   tcp?: TcpOptions;
   /** Log one line per query (client, name, type, rcode): opt-in, it costs throughput. */
   queryLog?: boolean;
+  /** Zone transfers: default ACL, TSIG hook; absent: every AXFR/IXFR is REFUSED. */
+  xfr?: XfrContext;
 }
 
 export interface Listening {
@@ -51,9 +54,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     rotator: new Rotator(opts.rotate),
     maxUdp: opts.maxUdp,
     queryLog: opts.queryLog ? (q) => opts.log.info('query', { ...q }) : undefined,
+    xfr: opts.xfr,
   };
   const onUdp = (msg: Buffer, client: string) => handleMessage(msg, 'udp', context, client);
-  const onTcp = (msg: Buffer, client: string) => handleMessage(msg, 'tcp', context, client);
+  const onTcp = (msg: Buffer, client: string) => handleStreamMessage(msg, context, client);
   const listeners: Array<UdpListener | TcpListener> = [];
   const listening: Listening[] = [];
   try {

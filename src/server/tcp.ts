@@ -1,11 +1,18 @@
 // TCP transport (RFC 7766): 2-octet framing, several queries per connection, pipelining, an idle
 // timeout and caps on connections and on unsent replies. No DNS logic here.
+//
+// A reply is one message or an Iterable of messages (a zone transfer). An Iterable is written one
+// message at a time: when the socket's buffer is full we wait for 'drain' before asking for the
+// next message, so a 1M-record AXFR never sits in memory, and other connections are served in
+// between. While a stream is being written the connection stops reading; queries pipelined
+// behind it are answered, in order, once it ends (RFC 7766 §6.2.1.1 allows a server to answer in
+// order).
 
 import net from 'node:net';
 import type { Logger } from '../log.js';
 import { TcpDeframer, frame } from '../wire/tcp-framing.js';
 
-export type TcpHandler = (msg: Buffer, client: string) => Buffer | undefined;
+export type TcpHandler = (msg: Buffer, client: string) => Buffer | Iterable<Buffer> | undefined;
 
 export interface TcpOptions {
   /** RFC 7766 §6.2.3: close idle connections; servers commonly use ~10 s. */
@@ -42,17 +49,37 @@ export function listenTcp(host: string, port: number, handle: TcpHandler, log: L
     // the slot until the client closes its side, which a silent client never does.
     socket.setTimeout(opts.idleTimeoutMs, () => socket.destroy());
     const deframer = new TcpDeframer();
-    socket.on('data', (chunk: Buffer) => {
-      for (const msg of deframer.feed(chunk)) {
-        let reply: Buffer | undefined;
+    /** Set while a multi-message reply is being written: queries that arrive meanwhile wait here. */
+    let waiting: Buffer[] | undefined;
+
+    /** Answers `msgs` in order; stops at a streamed reply and carries on when it is written. */
+    const answer = (msgs: Buffer[]): void => {
+      for (let i = 0; i < msgs.length; i++) {
+        let reply: Buffer | Iterable<Buffer> | undefined;
         try {
-          reply = handle(msg, socket.remoteAddress ?? '');
+          reply = handle(msgs[i]!, socket.remoteAddress ?? '');
         } catch (err) {
           log.error('query handler failed', { client: socket.remoteAddress, error: (err as Error).message });
           continue;
         }
-        if (reply) socket.write(frame(reply));
+        if (reply === undefined) continue;
+        if (Buffer.isBuffer(reply)) {
+          socket.write(frame(reply));
+          continue;
+        }
+        waiting = msgs.slice(i + 1);
+        socket.pause();
+        void writeStream(socket, reply, log).then(() => {
+          const rest = waiting ?? [];
+          waiting = undefined;
+          if (socket.destroyed || socket.writableEnded) return;
+          answer(rest);
+          if (waiting === undefined) afterAnswers();
+        });
+        return;
       }
+    };
+    const afterAnswers = (): void => {
       if (deframer.error !== undefined) {
         // A length prefix we will not honour: nothing after it can be framed, so hang up.
         socket.destroy();
@@ -61,7 +88,19 @@ export function listenTcp(host: string, port: number, handle: TcpHandler, log: L
       if (socket.writableLength > opts.maxPendingBytes) {
         socket.pause();
         socket.once('drain', () => socket.resume());
+      } else {
+        socket.resume();
       }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      const msgs = deframer.feed(chunk);
+      if (waiting !== undefined) {
+        // Data already read when the stream paused the socket: answered after the stream.
+        for (const m of msgs) waiting.push(Buffer.from(m));
+        return;
+      }
+      answer(msgs);
+      if (waiting === undefined) afterAnswers();
     });
   });
   server.maxConnections = opts.maxConnections + 16;
@@ -82,5 +121,56 @@ export function listenTcp(host: string, port: number, handle: TcpHandler, log: L
         }),
       });
     });
+  });
+}
+
+/**
+ * Writes every message of `messages` to `socket`, waiting for 'drain' whenever the socket's
+ * buffer is full. Ends early if the socket closes; a failure while producing a message closes the
+ * connection (the client cannot be told mid-stream, RFC 5936 §2.2: it sees an incomplete transfer).
+ */
+async function writeStream(socket: net.Socket, messages: Iterable<Buffer>, log: Logger): Promise<void> {
+  const it = messages[Symbol.iterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      if (socket.destroyed || socket.writableEnded) return;
+      let full: boolean;
+      try {
+        const next = it.next();
+        if (next.done) {
+          finished = true;
+          return;
+        }
+        full = !socket.write(frame(next.value));
+      } catch (err) {
+        log.error('multi-message reply failed', { client: socket.remoteAddress, error: (err as Error).message });
+        socket.destroy();
+        return;
+      }
+      if (full) await drained(socket);
+    }
+  } finally {
+    // Lets the producer run its cleanup (and log an aborted transfer).
+    if (!finished) {
+      try {
+        it.return?.();
+      } catch {
+        // nothing more to do for a connection that is going away
+      }
+    }
+  }
+}
+
+/** Resolves on 'drain', or when the socket closes and will never drain. */
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
   });
 }

@@ -3,6 +3,9 @@
 
 import { nameKey, type Name } from '../dns/name.js';
 import type { ZoneSnapshot } from './snapshot.js';
+import type { TransferPolicy } from '../xfr/acl.js';
+import type { Journal } from '../xfr/journal.js';
+import type { NotifyTarget } from '../xfr/notify.js';
 
 /**
  * A configured zone. Lives as long as the configuration does; `snapshot` is swapped on reload
@@ -13,11 +16,17 @@ export interface ZoneHandle {
   snapshot: ZoneSnapshot | undefined;
   /** Per-zone serving options from the configuration; unset fields use the server's. */
   readonly options?: ZoneOptions;
+  /** Differences between recent versions, for IXFR (set by the xfr service; absent: AXFR only). */
+  journal?: Journal;
 }
 
 export interface ZoneOptions {
   /** Order of A/AAAA records in answers (see server/rotate.ts). */
   readonly rotate?: 'cyclic' | 'random' | 'none';
+  /** Who may AXFR/IXFR the zone; unset: the server's default (itself unset: nobody). */
+  readonly transfer?: TransferPolicy;
+  /** Secondaries to NOTIFY when the serial changes (RFC 1996); unset: the server's default. */
+  readonly notify?: readonly NotifyTarget[];
 }
 
 export class ZoneRegistry {

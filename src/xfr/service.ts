@@ -1,0 +1,107 @@
+// The primary side's bookkeeping around reloads: each zone's journal (opened from the state
+// directory on first load, appended to when a reload moves the serial) and NOTIFY to the zone's
+// secondaries when the serial changes. ZoneManager calls it right after each swap, in the same
+// turn of the event loop, so an IXFR never sees a snapshot without its journal entry.
+
+import { serialGreater } from '../dns/serial.js';
+import { nameToText } from '../dns/name.js';
+import type { Logger } from '../log.js';
+import type { ZoneEvents } from '../reload/zones.js';
+import type { ZoneHandle } from '../zone/registry.js';
+import type { ZoneSnapshot } from '../zone/snapshot.js';
+import { DEFAULT_JOURNAL_LIMITS, entryBetween, Journal, journalPath, type JournalLimits } from './journal.js';
+import type { Notifier, NotifyTarget } from './notify.js';
+
+export interface XfrServiceOptions {
+  log: Logger;
+  /** Where journals are kept across restarts; undefined: in memory only. */
+  stateDir?: string;
+  journal?: JournalLimits;
+  /** Sends NOTIFY; undefined: no NOTIFY at all. */
+  notifier?: Notifier;
+  /** Targets for zones that configure none. */
+  defaultNotify?: readonly NotifyTarget[];
+}
+
+export class XfrService implements ZoneEvents {
+  private started = false;
+  private readonly handles = new Set<ZoneHandle>();
+
+  constructor(private readonly opts: XfrServiceOptions) {}
+
+  /** First load of a zone: its journal comes from disk if it still leads to this serial. */
+  loaded(handle: ZoneHandle): void {
+    const snap = handle.snapshot;
+    if (snap === undefined) return;
+    this.handles.add(handle);
+    const zone = nameToText(snap.origin);
+    const file = this.opts.stateDir === undefined ? undefined : journalPath(this.opts.stateDir, snap.origin);
+    const journal = Journal.open(snap.origin, file, this.opts.journal ?? DEFAULT_JOURNAL_LIMITS, (why) => this.opts.log.warn(why, { zone, file }));
+    const last = journal.lastSerial;
+    if (last !== undefined && last !== snap.serial) {
+      // Edited while we were down: we cannot tell what changed since the journal's last version.
+      this.opts.log.info('journal does not end at the loaded serial; starting a new one (IXFR falls back to AXFR until the next change)', { zone, journal: last, serial: snap.serial });
+      this.safely(zone, () => journal.clear());
+    } else if (last !== undefined) {
+      this.opts.log.info('journal loaded', { zone, entries: journal.entries.length, from: journal.entries[0]!.from, to: last });
+    }
+    handle.journal = journal;
+    if (this.started) this.notify(handle, snap);
+  }
+
+  /** A reload swapped `old` for the handle's current snapshot. */
+  swapped(handle: ZoneHandle, old: ZoneSnapshot, contentChanged: boolean): void {
+    const next = handle.snapshot;
+    if (next === undefined) return;
+    this.handles.add(handle);
+    const zone = nameToText(next.origin);
+    const journal = (handle.journal ??= new Journal(next.origin, this.opts.journal ?? DEFAULT_JOURNAL_LIMITS,
+      this.opts.stateDir === undefined ? undefined : journalPath(this.opts.stateDir, next.origin)));
+    if (next.serial === old.serial) {
+      // Same serial, other content: clients at this serial cannot be told apart from current ones.
+      if (contentChanged) this.safely(zone, () => journal.clear());
+      return;
+    }
+    if (serialGreater(next.serial, old.serial)) {
+      const started = performance.now();
+      const entry = entryBetween(old, next);
+      this.safely(zone, () => {
+        const dropped = journal.append(entry);
+        this.opts.log.info('journal entry recorded', {
+          zone, from: entry.from, to: entry.to, deleted: entry.deleted.reduce((n, s) => n + s.rdata.length, 0),
+          added: entry.added.reduce((n, s) => n + s.rdata.length, 0), entries: journal.entries.length, dropped, ms: Math.round(performance.now() - started),
+        });
+      });
+    } else {
+      this.opts.log.warn('serial went backwards; journal emptied (secondaries will not follow until it passes theirs)', { zone, serial: next.serial, previous: old.serial });
+      this.safely(zone, () => journal.clear());
+    }
+    this.notify(handle, next);
+  }
+
+  removed(handle: ZoneHandle): void {
+    this.handles.delete(handle);
+  }
+
+  /** From now on, loads and changes send NOTIFY; also notifies every zone loaded so far (as BIND does at start-up). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const h of this.handles) if (h.snapshot !== undefined) this.notify(h, h.snapshot);
+  }
+
+  private notify(handle: ZoneHandle, snap: ZoneSnapshot): void {
+    const targets = handle.options?.notify ?? this.opts.defaultNotify;
+    if (this.opts.notifier === undefined || targets === undefined || targets.length === 0) return;
+    this.opts.notifier.notify(snap.origin, snap.soa, snap.serial, targets);
+  }
+
+  /** Journal I/O errors are logged; the zone keeps serving (IXFR may fall back to AXFR). */
+  private safely(zone: string, write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      this.opts.log.error('cannot write journal', { zone, error: (e as Error).message });
+    }
+  }
+}

@@ -1,0 +1,153 @@
+// Answering AXFR and IXFR requests: find the zone, check who asks, pick the answer.
+//
+// Order of checks (BIND's, so operators see the answers they expect):
+//   QNAME not the apex of a zone we serve ................ REFUSED (as for any query outside our zones)
+//   TSIG present and bad (when the TSIG module is wired) .. its RFC 8945 §5.2 error reply
+//   client not in the zone's transfer ACL ................ REFUSED (RFC 5936 §5, BIND's allow-transfer)
+//   ACL names keys, request not signed with one ........... REFUSED
+//   IXFR without the client's SOA in authority ............ FORMERR (RFC 1995 §3)
+// The ACL comes before the IXFR format check so that a client that may not transfer learns nothing.
+//
+// AXFR only arrives here over TCP (the handler answers NOTIMP over UDP, RFC 5936 §4.2). IXFR over
+// UDP gets one message (see ixfr.ts). A TCP answer is an Iterable of messages produced lazily; the
+// transport writes them with backpressure.
+
+import { RRType, Rcode } from '../dns/constants.js';
+import { nameKey, nameToText, type Name } from '../dns/name.js';
+import type { Logger } from '../log.js';
+import { buildErrorResponse, readName, responseSizeLimit, Section, type DecodedQuery, type Transport } from '../wire/index.js';
+import type { ZoneRegistry } from '../zone/registry.js';
+import { transferDecision, type TransferPolicy } from './acl.js';
+import { axfrMessages, type TransferStats, type TransferStreamOptions } from './axfr.js';
+import { ixfrMessages, ixfrUdpMessage, planIxfr, type IxfrPlan } from './ixfr.js';
+
+/**
+ * What the TSIG module (src/xfr/tsig*.ts) provides to transfers. `verifyRequest` checks the TSIG
+ * of a request (`query.tsig` says where it sits in `msg`, RFC 8945 §4.3.3).
+ */
+export interface TsigHook {
+  verifyRequest(msg: Uint8Array, query: DecodedQuery): TsigCheck;
+}
+
+export type TsigCheck =
+  /** No TSIG in the request. */
+  | { readonly kind: 'unsigned' }
+  /**
+   * A valid signature by `keyName`. Every message of the answer must be signed (RFC 8945 §5.3.1):
+   * `sign(msg, index)` does it, chaining the MACs; `reserve` octets are left free in each message.
+   */
+  | { readonly kind: 'valid'; readonly keyName: Name; readonly reserve: number; readonly sign: (msg: Buffer, index: number) => Buffer }
+  /** A TSIG that does not verify: send `reply` (NOTAUTH with BADKEY/BADSIG/BADTIME, RFC 8945 §5.2). */
+  | { readonly kind: 'invalid'; readonly reply: Buffer; readonly reason: string };
+
+/** Server-wide transfer settings, shared by every zone. */
+export interface XfrContext {
+  /** Used by zones that have no `transfer` of their own; undefined: such zones refuse transfers. */
+  readonly defaultPolicy?: TransferPolicy;
+  readonly tsig?: TsigHook;
+  readonly log?: Logger;
+  /** Merge journal entries into one difference sequence (RFC 1995 §6). Default true. */
+  readonly condense?: boolean;
+}
+
+/** The SOA serial a client sent in an IXFR's authority section (RFC 1995 §3), or why there is none. */
+export function ixfrClientSerial(msg: Uint8Array, query: DecodedQuery): { serial: number } | { error: string } {
+  const rec = query.records?.find((r) => r.section === Section.AUTHORITY && r.type === RRType.SOA);
+  if (rec === undefined) return { error: 'IXFR without an SOA in the authority section' };
+  if (nameKey(rec.owner) !== nameKey(query.question.name)) return { error: 'IXFR SOA owner is not the zone' };
+  const end = rec.rdataOffset + rec.rdataLength;
+  // MNAME and RNAME may be compressed (pointers into the message), then five 32-bit counters.
+  const mname = readName(msg, rec.rdataOffset, end);
+  if (typeof mname === 'number') return { error: 'IXFR SOA: bad MNAME' };
+  const rname = readName(msg, mname.next, end);
+  if (typeof rname === 'number') return { error: 'IXFR SOA: bad RNAME' };
+  if (rname.next + 20 !== end) return { error: 'IXFR SOA: RDATA is not 20 octets of counters after the names' };
+  const p = rname.next;
+  return { serial: ((msg[p]! << 24) >>> 0) + ((msg[p + 1]! << 16) | (msg[p + 2]! << 8) | msg[p + 3]!) };
+}
+
+export interface TransferRequestContext {
+  readonly registry: ZoneRegistry;
+  readonly xfr: XfrContext | undefined;
+  readonly maxUdp: number;
+}
+
+/**
+ * The answer to an AXFR or IXFR query: one message, or (TCP) a lazy sequence of messages. The
+ * snapshot and journal entries are captured now, before anything is produced.
+ */
+export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: Transport, ctx: TransferRequestContext, client: string): Buffer | Iterable<Buffer> {
+  const xfr = ctx.xfr;
+  const log = xfr?.log;
+  const q = query.question;
+  const kind = q.qtype === RRType.AXFR ? 'AXFR' : 'IXFR';
+  const zoneText = nameToText(q.name);
+  const refuse = (rcode: number, why: string, sign?: (m: Buffer, i: number) => Buffer): Buffer => {
+    log?.info(`${kind} refused`, { zone: zoneText, client, rcode: rcode === Rcode.REFUSED ? 'REFUSED' : rcode === Rcode.FORMERR ? 'FORMERR' : rcode, reason: why });
+    const reply = buildErrorResponse(query, rcode, ctx.maxUdp);
+    return sign === undefined ? reply : sign(reply, 0);
+  };
+
+  // Only the apex of a zone we serve can be transferred.
+  const handle = ctx.registry.get(q.name);
+  const snapshot = handle?.snapshot;
+  if (handle === undefined || snapshot === undefined) return refuse(Rcode.REFUSED, 'not a zone we serve');
+
+  // RFC 8945 §5.2: a bad signature is answered before anything else is looked at.
+  let check: TsigCheck = { kind: 'unsigned' };
+  if (query.tsig !== undefined && xfr?.tsig !== undefined) {
+    check = xfr.tsig.verifyRequest(msg, query);
+    if (check.kind === 'invalid') {
+      log?.info(`${kind} refused`, { zone: zoneText, client, reason: `TSIG: ${check.reason}` });
+      return check.reply;
+    }
+  }
+  const signer = check.kind === 'valid' ? check.sign : undefined;
+
+  const decision = transferDecision(handle.options?.transfer, xfr?.defaultPolicy, client);
+  if (decision.kind === 'refuse') return refuse(Rcode.REFUSED, decision.reason, signer);
+  if (decision.kind === 'requireKey') {
+    if (check.kind !== 'valid') return refuse(Rcode.REFUSED, xfr?.tsig === undefined ? 'the ACL requires a TSIG key, and TSIG is not available' : 'the ACL requires a TSIG key and the request is not signed');
+    if (!decision.keys.includes(nameKey(check.keyName))) return refuse(Rcode.REFUSED, `TSIG key ${nameToText(check.keyName)} is not allowed`, signer);
+  }
+
+  const opts: TransferStreamOptions = {
+    udpSize: ctx.maxUdp,
+    sign: signer,
+    reserve: check.kind === 'valid' ? check.reserve : 0,
+  };
+  const fields = { zone: zoneText, client, serial: snapshot.serial };
+
+  if (kind === 'AXFR') {
+    const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
+    log?.info('AXFR started', fields);
+    return logged(axfrMessages(snapshot, query, opts, stats), stats, log, 'AXFR', fields);
+  }
+
+  const cs = ixfrClientSerial(msg, query);
+  if ('error' in cs) return refuse(Rcode.FORMERR, cs.error, signer);
+  const plan: IxfrPlan = planIxfr(snapshot, handle.journal, cs.serial, { condense: xfr?.condense });
+  const planFields = { ...fields, from: cs.serial, answer: plan.kind === 'full' ? `AXFR-style (${plan.reason})` : plan.kind };
+  if (transport === 'udp') {
+    const reply = ixfrUdpMessage(snapshot, query, plan, responseSizeLimit('udp', query.edns?.udpSize, ctx.maxUdp), opts);
+    log?.info('IXFR over UDP answered', { ...planFields, size: reply.length });
+    return reply;
+  }
+  const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
+  log?.info('IXFR started', planFields);
+  return logged(ixfrMessages(snapshot, query, plan, opts, stats), stats, log, 'IXFR', planFields);
+}
+
+/** Passes messages through and logs how the stream ended. */
+function* logged(messages: Generator<Buffer, void, undefined>, stats: TransferStats, log: Logger | undefined, kind: string, fields: Record<string, string | number>): Generator<Buffer, void, undefined> {
+  const started = performance.now();
+  let complete = false;
+  try {
+    yield* messages;
+    complete = true;
+  } finally {
+    const done = { ...fields, messages: stats.messages, records: stats.records, bytes: stats.bytes, ms: Math.round(performance.now() - started) };
+    if (complete) log?.info(`${kind} finished`, done);
+    else log?.warn(`${kind} aborted`, done);
+  }
+}

@@ -1,0 +1,169 @@
+// Real secondaries for the transfer interop tests: Knot (knotd), BIND (named) and NSD, each in
+// its own temp directory with its own configuration, on a free loopback port, pulling one zone
+// from our primary, accepting NOTIFY from 127.0.0.1 and allowing AXFR to 127.0.0.1 (so a test can
+// read back what the secondary holds). `stop` ends exactly the process this module started, by
+// its PID (SIGTERM, then SIGKILL), and removes the directory.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findProgram } from '../../support/peers.js';
+
+export interface Secondary {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly dir: string;
+  /** Everything the server logged so far (stdout, stderr and its log file, if any). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export interface SecondarySpec {
+  zone: string;
+  primaryPort: number;
+  /** Our port (chosen by the caller, so the primary can be told where to send NOTIFY). */
+  port: number;
+  host?: string;
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function spawnPeer(name: string, program: string, args: string[], dir: string, port: number, host: string, logFile?: string): Secondary {
+  const path = findProgram(program);
+  if (path === undefined) throw new Error(`${program} is not installed`);
+  let output = '';
+  const child = spawn(path, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  child.on('error', (e) => { output += `\nspawn error: ${e.message}\n`; });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${path}`);
+  // Should jest exit without running afterAll, do not leave the process behind.
+  const onExit = () => { if (!exited(child)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
+  process.once('exit', onExit);
+  let stopped = false;
+  return {
+    name, host, port, pid, dir,
+    log: () => output + (logFile !== undefined && existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      process.removeListener('exit', onExit);
+      if (!exited(child)) {
+        const gone = new Promise<void>((res) => child.once('exit', () => res()));
+        try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+        const t = setTimeout(() => { if (!exited(child)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+        await gone;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const zoneText = (z: string) => (z.endsWith('.') ? z : `${z}.`);
+
+/** knotd: `remote` + `acl` (notify from, transfer to 127.0.0.1) + zone `master:`. */
+export function startKnotSecondary(spec: SecondarySpec): Secondary {
+  const host = spec.host ?? '127.0.0.1';
+  const dir = mkdtempSync(join(tmpdir(), 'zonedns-knot2-'));
+  mkdirSync(join(dir, 'db'));
+  const conf = [
+    'server:',
+    `    rundir: "${dir}"`,
+    `    listen: ${host}@${spec.port}`,
+    '    udp-workers: 1',
+    '    tcp-workers: 1',
+    '    background-workers: 1',
+    'log:',
+    '  - target: stderr',
+    '    any: info',
+    'database:',
+    `    storage: "${join(dir, 'db')}"`,
+    'remote:',
+    '  - id: primary',
+    `    address: 127.0.0.1@${spec.primaryPort}`,
+    'acl:',
+    '  - id: notify_from_primary',
+    '    address: 127.0.0.1',
+    '    action: notify',
+    '  - id: transfer_to_tests',
+    '    address: 127.0.0.1',
+    '    action: transfer',
+    'template:',
+    '  - id: default',
+    `    storage: "${dir}"`,
+    '    zonefile-sync: -1',
+    'zone:',
+    `  - domain: "${zoneText(spec.zone)}"`,
+    '    master: primary',
+    '    acl: [notify_from_primary, transfer_to_tests]',
+  ].join('\n') + '\n';
+  writeFileSync(join(dir, 'knot.conf'), conf);
+  return spawnPeer('knotd', 'knotd', ['-c', join(dir, 'knot.conf')], dir, spec.port, host);
+}
+
+/** named -g: `type secondary; primaries { 127.0.0.1 port N; };`, debug 3 so the log says how it transferred. */
+export function startBindSecondary(spec: SecondarySpec): Secondary {
+  const host = spec.host ?? '127.0.0.1';
+  const dir = mkdtempSync(join(tmpdir(), 'zonedns-bind2-'));
+  const conf = `options {
+  directory "${dir}";
+  listen-on port ${spec.port} { ${host}; };
+  listen-on-v6 { none; };
+  pid-file "${join(dir, 'named.pid')}";
+  session-keyfile "${join(dir, 'session.key')}";
+  managed-keys-directory "${dir}";
+  recursion no;
+  notify no;
+  dnssec-validation no;
+  allow-transfer { 127.0.0.1; };
+};
+controls { };
+zone "${zoneText(spec.zone)}" {
+  type secondary;
+  primaries { 127.0.0.1 port ${spec.primaryPort}; };
+  file "${join(dir, 'zone.db')}";
+  allow-notify { 127.0.0.1; };
+};
+`;
+  writeFileSync(join(dir, 'named.conf'), conf);
+  return spawnPeer('named', 'named', ['-g', '-d', '3', '-n', '1', '-c', join(dir, 'named.conf')], dir, spec.port, host);
+}
+
+/** nsd -d: `request-xfr` from the primary, `allow-notify`, `provide-xfr` to 127.0.0.1. */
+export function startNsdSecondary(spec: SecondarySpec): Secondary {
+  const host = spec.host ?? '127.0.0.1';
+  const dir = mkdtempSync(join(tmpdir(), 'zonedns-nsd2-'));
+  const logFile = join(dir, 'nsd.log');
+  const conf = `server:
+  ip-address: ${host}@${spec.port}
+  do-ip6: no
+  username: ""
+  chroot: ""
+  zonesdir: "${dir}"
+  database: ""
+  pidfile: "${join(dir, 'nsd.pid')}"
+  xfrdfile: "${join(dir, 'xfrd.state')}"
+  xfrdir: "${dir}"
+  zonelistfile: "${join(dir, 'zone.list')}"
+  logfile: "${logFile}"
+  verbosity: 2
+  server-count: 1
+remote-control:
+  control-enable: no
+zone:
+  name: "${zoneText(spec.zone)}"
+  zonefile: "zone.db"
+  request-xfr: 127.0.0.1@${spec.primaryPort} NOKEY
+  allow-notify: 127.0.0.1 NOKEY
+  provide-xfr: 127.0.0.1 NOKEY
+`;
+  writeFileSync(join(dir, 'nsd.conf'), conf);
+  return spawnPeer('nsd', 'nsd', ['-d', '-c', join(dir, 'nsd.conf')], dir, spec.port, host, logFile);
+}

@@ -1,0 +1,133 @@
+// The journal and NOTIFY wired to reloads: ZoneManager -> XfrService on every swap; the journal
+// survives a restart through the state directory; edits made while down, same-serial content
+// changes and serials going back empty it; NOTIFY goes out on start and on each serial change.
+
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RRType } from '../../src/dns/constants.js';
+import { nameFromText } from '../../src/dns/name.js';
+import type { Logger } from '../../src/log.js';
+import { ZoneManager } from '../../src/reload/zones.js';
+import { handleStreamMessage, type HandlerContext } from '../../src/server/handle.js';
+import { Rotator } from '../../src/server/rotate.js';
+import { ZoneRegistry } from '../../src/zone/registry.js';
+import { TransferPolicy } from '../../src/xfr/acl.js';
+import { Notifier, parseNotifyTarget, type NotifyTarget, type NotifyTransport } from '../../src/xfr/notify.js';
+import { XfrService } from '../../src/xfr/service.js';
+import { answers, parse, transferQuery } from './support/xfr.js';
+
+const ZONE = (serial: number, extra = '') => `$ORIGIN r.test.\n$TTL 300\n@ SOA ns hostmaster ${serial} 3600 900 604800 300\n@ NS ns\nns A 192.0.2.1\n${Array.from({ length: 20 }, (_, i) => `h${i} A 198.51.100.${i}\n`).join('')}${extra}`;
+
+class Recorder implements NotifyTransport {
+  sent: Array<{ serial: number; target: string }> = [];
+  send(msg: Buffer, target: NotifyTarget): void {
+    const soa = parse(msg).answer[0]!;
+    const rdata = Buffer.from(soa.canon, 'hex');
+    this.sent.push({ serial: rdata.readUInt32BE(rdata.length - 20), target: target.text });
+  }
+  onMessage(): void {}
+  async close(): Promise<void> {}
+}
+
+function logger(lines: string[]): Logger {
+  const rec = (level: string) => (msg: string, f?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(f ?? {})}`);
+  return { debug() {}, info: rec('info'), warn: rec('warn'), error: rec('error') };
+}
+
+describe('reload -> journal -> IXFR, NOTIFY', () => {
+  let dir: string;
+  let file: string;
+  let stateDir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'zonedns-xfr-reload-'));
+    file = join(dir, 'r.test.zone');
+    stateDir = join(dir, 'state');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** One "process": registry, manager, service, handler context. */
+  function start(lines: string[] = []) {
+    const registry = new ZoneRegistry();
+    const transport = new Recorder();
+    const log = logger(lines);
+    const notifier = new Notifier({ transport, log });
+    const service = new XfrService({ log, stateDir, notifier });
+    const manager = new ZoneManager(registry, log, undefined, [{
+      file, origin: nameFromText('r.test.'), transfer: new TransferPolicy({ allow: ['127.0.0.1'] }), notify: [parseNotifyTarget('127.0.0.1:5399')],
+    }], {}, service);
+    manager.loadAll();
+    const ctx: HandlerContext = { registry, rotator: new Rotator('cyclic'), maxUdp: 1232, xfr: { log } };
+    const handle = () => registry.get(nameFromText('r.test.'))!;
+    const ixfr = (serial: number) => answers([...(handleStreamMessage(transferQuery('r.test', 'IXFR', { serial }), ctx, '127.0.0.1') as Iterable<Buffer>)]);
+    return { registry, transport, notifier, service, manager, handle, ixfr, lines };
+  }
+
+  it('a serial change records one entry; IXFR answers from it; NOTIFY carries the new serial', async () => {
+    writeFileSync(file, ZONE(1));
+    const p = start();
+    expect(p.handle().journal?.entries).toHaveLength(0);
+    expect(p.transport.sent).toEqual([]); // nothing before the server listens
+    p.service.start();
+    expect(p.transport.sent).toEqual([{ serial: 1, target: '127.0.0.1:5399' }]);
+
+    writeFileSync(file, ZONE(2, 'new A 192.0.2.99\n'));
+    p.manager.pathChanged(file);
+    expect(p.handle().snapshot!.serial).toBe(2);
+    expect(p.handle().journal!.entries.map((e) => [e.from, e.to])).toEqual([[1, 2]]);
+    expect(p.transport.sent.map((s) => s.serial)).toEqual([1, 2]);
+    expect(p.ixfr(1).map((r) => r.type)).toEqual([RRType.SOA, RRType.SOA, RRType.SOA, RRType.A, RRType.SOA]);
+    expect(p.lines.some((l) => l.startsWith('info journal entry recorded') && l.includes('"added":1'))).toBe(true);
+    await p.notifier.close();
+  });
+
+  it('the journal survives a restart; an edit made while down starts a new one', async () => {
+    writeFileSync(file, ZONE(1));
+    const a = start();
+    writeFileSync(file, ZONE(2, 'x A 192.0.2.2\n'));
+    a.manager.pathChanged(file);
+    writeFileSync(file, ZONE(3, 'x A 192.0.2.3\n'));
+    a.manager.pathChanged(file);
+    await a.notifier.close();
+
+    const b = start();
+    expect(b.handle().journal!.entries.map((e) => [e.from, e.to])).toEqual([[1, 2], [2, 3]]);
+    expect(b.ixfr(1).map((r) => r.type)).toEqual([RRType.SOA, RRType.SOA, RRType.SOA, RRType.A, RRType.SOA]);
+    await b.notifier.close();
+
+    writeFileSync(file, ZONE(4, 'x A 192.0.2.4\n')); // while "down"
+    const c = start();
+    expect(c.handle().journal!.entries).toHaveLength(0);
+    expect(c.lines.some((l) => l.includes('journal does not end at the loaded serial'))).toBe(true);
+    // IXFR from 3 now falls back to a full answer (AXFR-style: the second RR is not an SOA).
+    const full = c.ixfr(3);
+    expect(full[1]!.type).not.toBe(RRType.SOA);
+    await c.notifier.close();
+  });
+
+  it('content changed under the same serial, or a serial going back, empties the journal; a failed reload changes nothing', async () => {
+    writeFileSync(file, ZONE(1));
+    const p = start();
+    writeFileSync(file, ZONE(2, 'x A 192.0.2.2\n'));
+    p.manager.pathChanged(file);
+    expect(p.handle().journal!.entries).toHaveLength(1);
+    writeFileSync(file, ZONE(2, 'x A 192.0.2.3\n')); // same serial, other content
+    p.manager.pathChanged(file);
+    expect(p.handle().journal!.entries).toHaveLength(0);
+
+    writeFileSync(file, ZONE(3, 'x A 192.0.2.4\n'));
+    p.manager.pathChanged(file);
+    expect(p.handle().journal!.entries).toHaveLength(1);
+    writeFileSync(file, ZONE(3, 'x A 192.0.2.4\nbroken A not-an-address\n'));
+    p.manager.pathChanged(file);
+    expect(p.handle().snapshot!.serial).toBe(3);
+    expect(p.handle().journal!.entries).toHaveLength(1);
+
+    writeFileSync(file, ZONE(1, 'x A 192.0.2.4\n')); // serial went back
+    p.manager.pathChanged(file);
+    expect(p.handle().journal!.entries).toHaveLength(0);
+    expect(p.lines.some((l) => l.startsWith('warn serial went backwards'))).toBe(true);
+    await p.notifier.close();
+  });
+});
