@@ -17,6 +17,7 @@ import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
 import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
+import { cacheKey, patchCached, type AnswerCache, type CacheEntry } from './answer-cache.js';
 
 export interface HandlerContext {
   readonly registry: ZoneRegistry;
@@ -27,6 +28,8 @@ export interface HandlerContext {
   readonly queryLog?: (entry: QueryLogEntry) => void;
   /** Zone transfer settings (ACL default, TSIG, logging); absent: every transfer is REFUSED. */
   readonly xfr?: XfrContext;
+  /** Encoded answers per snapshot (see answer-cache.ts); absent: every answer is built anew. */
+  readonly cache?: AnswerCache;
 }
 
 /** A TCP reply: one message, or several (a zone transfer) produced one at a time. */
@@ -115,10 +118,32 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
   if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) {
     return answerTransfer(msg, decoded, transport, { registry: ctx.registry, xfr: ctx.xfr, maxUdp: ctx.maxUdp }, client);
   }
-  const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
+  const qkey = nameKey(q.name);
+  const handle = ctx.registry.find(qkey);
   // The zone of the query name decides per-zone options (rotation) for the whole answer.
-  const rotateMode = ctx.registry.find(nameKey(q.name))?.options?.rotate ?? ctx.rotator.mode;
-  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), transport, ctx, rotateMode);
+  const rotateMode = handle?.options?.rotate ?? ctx.rotator.mode;
+  const zone = handle?.snapshot;
+  const limit = responseSizeLimit(transport, decoded.edns?.udpSize, ctx.maxUdp);
+  let cached: CachedSlot | undefined;
+  if (zone !== undefined && ctx.cache !== undefined) {
+    const key = cacheKey(qkey, q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true);
+    const entry = ctx.cache.get(zone, key);
+    const offset = entry?.rotating ? ctx.rotator.next(entry.rotating, rotateMode) : 0;
+    const bytes = entry?.variants[offset];
+    if (bytes !== undefined) return patchCached(bytes, decoded.id, decoded.rd, decoded.cd, q.bytes);
+    cached = { zone, key, entry, offset };
+  }
+  const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
+  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), limit, ctx, rotateMode, cached);
+}
+
+/** Where a miss stores its encoding: the entry if the question is known, the offset already taken. */
+interface CachedSlot {
+  zone: ZoneSnapshot;
+  key: string;
+  entry: CacheEntry | undefined;
+  /** Rotation offset already drawn for a known entry (drawing again would skip a rotation). */
+  offset: number;
 }
 
 /** The checks a query must pass before we look anything up; an rcode means "answer with it". */
@@ -138,7 +163,7 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   return undefined;
 }
 
-function encodeResolution(query: DecodedQuery, res: Resolution, transport: Transport, ctx: HandlerContext, rotateMode: RotateMode): Buffer {
+function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, ctx: HandlerContext, rotateMode: RotateMode, slot: CachedSlot | undefined): Buffer {
   let rcode: number;
   let aa = true;
   switch (res.kind) {
@@ -165,13 +190,27 @@ function encodeResolution(query: DecodedQuery, res: Resolution, transport: Trans
       throw new Error(`unhandled resolution ${(unreachable as Resolution).kind}`);
     }
   }
+  const rotating = res.answer.filter(isRotatable);
+  // Cacheable: one zone read (see answer-cache.ts) and at most one rotating RRset, whose offset
+  // then names the variant.
+  const cacheable = slot !== undefined && !res.crossZone && rotating.length <= 1;
   const rotator = ctx.rotator;
-  const answer = res.answer.map((set) => toWire(set, isRotatable(set) ? rotator.next(set, rotateMode) : 0));
+  const offsetFor = (set: RRset): number => {
+    if (!isRotatable(set)) return 0;
+    if (cacheable && slot.entry !== undefined) return slot.offset;
+    return rotator.next(set, rotateMode);
+  };
+  let drawn = 0;
+  const answer = res.answer.map((set) => {
+    const offset = offsetFor(set);
+    if (isRotatable(set)) drawn = offset;
+    return toWire(set, offset);
+  });
   const authority = res.authority.map((set) => toWire(set, 0));
   const additional: SectionEntry[] = res.additional.map((set, i) =>
     i < res.requiredAdditional ? { rrs: toWire(set, 0), required: true } : toWire(set, 0));
   const edns = query.edns;
-  return encodeResponse(
+  const reply = encodeResponse(
     {
       id: query.id,
       opcode: query.opcode,
@@ -183,8 +222,15 @@ function encodeResolution(query: DecodedQuery, res: Resolution, transport: Trans
       additional,
       edns: edns === undefined ? undefined : { udpSize: ctx.maxUdp, do: edns.do },
     },
-    responseSizeLimit(transport, edns?.udpSize, ctx.maxUdp),
+    limit,
   );
+  if (cacheable) {
+    const entry: CacheEntry = slot.entry ?? { rotating: rotating[0], variants: [] };
+    // The reply is the caller's to send: keep a private copy.
+    entry.variants[drawn] = Buffer.from(reply);
+    if (slot.entry === undefined) ctx.cache!.set(slot.zone, slot.key, entry);
+  }
+  return reply;
 }
 
 function toWire(set: RRset, offset: number): RR[] {

@@ -6,6 +6,7 @@ import type { ZoneRegistry } from '../zone/registry.js';
 import type { XfrContext } from '../xfr/transfer.js';
 import { handleMessage, handleStreamMessage, type HandlerContext } from './handle.js';
 import { Rotator, type RotateMode } from './rotate.js';
+import { AnswerCache } from './answer-cache.js';
 import { listenTcp, DEFAULT_TCP_OPTIONS, type TcpListener, type TcpOptions } from './tcp.js';
 import { listenUdp, type UdpListener } from './udp.js';
 
@@ -32,6 +33,8 @@ export interface ServerOptions {
   tcp?: TcpOptions;
   /** Log one line per query (client, name, type, rcode): opt-in, it costs throughput. */
   queryLog?: boolean;
+  /** Cache encoded answers per zone snapshot (default true). */
+  cache?: boolean;
   /** Zone transfers: default ACL, TSIG hook; absent: every AXFR/IXFR is REFUSED. */
   xfr?: XfrContext;
 }
@@ -55,6 +58,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     maxUdp: opts.maxUdp,
     queryLog: opts.queryLog ? (q) => opts.log.info('query', { ...q }) : undefined,
     xfr: opts.xfr,
+    cache: opts.cache === false ? undefined : new AnswerCache(),
   };
   const onUdp = (msg: Buffer, client: string) => handleMessage(msg, 'udp', context, client);
   const onTcp = (msg: Buffer, client: string) => handleStreamMessage(msg, context, client);

@@ -1,0 +1,106 @@
+// The per-snapshot answer cache must be invisible: a cached reply is byte-for-byte what a fresh
+// one would be (ID, RD, CD and the question's case patched in), rotation still walks every order,
+// a reload is seen at once, and answers that read another zone are not served stale.
+
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { AnswerCache } from '../../src/server/answer-cache.js';
+import { handleMessage, type HandlerContext } from '../../src/server/handle.js';
+import { Rotator } from '../../src/server/rotate.js';
+import { ZoneRegistry } from '../../src/zone/registry.js';
+import { buildQuery } from '../support/server.js';
+import { zoneFromText } from '../support/zones.js';
+
+const TRICKY = readFileSync(new URL('../fixtures/zones/tricky.test.zone', import.meta.url), 'utf8');
+const OTHER = (addr: string) => `$TTL 60
+@ SOA ns.other.test. admin.other.test. 1 3600 600 86400 60
+@ NS ns.elsewhere.example.
+www A ${addr}
+`;
+const LINK = `$TTL 60
+@ SOA ns.link.test. admin.link.test. 1 3600 600 86400 60
+@ NS ns.elsewhere.example.
+to-other CNAME www.other.test.
+`;
+
+function contexts(): { cached: HandlerContext; fresh: HandlerContext; registry: ZoneRegistry } {
+  const registry = new ZoneRegistry();
+  for (const [origin, text] of [['tricky.test', TRICKY], ['other.test', OTHER('192.0.2.1')], ['link.test', LINK]]) {
+    const snap = zoneFromText(origin, text);
+    registry.set({ origin: snap.origin, snapshot: snap });
+  }
+  // rotate none, so the two contexts' replies can be compared byte for byte.
+  return {
+    registry,
+    cached: { registry, rotator: new Rotator('none'), maxUdp: 1232, cache: new AnswerCache() },
+    fresh: { registry, rotator: new Rotator('none'), maxUdp: 1232 },
+  };
+}
+
+const QUESTIONS: Array<[string, string]> = [
+  ['www.tricky.test', 'A'], ['WwW.TrIcKy.TeSt', 'A'], ['tricky.test', 'MX'], ['nothing.web.tricky.test', 'A'],
+  ['host.wild.tricky.test', 'A'], ['x.sub.tricky.test', 'A'], ['big.tricky.test', 'TXT'], ['foo.legacy.tricky.test', 'A'],
+  ['a.b.tricky.test', 'A'], ['tricky.test', 'ANY'], ['MixedCase.tricky.test', 'A'], ['www.example.org', 'A'],
+];
+
+describe('answer cache', () => {
+  test('cached replies are byte-identical to fresh ones, across IDs, RD/CD bits, EDNS variants and 0x20 case', () => {
+    const { cached, fresh } = contexts();
+    let n = 0;
+    for (const [name, type] of QUESTIONS) {
+      for (const edns of [undefined, { udpSize: 1232 }, { udpSize: 512, do: true }]) {
+        for (const rd of [true, false]) {
+          for (let round = 0; round < 3; round++) {
+            const msg = buildQuery(name, type, { id: 1000 + n++, rd, edns });
+            if (round === 2) msg[3] |= 0x10; // CD
+            const a = handleMessage(msg, 'udp', cached);
+            const b = handleMessage(msg, 'udp', fresh);
+            expect(a?.toString('hex')).toBe(b?.toString('hex'));
+          }
+        }
+      }
+    }
+  });
+
+  test('a hit echoes the question in the new client\'s case', () => {
+    const { cached } = contexts();
+    handleMessage(buildQuery('www.tricky.test', 'A', { id: 1 }), 'udp', cached);
+    const reply = handleMessage(buildQuery('WWW.tricky.TEST', 'A', { id: 2 }), 'udp', cached)!;
+    expect(reply.readUInt16BE(0)).toBe(2);
+    expect(reply.subarray(12, 12 + 17).toString('latin1')).toContain('WWW\x06tricky\x04TEST');
+  });
+
+  test('rotation keeps cycling through every order with the cache on', () => {
+    const registry = new ZoneRegistry();
+    const snap = zoneFromText('tricky.test', TRICKY);
+    registry.set({ origin: snap.origin, snapshot: snap });
+    const ctx: HandlerContext = { registry, rotator: new Rotator('cyclic'), maxUdp: 1232, cache: new AnswerCache() };
+    const firsts: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const reply = handleMessage(buildQuery('tricky.test', 'A', { id: i }), 'udp', ctx)!;
+      // The first A RDATA: 4 octets before the end of the first answer RR; read the last octet of it.
+      const idx = reply.indexOf(Buffer.from([0, 4, 192, 0, 2]));
+      firsts.push(String(reply[idx + 5]));
+    }
+    expect(firsts).toEqual(['1', '2', '3', '1', '2', '3']);
+  });
+
+  test('a reload (new snapshot) is answered at once, and a CNAME into another zone never serves that zone stale', () => {
+    const { cached, registry } = contexts();
+    const ask = (name: string) => handleMessage(buildQuery(name, 'A', { id: 7 }), 'udp', cached)!;
+    expect(ask('www.other.test').toString('hex')).toContain('c0000201');
+    expect(ask('to-other.link.test').toString('hex')).toContain('c0000201');
+    const snap = zoneFromText('other.test', OTHER('192.0.2.99'));
+    registry.get(snap.origin)!.snapshot = snap;
+    expect(ask('www.other.test').toString('hex')).toContain('c0000263');
+    expect(ask('to-other.link.test').toString('hex')).toContain('c0000263');
+  });
+
+  test('the cache is bounded per snapshot', () => {
+    const cache = new AnswerCache(2);
+    const snap = zoneFromText('other.test', OTHER('192.0.2.1'));
+    for (const k of ['a', 'b', 'c']) cache.set(snap, k, { rotating: undefined, variants: [Buffer.alloc(12)] });
+    expect(cache.get(snap, 'a')).toBeDefined();
+    expect(cache.get(snap, 'c')).toBeUndefined();
+  });
+});
