@@ -50,6 +50,28 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // A zones directory is served when asked for, or by default when no zone is configured.
   const zonesDir = flags.zones ?? config.zonesDir ?? (config.zones.length === 0 ? DEFAULT_ZONES_DIR : undefined);
 
+  // Signals are ours from here on: a SIGTERM while zones load still shuts down cleanly, and an
+  // early SIGHUP is a reload request (applied once we are serving), not the default "terminate".
+  let stopSignal: string | undefined;
+  let wake: (() => void) | undefined;
+  let hupPending = false;
+  let onHup: () => void = () => { hupPending = true; };
+  const onStop = (signal: string) => () => {
+    stopSignal ??= signal;
+    wake?.();
+  };
+  const onTerm = onStop('SIGTERM');
+  const onInt = onStop('SIGINT');
+  const hup = () => onHup();
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  process.on('SIGHUP', hup);
+  const releaseSignals = () => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    process.off('SIGHUP', hup);
+  };
+
   const registry = new ZoneRegistry();
   // Zone transfers: journals for IXFR (kept in stateDir when set) and NOTIFY on change.
   const notifier = new Notifier({ transport: udpNotifyTransport(log), log });
@@ -77,6 +99,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
       : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
     log.error(`cannot listen: ${err.message}${hint}`);
+    releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
   }
   for (const l of server.listening) log.info('listening', { transport: l.transport, address: l.address, port: l.port });
@@ -89,27 +112,18 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     watcher?.add(zones.watchedPaths());
   });
   await watcher?.ready;
-  const onHup = () => {
+  onHup = () => {
     log.info('SIGHUP: reloading every zone');
     zones.loadAll();
     watcher?.add(zones.watchedPaths());
   };
-  process.on('SIGHUP', onHup);
+  if (hupPending) onHup();
   log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info('shutting down', { signal });
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      process.off('SIGHUP', onHup);
-      void Promise.all([server.close(), watcher?.close(), notifier.close()]).then(() => resolve());
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-  });
+  if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
+  log.info('shutting down', { signal: stopSignal });
+  await Promise.all([server.close(), watcher?.close(), notifier.close()]);
+  releaseSignals();
   log.info('stopped');
   return 0;
 }
