@@ -16,6 +16,8 @@
 // `transfer` and `notify` may also be set per zone (zones[i].transfer, zones[i].notify), which
 // replaces the server-wide value for that zone. Without any `transfer`, AXFR/IXFR are REFUSED.
 // `stateDir` keeps the IXFR journals across restarts (in memory only without it).
+// A zone with `primaries` ("127.0.0.1:5300") is a secondary: transferred from them (AXFR/IXFR,
+// optional TSIG `primaryKey`), its copy kept in `file`; `origin` is then required.
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -28,6 +30,7 @@ import { AclError, TransferPolicy } from '../xfr/acl.js';
 import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js';
 import type { JournalLimits } from '../xfr/journal.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
+import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';
 
 export interface ZoneConfig {
   file: string;
@@ -36,6 +39,13 @@ export interface ZoneConfig {
   serial?: SerialPolicy;
   transfer?: TransferPolicy;
   notify?: NotifyTarget[];
+  /**
+   * Secondary zone (RFC 1034 §4.3.5): primaries to transfer it from, in order of preference;
+   * `file` is then where the transferred copy is kept (read at start-up if present).
+   */
+  primaries?: PrimaryAddress[];
+  /** TSIG key name for requests to the primaries. */
+  primaryKey?: Name;
 }
 
 export interface Config {
@@ -124,7 +134,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (!Array.isArray(top.zones)) fail('zones', 'expected an array');
     cfg.zones = top.zones.map((z, i) => {
       const p = `zones[${i}]`;
-      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify']);
+      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify', 'primaries', 'primaryKey']);
       if (o.file === undefined) fail(`${p}.file`, 'required');
       const zone: ZoneConfig = { file: resolve(baseDir, str(o.file, `${p}.file`)) };
       if (o.origin !== undefined) zone.origin = parseOrigin(str(o.origin, `${p}.origin`), `${p}.origin`);
@@ -132,6 +142,17 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
       if (o.serial !== undefined) zone.serial = oneOf(o.serial, `${p}.serial`, SERIAL_POLICIES);
       if (o.transfer !== undefined) zone.transfer = transferPolicy(o.transfer, `${p}.transfer`);
       if (o.notify !== undefined) zone.notify = notifyTargets(o.notify, `${p}.notify`);
+      if (o.primaries !== undefined) {
+        if (!Array.isArray(o.primaries) || o.primaries.length === 0) fail(`${p}.primaries`, 'expected a non-empty array of "ADDR" or "ADDR:PORT"');
+        zone.primaries = o.primaries.map((t, j) => parsePrimary(str(t, `${p}.primaries[${j}]`)) ?? fail(`${p}.primaries[${j}]`, 'expected an IP address with an optional port (192.0.2.1:53, [2001:db8::1]:53)'));
+        // Nothing to read the origin from before the first transfer.
+        if (zone.origin === undefined) fail(`${p}.origin`, 'required for a zone with primaries');
+        if (zone.serial !== undefined) fail(`${p}.serial`, 'not allowed with primaries: a secondary serves the primary\'s serial');
+      }
+      if (o.primaryKey !== undefined) {
+        if (zone.primaries === undefined) fail(`${p}.primaryKey`, 'needs primaries');
+        zone.primaryKey = parseOrigin(str(o.primaryKey, `${p}.primaryKey`), `${p}.primaryKey`);
+      }
       return zone;
     });
   }
@@ -190,6 +211,9 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
       if (cfg.keys.get(k) === undefined) fail(`${path}.keys[${i}]`, `TSIG key "${nameToText(k)}" is not defined (add it to "keys" or "keyFile")`);
     });
   }
+  cfg.zones.forEach((z, i) => {
+    if (z.primaryKey !== undefined && cfg.keys.get(z.primaryKey) === undefined) fail(`zones[${i}].primaryKey`, `TSIG key "${nameToText(z.primaryKey)}" is not defined (add it to "keys" or "keyFile")`);
+  });
   return cfg;
 }
 

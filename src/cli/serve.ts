@@ -15,6 +15,8 @@ import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
 import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../xfr/tsig-hook.js';
+import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
+import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
 import { TsigKeyring } from '../xfr/tsig-keys.js';
 import { loadConfigFile, type Config } from './config.js';
 
@@ -78,8 +80,25 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const xfr = new XfrService({
     log, stateDir: config.stateDir, journal: { ...DEFAULT_JOURNAL_LIMITS, ...config.journal }, notifier, defaultNotify: config.notify,
   });
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones, { serial: flags.serial ?? config.serial }, xfr);
+  // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, xfr);
   zones.loadAll();
+  const secondaries = new SecondaryManager();
+  for (const z of config.zones) {
+    if (z.primaries === undefined) continue;
+    if (registry.get(z.origin!) !== undefined) {
+      log.error('zone defined twice; keeping the zone file, not the secondary', { zone: nameToText(z.origin!) });
+      continue;
+    }
+    const key = z.primaryKey === undefined ? undefined : config.keys.get(z.primaryKey);
+    secondaries.add(new SecondaryZone({
+      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events: xfr,
+      transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
+      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify },
+    }));
+  }
+  // Serves each secondary's copy on disk at once, then checks its primaries.
+  secondaries.start();
   if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
 
   let server;
@@ -93,12 +112,14 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
       queryLog: flags.queryLog ?? config.log.queries ?? false,
       xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
+      secondaries,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
       : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
     log.error(`cannot listen: ${err.message}${hint}`);
+    secondaries.stop();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
   }

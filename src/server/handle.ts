@@ -30,6 +30,8 @@ export interface HandlerContext {
   readonly xfr?: XfrContext;
   /** Encoded answers per snapshot (see answer-cache.ts); absent: every answer is built anew. */
   readonly cache?: AnswerCache;
+  /** Our secondary zones (xfr/secondary.ts): true if `address` is a primary of `zone`. */
+  readonly secondaries?: { notify(zone: Name, address: string): boolean };
 }
 
 /** A TCP reply: one message, or several (a zone transfer) produced one at a time. */
@@ -112,6 +114,7 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
   const decoded = decodeQuery(msg);
   if (decoded.kind === 'drop') return undefined;
   if (decoded.kind === 'error') return buildErrorResponse(decoded, undefined, ctx.maxUdp);
+  if (decoded.opcode === Opcode.NOTIFY) return answerNotify(decoded, ctx, client);
   const refusal = guard(decoded, transport);
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
   const q = decoded.question;
@@ -120,6 +123,9 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
   }
   const qkey = nameKey(q.name);
   const handle = ctx.registry.find(qkey);
+  // A configured zone without data (a secondary not yet transferred, or expired: RFC 1034
+  // §4.3.5) is ours but unusable: SERVFAIL, as BIND and Knot answer, not REFUSED.
+  if (handle !== undefined && handle.snapshot === undefined) return buildErrorResponse(decoded, Rcode.SERVFAIL, ctx.maxUdp);
   // The zone of the query name decides per-zone options (rotation) for the whole answer.
   const rotateMode = handle?.options?.rotate ?? ctx.rotator.mode;
   const zone = handle?.snapshot;
@@ -146,11 +152,26 @@ interface CachedSlot {
   offset: number;
 }
 
+/**
+ * NOTIFY (RFC 1996): for a zone we are secondary for, from one of its primaries (source address
+ * match, §3.10): NOERROR with AA and the question echoed (§4.7), and the zone checks its primary
+ * now. Anything else (not our secondary zone, another sender, not an SOA question): NOTAUTH, as
+ * Knot answers (BIND says REFUSED; both mean "not from you / not here").
+ */
+function answerNotify(query: DecodedQuery, ctx: HandlerContext, client: string): Buffer {
+  const q = query.question;
+  const accepted = q.qclass === RRClass.IN && q.qtype === RRType.SOA && ctx.secondaries?.notify(q.name, client) === true;
+  if (!accepted) return buildErrorResponse(query, Rcode.NOTAUTH, ctx.maxUdp);
+  return encodeResponse({
+    id: query.id, opcode: Opcode.NOTIFY, flags: { aa: true, rd: query.rd, ad: false, cd: false }, rcode: Rcode.NOERROR,
+    question: q, edns: query.edns === undefined ? undefined : { udpSize: ctx.maxUdp, do: query.edns.do },
+  }, 512);
+}
+
 /** The checks a query must pass before we look anything up; an rcode means "answer with it". */
 function guard(query: DecodedQuery, transport: Transport): number | undefined {
   const { qtype, qclass } = query.question;
-  // NOTIFY is for the zone-transfer work (RFC 1996); until secondaries exist we are never the
-  // target of one, as Knot answers for a zone it does not pull.
+  // NOTIFY is answered before the guards (answerNotify).
   if (query.opcode !== Opcode.QUERY) return query.opcode === Opcode.NOTIFY ? Rcode.NOTAUTH : Rcode.NOTIMP;
   // Zones are class IN only; CHAOS and others are not ours to answer.
   if (qclass !== RRClass.IN) return Rcode.REFUSED;

@@ -37,6 +37,8 @@ export interface ServerOptions {
   cache?: boolean;
   /** Zone transfers: default ACL, TSIG hook; absent: every AXFR/IXFR is REFUSED. */
   xfr?: XfrContext;
+  /** Secondary zones, told about NOTIFY (see HandlerContext.secondaries). */
+  secondaries?: HandlerContext['secondaries'];
 }
 
 export interface Listening {
@@ -58,6 +60,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     maxUdp: opts.maxUdp,
     queryLog: opts.queryLog ? (q) => opts.log.info('query', { ...q }) : undefined,
     xfr: opts.xfr,
+    secondaries: opts.secondaries,
     cache: opts.cache === false ? undefined : new AnswerCache(),
   };
   const onUdp = (msg: Buffer, client: string) => handleMessage(msg, 'udp', context, client);

@@ -9,6 +9,11 @@
 //   notify.ts    Notifier with retries over an injected clock and transport
 //   transfer.ts  answerTransfer: the request path from handleMessage (zone, TSIG, ACL, plan)
 //   service.ts   XfrService: ZoneManager's listener (journal on reload, NOTIFY on change)
+//
+// Secondary side (RFC 1034 §4.3.5):
+//   xfr-client.ts  SOA query (UDP), AXFR/IXFR (TCP), strict response decoder, stream assembler, TSIG
+//   secondary.ts   SecondaryZone: refresh/retry/expire state machine, IXFR apply, NOTIFY in
+//   zone-writer.ts the transferred copy on disk (temp + fsync + rename)
 
 export * from './acl.js';
 export * from './axfr.js';
@@ -17,3 +22,6 @@ export * from './journal.js';
 export * from './notify.js';
 export * from './transfer.js';
 export * from './service.js';
+export * from './xfr-client.js';
+export * from './secondary.js';
+export * from './zone-writer.js';

@@ -1,0 +1,433 @@
+// zonedns as a secondary (RFC 1034 §4.3.5, RFC 1995, RFC 1996, RFC 5936): a zone whose data
+// comes from a primary by zone transfer.
+//
+// One SecondaryZone per zone, a small state machine over an injected clock and transport:
+//
+//   start ──(copy on disk? serve it)──> check
+//   check: SOA query to each primary in turn (RFC 1034 §4.3.5);
+//          serial not newer (RFC 1982)       -> success
+//          newer (or no data yet)            -> IXFR with our SOA (RFC 1995), else AXFR (RFC 5936);
+//                                               an IXFR answered AXFR-style is used as a full zone;
+//                                               an IXFR error or a difference that does not apply
+//                                               -> AXFR from the same primary
+//          transferred zone -> buildSnapshot -> swap (one assignment) -> write the copy to disk
+//   success -> next check after SOA REFRESH; the expiry clock restarts
+//   failure (every primary)  -> next check after SOA RETRY
+//   no success for SOA EXPIRE -> the zone is expired: its handle keeps no snapshot, so queries for
+//          it are answered SERVFAIL (not REFUSED: it is configured, just not usable), and checks
+//          go on at RETRY; the next successful transfer brings it back.
+//   NOTIFY from one of the zone's primaries (RFC 1996 §3.7, §3.11) -> check now (a check already
+//          running is followed by another one).
+//
+// A transfer that fails, is cut short, or does not build a valid zone never replaces the data
+// being served. The expiry clock of a copy read from disk starts at start-up (BIND uses the file's
+// age; we prefer to serve a little longer than to refuse at once).
+
+import { existsSync } from 'node:fs';
+import { RRClass, RRType } from '../dns/constants.js';
+import { canonicalRdata } from '../dns/rdata/canonical.js';
+import { serialGreater } from '../dns/serial.js';
+import { nameKey, nameToText, type Name } from '../dns/name.js';
+import type { Logger } from '../log.js';
+import type { ZoneEvents } from '../reload/zones.js';
+import { buildSnapshot } from '../zone/build.js';
+import { loadZoneFile } from '../zone/load.js';
+import { formatDiagnostic, type ZoneRecord } from '../zone/record.js';
+import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
+import type { ZoneSnapshot } from '../zone/snapshot.js';
+import { addressBytes } from './acl.js';
+import {
+  soaSerialOf, soaTimers, TransferError, type IxfrDelta, type PrimaryAddress, type SecondaryTransport, type TransferRR,
+} from './xfr-client.js';
+import { writeZoneFile } from './zone-writer.js';
+
+export interface SecondaryClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+export const realSecondaryClock: SecondaryClock = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  now: () => Date.now(),
+};
+
+/** Bounds on the SOA timers (a zone with REFRESH 1 must not make us hammer the primary). */
+export interface SecondaryTimers {
+  readonly minRefreshMs: number;
+  readonly maxRefreshMs: number;
+  readonly minRetryMs: number;
+  readonly maxRetryMs: number;
+  /** Retry interval before any SOA is known (nothing loaded yet). */
+  readonly initialRetryMs: number;
+}
+
+/** Knot's defaults: refresh between 2 s and 1 day; BIND's min-retry-time is 500 s, ours shorter. */
+export const DEFAULT_SECONDARY_TIMERS: SecondaryTimers = {
+  minRefreshMs: 2_000, maxRefreshMs: 86_400_000, minRetryMs: 1_000, maxRetryMs: 86_400_000, initialRetryMs: 10_000,
+};
+
+/** setTimeout takes at most 2^31-1 ms; longer waits are chained. */
+const MAX_TIMER = 0x7fffffff;
+
+export type SecondaryState = 'loading' | 'serving' | 'retrying' | 'expired' | 'stopped';
+
+export interface SecondaryZoneOptions {
+  origin: Name;
+  primaries: readonly PrimaryAddress[];
+  /** Where the transferred copy is kept; undefined: memory only. */
+  file?: string;
+  registry: ZoneRegistry;
+  transport: SecondaryTransport;
+  log: Logger;
+  clock?: SecondaryClock;
+  timers?: Partial<SecondaryTimers>;
+  /** Told about the first snapshot and every swap (the xfr service: journal, NOTIFY downstream). */
+  events?: ZoneEvents;
+  /** Per-zone serving options (transfer ACL for our own secondaries, rotation, notify). */
+  options?: ZoneOptions;
+  /** Writes the copy (tests replace it). */
+  writeZone?: (file: string, snapshot: ZoneSnapshot, source: string) => void;
+}
+
+export class SecondaryZone {
+  readonly handle: ZoneHandle;
+  private readonly clock: SecondaryClock;
+  private readonly timers: SecondaryTimers;
+  private readonly zone: string;
+  private _state: SecondaryState = 'loading';
+  private refreshTimer: unknown;
+  private expireTimer: unknown;
+  /** The data the expiry clock protects; kept apart from the handle, which loses it on expiry. */
+  private current: ZoneSnapshot | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  /** Observes every finished check (tests). */
+  onCheck?: (outcome: 'current' | 'transferred' | 'failed') => void;
+
+  constructor(private readonly opts: SecondaryZoneOptions) {
+    this.clock = opts.clock ?? realSecondaryClock;
+    this.timers = { ...DEFAULT_SECONDARY_TIMERS, ...opts.timers };
+    this.zone = nameToText(opts.origin);
+    // Configured from the start: until data arrives (or after expiry) it answers SERVFAIL.
+    this.handle = { origin: opts.origin, snapshot: undefined, options: opts.options };
+    opts.registry.set(this.handle);
+  }
+
+  get state(): SecondaryState {
+    return this._state;
+  }
+
+  get serial(): number | undefined {
+    return this.current?.serial;
+  }
+
+  /** Serves the copy on disk, if any, then checks the primary at once. */
+  start(): void {
+    const file = this.opts.file;
+    if (file !== undefined && existsSync(file)) {
+      const result = loadZoneFile(file, { origin: this.opts.origin });
+      if (result.snapshot !== undefined) {
+        this.install(result.snapshot, `file ${file}`);
+        this.opts.log.info('secondary zone loaded from its copy on disk; checking the primary', { zone: this.zone, serial: result.snapshot.serial, file });
+      } else {
+        for (const d of result.diagnostics) if (d.severity === 'error') this.opts.log.warn(formatDiagnostic(d));
+        this.opts.log.warn('copy of the secondary zone on disk is not usable; transferring it anew', { zone: this.zone, file });
+      }
+    }
+    this.schedule(0);
+  }
+
+  /**
+   * A NOTIFY for this zone from `address` (RFC 1996 §3.7). Returns false when the sender is not
+   * one of the zone's primaries (the caller refuses it); otherwise checks now.
+   */
+  notify(address: string): boolean {
+    if (!this.isPrimary(address)) return false;
+    if (this._state === 'stopped') return true;
+    this.opts.log.info('NOTIFY received; checking the primary', { zone: this.zone, from: address });
+    if (this.running !== undefined) this.again = true;
+    else this.schedule(0);
+    return true;
+  }
+
+  isPrimary(address: string): boolean {
+    const from = addressBytes(address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address);
+    if (from === undefined) return false;
+    return this.opts.primaries.some((p) => {
+      const b = addressBytes(p.host);
+      return b !== undefined && Buffer.compare(Buffer.from(b), Buffer.from(from)) === 0;
+    });
+  }
+
+  /** Runs one check now (the timer path; tests await it). */
+  refresh(): Promise<void> {
+    if (this._state === 'stopped') return Promise.resolve();
+    if (this.running !== undefined) {
+      this.again = true;
+      return this.running;
+    }
+    this.clock.clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.running = this.check().finally(() => {
+      this.running = undefined;
+      if (this.again && this._state !== 'stopped') {
+        this.again = false;
+        this.schedule(0);
+      }
+    });
+    return this.running;
+  }
+
+  stop(): void {
+    this._state = 'stopped';
+    this.clock.clearTimeout(this.refreshTimer);
+    this.clock.clearTimeout(this.expireTimer);
+    this.refreshTimer = this.expireTimer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    if (this._state === 'stopped') return;
+    this.clock.clearTimeout(this.refreshTimer);
+    const wait = Math.min(ms, MAX_TIMER);
+    this.refreshTimer = this.clock.setTimeout(() => {
+      this.refreshTimer = undefined;
+      if (wait < ms) this.schedule(ms - wait);
+      else void this.refresh();
+    }, wait);
+  }
+
+  private async check(): Promise<void> {
+    const errors: string[] = [];
+    for (const primary of this.opts.primaries) {
+      try {
+        const outcome = await this.checkPrimary(primary);
+        if (this._state === 'stopped') return;
+        this.succeeded();
+        this.onCheck?.(outcome);
+        return;
+      } catch (e) {
+        errors.push(`${primary.text}: ${(e as Error).message}`);
+      }
+      if (this._state === 'stopped') return;
+    }
+    this.failed(errors);
+    this.onCheck?.('failed');
+  }
+
+  /** One primary: SOA query, then a transfer if it has a newer serial. Throws on failure. */
+  private async checkPrimary(primary: PrimaryAddress): Promise<'current' | 'transferred'> {
+    const soa = await this.opts.transport.querySoa(primary, this.opts.origin);
+    const theirs = soaSerialOf(soa.rdata);
+    const ours = this.current;
+    if (ours !== undefined && !serialGreater(theirs, ours.serial)) {
+      if (theirs !== ours.serial) this.opts.log.warn('primary has an older serial than ours (RFC 1982); keeping ours', { zone: this.zone, primary: primary.text, serial: ours.serial, primarySerial: theirs });
+      else this.opts.log.debug('secondary zone is up to date', { zone: this.zone, primary: primary.text, serial: theirs });
+      return 'current';
+    }
+    let snapshot: ZoneSnapshot | undefined;
+    let how = 'AXFR';
+    if (ours !== undefined) {
+      try {
+        snapshot = await this.tryIxfr(primary, ours);
+        how = 'IXFR';
+      } catch (e) {
+        this.opts.log.info('IXFR failed; falling back to AXFR', { zone: this.zone, primary: primary.text, error: (e as Error).message });
+      }
+      if (this._state === 'stopped') return 'current';
+    }
+    if (snapshot === undefined) {
+      const result = await this.opts.transport.transfer(primary, this.opts.origin, 'axfr');
+      if (result.kind !== 'full') throw new TransferError('AXFR did not return a full zone');
+      snapshot = this.build(result.records, `AXFR from ${primary.text}`);
+    }
+    if (this._state === 'stopped') return 'current';
+    if (this.current !== undefined && !serialGreater(snapshot.serial, this.current.serial)) {
+      if (snapshot.serial === this.current.serial) return 'current';
+      throw new TransferError(`transferred serial ${snapshot.serial} is not newer than ours (${this.current.serial})`);
+    }
+    const previous = this.current?.serial;
+    this.install(snapshot, `${how} from ${primary.text}`);
+    this.opts.log.info('secondary zone transferred', { zone: this.zone, primary: primary.text, how, serial: snapshot.serial, previous, records: snapshot.recordCount });
+    this.save(snapshot, primary.text);
+    return 'transferred';
+  }
+
+  /** IXFR from our serial; undefined result means "use AXFR". Throws on failure. */
+  private async tryIxfr(primary: PrimaryAddress, ours: ZoneSnapshot): Promise<ZoneSnapshot | undefined> {
+    const ourSoa: TransferRR = { owner: ours.soa.owner, type: RRType.SOA, class: RRClass.IN, ttl: ours.soa.ttl, rdata: ours.soa.rdata[0]! };
+    const result = await this.opts.transport.transfer(primary, this.opts.origin, 'ixfr', ourSoa);
+    switch (result.kind) {
+      case 'current':
+        // The SOA query said newer, the IXFR says nothing newer: ask for the whole zone.
+        throw new TransferError('IXFR answered "up to date" though the SOA is newer');
+      case 'full':
+        return this.build(result.records, `IXFR (AXFR-style) from ${primary.text}`);
+      case 'incremental':
+        return this.build(applyDeltas(ours, result.deltas), `IXFR from ${primary.text}`);
+    }
+  }
+
+  private build(rrs: readonly TransferRR[], source: string): ZoneSnapshot {
+    const records: ZoneRecord[] = rrs.map((rr, i) => ({ owner: rr.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdata: rr.rdata, file: source, line: i + 1 }));
+    const result = buildSnapshot({ origin: this.opts.origin, records, file: source });
+    if (result.snapshot === undefined) {
+      const first = result.diagnostics.find((d) => d.severity === 'error');
+      throw new TransferError(`transferred zone is not valid: ${first === undefined ? 'unknown error' : first.message}`);
+    }
+    return result.snapshot;
+  }
+
+  /** The swap: one assignment; then the listeners (journal for our own IXFR-out, NOTIFY onward). */
+  private install(snapshot: ZoneSnapshot, source: string): void {
+    const old = this.handle.snapshot;
+    this.current = snapshot;
+    this.handle.snapshot = snapshot;
+    this._state = 'serving';
+    this.armExpiry(snapshot);
+    try {
+      if (old === undefined) this.opts.events?.loaded?.(this.handle);
+      else this.opts.events?.swapped?.(this.handle, old, true);
+    } catch (e) {
+      this.opts.log.error('zone change listener failed', { zone: this.zone, source, error: (e as Error).message });
+    }
+  }
+
+  private save(snapshot: ZoneSnapshot, source: string): void {
+    const file = this.opts.file;
+    if (file === undefined) return;
+    try {
+      (this.opts.writeZone ?? writeZoneFile)(file, snapshot, source);
+    } catch (e) {
+      // Still served from memory; only a restart before the next transfer loses it.
+      this.opts.log.error('cannot write the transferred zone to disk', { zone: this.zone, file, error: (e as Error).message });
+    }
+  }
+
+  private succeeded(): void {
+    if (this.current === undefined) return;
+    if (this.handle.snapshot === undefined) {
+      // Expired, and the primary is reachable again with the same serial: serve it again.
+      this.install(this.current, 'refresh');
+    }
+    this._state = 'serving';
+    this.armExpiry(this.current);
+    const { refresh } = soaTimers(this.current.soa.rdata[0]!);
+    this.schedule(clamp(refresh * 1000, this.timers.minRefreshMs, this.timers.maxRefreshMs));
+  }
+
+  private failed(errors: readonly string[]): void {
+    const current = this.current;
+    const retry = current === undefined
+      ? this.timers.initialRetryMs
+      : clamp(soaTimers(current.soa.rdata[0]!).retry * 1000, this.timers.minRetryMs, this.timers.maxRetryMs);
+    if (this._state !== 'expired') this._state = current === undefined ? 'loading' : 'retrying';
+    this.opts.log.warn('secondary zone refresh failed; retrying', { zone: this.zone, serial: current?.serial, retryMs: retry, errors: errors.join('; ') });
+    this.schedule(retry);
+  }
+
+  /** RFC 1034 §4.3.5: after EXPIRE without a successful refresh the data is no longer authoritative. */
+  private armExpiry(snapshot: ZoneSnapshot): void {
+    this.clock.clearTimeout(this.expireTimer);
+    const expireMs = soaTimers(snapshot.soa.rdata[0]!).expire * 1000;
+    const deadline = this.clock.now() + expireMs;
+    const arm = (): void => {
+      const left = deadline - this.clock.now();
+      this.expireTimer = this.clock.setTimeout(() => {
+        this.expireTimer = undefined;
+        if (deadline - this.clock.now() > 0) arm();
+        else this.expire();
+      }, Math.max(0, Math.min(left, MAX_TIMER)));
+    };
+    arm();
+  }
+
+  private expire(): void {
+    if (this._state === 'stopped') return;
+    this._state = 'expired';
+    this.handle.snapshot = undefined;
+    // The next successful check transfers the whole zone anew.
+    this.opts.log.error('secondary zone expired: no successful refresh within SOA EXPIRE; answering SERVFAIL', { zone: this.zone, serial: this.current?.serial });
+    this.current = undefined;
+  }
+}
+
+function clamp(v: number, min: number, max: number): number {
+  return Math.min(Math.max(v, min), max);
+}
+
+/** Identity of a record for IXFR: owner (case-folded), type, canonical RDATA (RFC 4034 §6.2). */
+function recordKey(owner: Name, type: number, rdata: string): string {
+  return `${nameKey(owner)}\u0001${type}\u0001${canonicalRdata(type, rdata)}`;
+}
+
+/**
+ * Applies IXFR difference sequences (RFC 1995 §4) to a snapshot's records. A deletion of a
+ * record we do not have means our copy and the primary's history disagree: throws, and the
+ * caller falls back to AXFR.
+ */
+export function applyDeltas(base: ZoneSnapshot, deltas: readonly IxfrDelta[]): TransferRR[] {
+  const records = new Map<string, TransferRR>();
+  let soa: TransferRR | undefined;
+  for (const node of base.nodes.values()) {
+    for (const set of node.rrsets) {
+      for (const rdata of set.rdata) {
+        const rr: TransferRR = { owner: set.owner, type: set.type, class: RRClass.IN, ttl: set.ttl, rdata };
+        if (set.type === RRType.SOA) soa = rr;
+        else records.set(recordKey(set.owner, set.type, rdata), rr);
+      }
+    }
+  }
+  let serial = base.serial;
+  for (const d of deltas) {
+    if (d.fromSerial !== serial) throw new TransferError(`IXFR difference from serial ${d.fromSerial}, but we have ${serial}`);
+    for (const rr of d.deleted.slice(1)) {
+      if (!records.delete(recordKey(rr.owner, rr.type, rr.rdata))) {
+        throw new TransferError(`IXFR deletes a record we do not have: ${nameToText(rr.owner)} type ${rr.type}`);
+      }
+    }
+    for (const rr of d.added.slice(1)) records.set(recordKey(rr.owner, rr.type, rr.rdata), rr);
+    soa = d.added[0];
+    serial = d.toSerial;
+  }
+  if (soa === undefined) throw new TransferError('no SOA after applying IXFR');
+  return [soa, ...records.values()];
+}
+
+/** Every secondary zone of the server, for NOTIFY dispatch and shutdown. */
+export class SecondaryManager {
+  private readonly zones = new Map<string, SecondaryZone>();
+
+  add(zone: SecondaryZone): void {
+    this.zones.set(nameKey(zone.handle.origin), zone);
+  }
+
+  get(origin: Name): SecondaryZone | undefined {
+    return this.zones.get(nameKey(origin));
+  }
+
+  get size(): number {
+    return this.zones.size;
+  }
+
+  start(): void {
+    for (const z of this.zones.values()) z.start();
+  }
+
+  stop(): void {
+    for (const z of this.zones.values()) z.stop();
+  }
+
+  /**
+   * A NOTIFY for `origin` from `address`: true when we are a secondary for the zone and the sender
+   * is one of its primaries (answer NOERROR and check now), false otherwise (refuse it).
+   */
+  notify(origin: Name, address: string): boolean {
+    return this.get(origin)?.notify(address) ?? false;
+  }
+}
