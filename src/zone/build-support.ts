@@ -1,0 +1,173 @@
+// Helpers of buildSnapshot (build.ts): the mutable shapes it builds (the snapshot's own, so
+// nothing is copied at the end), exact-size appends, and where diagnostics point.
+
+import { readU16, type Bytes } from '../dns/bytes.js';
+import { MAX_LABEL, MAX_NAME, RRType } from '../dns/constants.js';
+import { nameKey, type Name } from '../dns/name.js';
+import { ErrorCode } from '../errors.js';
+import type { Diagnostic, Severity, ZoneRecord } from './record.js';
+
+/** A ZoneNode while it is built: the same fields in the same order, writable. */
+export interface BuildNode {
+  name: Name;
+  /** Replaced, never changed in place: arrays are exact-size, and empty ones are shared. */
+  rrsets: readonly BuildSet[];
+  flags: number;
+}
+
+/** An RRset while it is built: the same fields in the same order, writable. */
+export interface BuildSet {
+  owner: Name;
+  type: number;
+  ttl: number;
+  rdata: Bytes[];
+}
+
+/**
+ * RRsets smaller than this grow by exact-size copies and find duplicates by a linear scan; from
+ * this size on they grow by push (trimmed once at the end) and keep a Set of canonical RDATA.
+ */
+export const BIG_RRSET = 16;
+
+/** `arr` plus `x` as a new array of exactly `n + 1` elements (`n` is arr.length). */
+export function appendExact<T>(arr: readonly T[], x: T, n: number): T[] {
+  switch (n) {
+    case 0: return [x];
+    case 1: return [arr[0], x];
+    case 2: return [arr[0], arr[1], x];
+    case 3: return [arr[0], arr[1], arr[2], x];
+    default: return arr.concat([x]);
+  }
+}
+
+/** The type an RRSIG covers (its RRset is per covered type, RFC 4034 §3); 0 when too short. */
+export function coveredType(rdata: Bytes): number {
+  return rdata.length >= 2 ? readU16(rdata, 0) : 0;
+}
+
+/**
+ * `isSubdomain(name, origin)` for a case-folded `key`, without allocating: true if `name` is
+ * `key` or below it, on label boundaries, ASCII case-insensitively.
+ */
+export function isAtOrBelow(name: Name, key: Name): boolean {
+  const skip = name.length - key.length;
+  if (skip < 0) return false;
+  let i = 0;
+  while (i < skip) i += name.charCodeAt(i) + 1;
+  if (i !== skip) return false;
+  for (let j = 0; j < key.length; j++) {
+    let c = name.charCodeAt(skip + j);
+    if (c >= 0x41 && c <= 0x5a) c += 32;
+    if (c !== key.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+/**
+ * The uncompressed name at `offset` in `data`, as `readName` reads it, or undefined where
+ * readName throws (past the end, a label over 63 octets, a name over 255).
+ */
+export function nameAt(data: Bytes, offset: number): Name | undefined {
+  let i = offset;
+  for (;;) {
+    if (i >= data.length) return undefined;
+    const len = data.charCodeAt(i);
+    if (len === 0) break;
+    if (len > MAX_LABEL) return undefined;
+    i += len + 1;
+  }
+  i += 1;
+  if (i - offset > MAX_NAME) return undefined;
+  return data.slice(offset, i) as Name;
+}
+
+/** The RRset of `node` a record of `type` with `rdata` belongs to. */
+export function findSet(node: BuildNode, type: number, rdata: Bytes): BuildSet | undefined {
+  const sets = node.rrsets;
+  if (type === RRType.RRSIG) {
+    const covered = coveredType(rdata);
+    for (let k = 0; k < sets.length; k++) {
+      const s = sets[k];
+      if (s.type === type && coveredType(s.rdata[0]) === covered) return s;
+    }
+    return undefined;
+  }
+  for (let k = 0; k < sets.length; k++) if (sets[k].type === type) return sets[k];
+  return undefined;
+}
+
+interface Pending {
+  diagnostic: Diagnostic;
+  set: BuildSet;
+  /** Index of the record the diagnostic points at; -1: the first record of `set`. */
+  record: number;
+  /** When set, the message is `message + <line of the set's first record> + after`. */
+  after: string | undefined;
+}
+
+/**
+ * Diagnostics about RRsets, which point at a record of the set (its first, unless told). RRsets
+ * do not carry their position (it would cost a field in each of a million snapshot objects), so
+ * each diagnostic is added in its place with the position left blank, and `resolve` fills them
+ * in with one walk over the records, only when there is something to report.
+ */
+export class PositionResolver {
+  private pending: Pending[] = [];
+
+  constructor(
+    private readonly records: readonly ZoneRecord[],
+    private readonly originKey: Name,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
+
+  /**
+   * Adds a ZONE_SEMANTIC diagnostic about `set` at record `record` (-1: the set's first). With
+   * `after`, the message is `message`, the line of the set's first record, then `after`.
+   */
+  report(severity: Severity, set: BuildSet, record: number, message: string, after?: string): void {
+    const diagnostic: Diagnostic = { severity, code: ErrorCode.ZONE_SEMANTIC, file: '', line: 0, message };
+    this.diagnostics.push(diagnostic);
+    this.pending.push({ diagnostic, set, record, after });
+  }
+
+  /** Fills in file, line (and messages) of the diagnostics reported so far. */
+  resolve(nodes: ReadonlyMap<Name, BuildNode>): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    const records = this.records;
+    const first = new Map<BuildSet, number>();
+    const owners = new Set<Name>();
+    for (const p of pending) {
+      first.set(p.set, -1);
+      owners.add(nameKey(p.set.owner));
+    }
+    let remaining = first.size;
+    let lastOwner: Name | undefined;
+    let node: BuildNode | undefined;
+    for (let i = 0; i < records.length && remaining > 0; i++) {
+      const rec = records[i];
+      if (rec.owner !== lastOwner) {
+        lastOwner = rec.owner;
+        node = undefined;
+        if (isAtOrBelow(rec.owner, this.originKey)) {
+          const key = nameKey(rec.owner);
+          if (owners.has(key)) node = nodes.get(key);
+        }
+      }
+      if (node === undefined) continue;
+      const set = findSet(node, rec.type, rec.rdata);
+      if (set !== undefined && first.get(set) === -1) {
+        first.set(set, i);
+        remaining--;
+      }
+    }
+    for (const p of pending) {
+      const f = records[first.get(p.set)!];
+      const at = p.record >= 0 ? records[p.record] : f;
+      p.diagnostic.file = at.file;
+      p.diagnostic.line = at.line;
+      if (p.after !== undefined) p.diagnostic.message += f.line + p.after;
+    }
+    this.pending = [];
+  }
+}
