@@ -19,6 +19,7 @@ import { describeWithPeers, findProgram } from '../support/peers.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { compareOutcomes, outcomeOf, summary, type Difference, type Outcome } from './support/compare.js';
 import { startKnot, type RunningKnot } from './support/knot.js';
+import { seededRandom as rng } from '../support/rng.js';
 import {
   ask, encodeQuery, FLAG, fromLabels, labelsOf, lowerName, mapLimit, nameText, optRR, parentOf, prepend,
   questionBytes, rawMessage, rcodeName, T, typeName, udpAsk, type Endpoint, type OptSpec, type WireName,
@@ -85,17 +86,6 @@ const MAX_CASES = 20000;
 const VERBOSE = process.env.ZONEDNS_KNOT_DIFF_VERBOSE === '1';
 const IN_FLIGHT = 32;
 
-/** mulberry32: a small seeded PRNG, so the query set is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   label: string;

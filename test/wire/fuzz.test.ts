@@ -11,18 +11,8 @@ import { decodeQuery, type DecodeResult } from '../../src/wire/query.js';
 import { responseSizeLimit } from '../../src/wire/size-limit.js';
 import { encodeResponse } from '../../src/wire/writer.js';
 import { n, query } from './helpers.js';
+import { seededRandom as prng } from '../support/rng.js';
 
-/** mulberry32: small, fast, and the same sequence on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const soaRdata = '\xc0\x0c\xc0\x0c' + u32(1) + u32(2) + u32(3) + u32(4) + u32(5);
 const seeds: Buffer[] = [
