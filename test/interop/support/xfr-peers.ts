@@ -4,11 +4,10 @@
 // read back what the secondary holds). `stop` ends exactly the process this module started, by
 // its PID (SIGTERM, then SIGKILL), and removes the directory.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findProgram } from '../../support/peers.js';
+import { spawnPeerProcess } from './peer-process.js';
 
 export interface Secondary {
   readonly name: string;
@@ -29,41 +28,9 @@ export interface SecondarySpec {
   host?: string;
 }
 
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
 function spawnPeer(name: string, program: string, args: string[], dir: string, port: number, host: string, logFile?: string): Secondary {
-  const path = findProgram(program);
-  if (path === undefined) throw new Error(`${program} is not installed`);
-  let output = '';
-  const child = spawn(path, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-  child.on('error', (e) => { output += `\nspawn error: ${e.message}\n`; });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${path}`);
-  // Should jest exit without running afterAll, do not leave the process behind.
-  const onExit = () => { if (!exited(child)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
-  process.once('exit', onExit);
-  let stopped = false;
-  return {
-    name, host, port, pid, dir,
-    log: () => output + (logFile !== undefined && existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      process.removeListener('exit', onExit);
-      if (!exited(child)) {
-        const gone = new Promise<void>((res) => child.once('exit', () => res()));
-        try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-        const t = setTimeout(() => { if (!exited(child)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-        await gone;
-        clearTimeout(t);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const peer = spawnPeerProcess(program, args, dir, logFile);
+  return { name, host, port, pid: peer.pid, dir, log: peer.log, stop: peer.stop };
 }
 
 const zoneText = (z: string) => (z.endsWith('.') ? z : `${z}.`);

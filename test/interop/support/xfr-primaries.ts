@@ -8,12 +8,13 @@
 //
 // `stop` ends exactly the process this module started, by its PID (SIGTERM, then SIGKILL).
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findProgram } from '../../support/peers.js';
 import { soaSerial, waitFor } from './xfr-server.js';
+import { spawnPeerProcess } from './peer-process.js';
 
 export interface Primary {
   readonly name: string;
@@ -41,27 +42,12 @@ export interface PrimarySpec {
 
 const fqdn = (z: string) => (z.endsWith('.') ? z : `${z}.`);
 
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
 async function spawnPrimary(
   name: string, program: string, args: string[], dir: string, spec: PrimarySpec, file: string,
   reload: (pid: number) => Promise<void>, logFile?: string,
 ): Promise<Primary> {
-  const path = findProgram(program);
-  if (path === undefined) throw new Error(`${program} is not installed`);
-  let output = '';
-  const child = spawn(path, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-  child.on('error', (e) => { output += `\nspawn error: ${e.message}\n`; });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${path}`);
-  const onExit = () => { if (!exited(child)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
-  process.once('exit', onExit);
-  let stopped = false;
-  const log = () => output + (logFile !== undefined && existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const peer = spawnPeerProcess(program, args, dir, logFile);
+  const { pid, log } = peer;
   const primary: Primary = {
     name, host: '127.0.0.1', port: spec.port, pid, dir, log,
     async update(text, serial) {
@@ -72,23 +58,11 @@ async function spawnPrimary(
       await reload(pid);
       await waitFor(`${name} to serve serial ${serial}`, async () => ((await soaSerial('127.0.0.1', spec.port, spec.zone)) === serial ? true : undefined), 10_000, log);
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      process.removeListener('exit', onExit);
-      if (!exited(child)) {
-        const gone = new Promise<void>((res) => child.once('exit', () => res()));
-        try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-        const t = setTimeout(() => { if (!exited(child)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-        await gone;
-        clearTimeout(t);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: peer.stop,
   };
   try {
     await waitFor(`${name} to serve ${spec.zone} serial ${spec.serial}`, async () => {
-      if (exited(child)) throw new Error(`${name} exited: ${log()}`);
+      if (peer.exited()) throw new Error(`${name} exited: ${log()}`);
       return (await soaSerial('127.0.0.1', spec.port, spec.zone)) === spec.serial ? true : undefined;
     }, 15_000, log);
   } catch (e) {
