@@ -32,7 +32,7 @@ import { nameAt } from './parse-name.js';
 import { quoteText } from './parse-quote.js';
 import type { Diagnostic, ZoneRecord } from './record.js';
 import { Tokenizer, tokenizeFields } from './tokenizer.js';
-import { looksLikeTtl, parseTtl } from './ttl.js';
+import { looksLikeTtl, parseTtl } from '../dns/ttl.js';
 
 export interface ParseOptions {
   /** Name used in diagnostics and records (default `<string>`); `$INCLUDE` paths are relative to its directory. */

@@ -5,7 +5,7 @@
 //
 // RFC 2181 §8 caps TTLs at 2^31-1; the range check is the caller's, so it can say which TTL.
 
-export { MAX_TTL } from '../dns/constants.js';
+export { MAX_TTL } from './constants.js';
 
 const SECONDS_PER_UNIT: Readonly<Record<number, number>> = {
   0x77: 604800, // w
