@@ -1,0 +1,150 @@
+// The servers under test: how to configure and start each one on its own loopback port with the
+// same two zones. Every one is a single worker, so "QPS per server core" compares like with like.
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+export const SERVER_NAMES = ['zonedns', 'knot', 'nsd', 'bind', 'dns2', 'dgram'];
+
+/** Absolute path of an executable on PATH (or in the sbin directories Debian puts daemons in). */
+export function which(cmd) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/local/sbin'];
+  for (const d of dirs) if (d && existsSync(join(d, cmd))) return join(d, cmd);
+  return undefined;
+}
+
+/**
+ * name -> { port, label, tcp (answers over TCP), exempt (skips the correctness check),
+ *           missing(): why it cannot run here or undefined, command(ctx): argv to exec }.
+ * ctx = { root, here, dir (this server's scratch directory), zonesDir, small, big, port }.
+ */
+export const SERVERS = {
+  zonedns: {
+    port: 5311,
+    label: 'zonedns',
+    missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
+    command: ({ root, zonesDir, port, nodeFlags = [] }) => [
+      process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
+    ],
+  },
+  knot: {
+    port: 5312,
+    label: 'Knot',
+    missing: () => (which('knotd') ? undefined : 'knotd not found (Debian: apt-get install knot)'),
+    command: ({ dir, zonesDir, port }) => {
+      mkdirSync(join(dir, 'db'), { recursive: true });
+      writeFileSync(join(dir, 'knot.conf'), `server:
+    rundir: "${dir}"
+    pidfile: "${dir}/knot.pid"
+    listen: 127.0.0.1@${port}
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "${dir}/db"
+log:
+  - target: stderr
+    any: warning
+template:
+  - id: default
+    storage: "${zonesDir}"
+    file: "%s.zone"
+    semantic-checks: off
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: example.test
+  - domain: big.test
+`);
+      return [which('knotd'), '-c', join(dir, 'knot.conf')];
+    },
+  },
+  nsd: {
+    port: 5313,
+    label: 'NSD',
+    missing: () => (which('nsd') ? undefined : 'nsd not found (Debian: apt-get install nsd)'),
+    command: ({ dir, zonesDir, port }) => {
+      // Debian's NSD rate-limits responses (RRL) by default, which caps a benchmark at ~200 QPS.
+      writeFileSync(join(dir, 'nsd.conf'), `server:
+    ip-address: 127.0.0.1
+    port: ${port}
+    do-ip6: no
+    server-count: 1
+    minimal-responses: yes
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+    username: ""
+    chroot: ""
+    zonesdir: "${zonesDir}"
+    database: ""
+    zonelistfile: "${dir}/zone.list"
+    xfrdfile: "${dir}/xfrd.state"
+    xfrdir: "${dir}"
+    pidfile: "${dir}/nsd.pid"
+    logfile: "${dir}/nsd.log"
+    zonefiles-write: 0
+    verbosity: 1
+remote-control:
+    control-enable: no
+zone:
+    name: example.test
+    zonefile: example.test.zone
+zone:
+    name: big.test
+    zonefile: big.test.zone
+`);
+      return [which('nsd'), '-d', '-c', join(dir, 'nsd.conf')];
+    },
+  },
+  bind: {
+    port: 5314,
+    label: 'BIND',
+    missing: () => (which('named') ? undefined : 'named not found (Debian: apt-get install bind9)'),
+    command: ({ dir, small, big, port }) => {
+      writeFileSync(join(dir, 'named.conf'), `options {
+    directory "${dir}";
+    pid-file "${dir}/named.pid";
+    session-keyfile "${dir}/session.key";
+    managed-keys-directory "${dir}";
+    listen-on port ${port} { 127.0.0.1; };
+    listen-on-v6 { none; };
+    recursion no;
+    minimal-responses yes;
+    dnssec-validation no;
+    notify no;
+    allow-transfer { none; };
+};
+controls { };
+zone "example.test" { type primary; file "${small}"; };
+zone "big.test" { type primary; file "${big}"; };
+`);
+      return [which('named'), '-g', '-n', '1', '-c', join(dir, 'named.conf')];
+    },
+  },
+  dns2: {
+    port: 5315,
+    label: 'dns2',
+    missing: () => {
+      try {
+        require.resolve('dns2');
+        return undefined;
+      } catch {
+        return 'dns2 not installed (it is a devDependency: npm ci)';
+      }
+    },
+    command: ({ here, small, big, port }) => [process.execPath, join(here, 'dns2-server.mjs'), String(port), small, big],
+  },
+  dgram: {
+    port: 5316,
+    label: 'Node dgram',
+    exempt: true, // one fixed answer by design
+    noTcp: true,
+    noZones: true,
+    missing: () => undefined,
+    command: ({ here, port }) => [process.execPath, join(here, 'dgram-responder.mjs'), String(port)],
+  },
+};
