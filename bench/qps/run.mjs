@@ -10,9 +10,10 @@
 // Environment: DUR (s per dnsperf run, default 5, at most 10), RUNS (3), SERVERS (a subset of
 // zonedns,knot,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
 // 100000), RATE (QPS of the latency run, 10000), SAMPLE (queries checked, 300), SERVER_CPU (1),
-// CLIENT_CPU (0), NICE (0; e.g. -20 as root to run ahead of other work), BUDGET (s, 600: after it no more waiting for a
-// quiet machine and no redone runs), ORDER (interleaved: all servers up, runs round-robin;
-// sequential: one server at a time), OUT (output directory). See bench/qps/README.md.
+// CLIENT_CPU (0), NICE (0; e.g. -20 as root to run ahead of other work), BUDGET (s, 600: after
+// it no more waiting for a quiet machine and no redone runs), ORDER (interleaved: all servers up,
+// runs round-robin; sequential: one server at a time), OUT (output directory), and QUIET_PCT,
+// QUIET_WAIT, FOREIGN_MAX (see bench/qps/README.md).
 
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ const ROOT = resolve(HERE, '../..');
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
 const unknown = argv.filter((a) => a !== '--smoke');
