@@ -20,31 +20,50 @@ export interface CacheEntry {
 /** Bounded per snapshot so a flood of random names cannot grow memory without limit. */
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
+/** One snapshot's cache: question name (case-folded) -> reply variant -> entry. */
+interface SnapshotCache {
+  count: number;
+  readonly byName: Map<string, Map<number, CacheEntry>>;
+}
+
 export class AnswerCache {
-  private readonly bySnapshot = new WeakMap<ZoneSnapshot, Map<string, CacheEntry>>();
+  private readonly bySnapshot = new WeakMap<ZoneSnapshot, SnapshotCache>();
   constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
 
-  get(zone: ZoneSnapshot, key: string): CacheEntry | undefined {
-    return this.bySnapshot.get(zone)?.get(key);
+  /** `qkey` is the case-folded query name the handler already has; `variant` from cacheVariant(). */
+  get(zone: ZoneSnapshot, qkey: string, variant: number): CacheEntry | undefined {
+    return this.bySnapshot.get(zone)?.byName.get(qkey)?.get(variant);
   }
 
   /** Stores an entry unless the snapshot's cache is full (then answers are built every time). */
-  set(zone: ZoneSnapshot, key: string, entry: CacheEntry): void {
-    let map = this.bySnapshot.get(zone);
-    if (map === undefined) {
-      map = new Map();
-      this.bySnapshot.set(zone, map);
+  set(zone: ZoneSnapshot, qkey: string, variant: number, entry: CacheEntry): void {
+    let cache = this.bySnapshot.get(zone);
+    if (cache === undefined) {
+      cache = { count: 0, byName: new Map() };
+      this.bySnapshot.set(zone, cache);
     }
-    if (map.size < this.maxEntries || map.has(key)) map.set(key, entry);
+    let variants = cache.byName.get(qkey);
+    if (variants?.has(variant)) {
+      variants.set(variant, entry);
+      return;
+    }
+    if (cache.count >= this.maxEntries) return;
+    if (variants === undefined) {
+      variants = new Map();
+      cache.byName.set(qkey, variants);
+    }
+    variants.set(variant, entry);
+    cache.count++;
   }
 }
 
 /**
- * The cache key: everything besides ID, RD, CD and the question's case that changes the bytes
- * of a reply. `sizeLimit` covers transport and EDNS buffer size; `edns` and `dnssecOk` the OPT.
+ * Everything besides the name, ID, RD, CD and the question's case that changes the bytes of a
+ * reply, as one number (no string built per query): qtype, the size limit (transport and EDNS
+ * buffer size), and the OPT (none / EDNS / EDNS with DO).
  */
-export function cacheKey(qkey: string, qtype: number, sizeLimit: number, edns: boolean, dnssecOk: boolean): string {
-  return `${qkey}\u0000${qtype}\u0000${sizeLimit}\u0000${edns ? (dnssecOk ? 2 : 1) : 0}`;
+export function cacheVariant(qtype: number, sizeLimit: number, edns: boolean, dnssecOk: boolean): number {
+  return (qtype * 0x20000 + sizeLimit) * 4 + (edns ? (dnssecOk ? 2 : 1) : 0);
 }
 
 /** A reply for this query from a cached one: fresh bytes with ID, RD, CD and question patched. */

@@ -17,7 +17,7 @@ import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
 import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
-import { cacheKey, patchCached, type AnswerCache, type CacheEntry } from './answer-cache.js';
+import { cacheVariant, patchCached, type AnswerCache, type CacheEntry } from './answer-cache.js';
 
 export interface HandlerContext {
   readonly registry: ZoneRegistry;
@@ -132,12 +132,12 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
   const limit = responseSizeLimit(transport, decoded.edns?.udpSize, ctx.maxUdp);
   let cached: CachedSlot | undefined;
   if (zone !== undefined && ctx.cache !== undefined) {
-    const key = cacheKey(qkey, q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true);
-    const entry = ctx.cache.get(zone, key);
+    const variant = cacheVariant(q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true);
+    const entry = ctx.cache.get(zone, qkey, variant);
     const offset = entry?.rotating ? ctx.rotator.next(entry.rotating, rotateMode) : 0;
     const bytes = entry?.variants[offset];
     if (bytes !== undefined) return patchCached(bytes, decoded.id, decoded.rd, decoded.cd, q.bytes);
-    cached = { zone, key, entry, offset };
+    cached = { zone, qkey, variant, entry, offset };
   }
   const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
   return encodeResolution(decoded, resolve(finder, q.name, q.qtype), limit, ctx, rotateMode, cached);
@@ -146,7 +146,8 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
 /** Where a miss stores its encoding: the entry if the question is known, the offset already taken. */
 interface CachedSlot {
   zone: ZoneSnapshot;
-  key: string;
+  qkey: string;
+  variant: number;
   entry: CacheEntry | undefined;
   /** Rotation offset already drawn for a known entry (drawing again would skip a rotation). */
   offset: number;
@@ -249,7 +250,7 @@ function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, c
     const entry: CacheEntry = slot.entry ?? { rotating: rotating[0], variants: [] };
     // The reply is the caller's to send: keep a private copy.
     entry.variants[drawn] = Buffer.from(reply);
-    if (slot.entry === undefined) ctx.cache!.set(slot.zone, slot.key, entry);
+    if (slot.entry === undefined) ctx.cache!.set(slot.zone, slot.qkey, slot.variant, entry);
   }
   return reply;
 }

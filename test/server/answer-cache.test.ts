@@ -99,8 +99,8 @@ describe('answer cache', () => {
   test('the cache is bounded per snapshot', () => {
     const cache = new AnswerCache(2);
     const snap = zoneFromText('other.test', OTHER('192.0.2.1'));
-    for (const k of ['a', 'b', 'c']) cache.set(snap, k, { rotating: undefined, variants: [Buffer.alloc(12)] });
-    expect(cache.get(snap, 'a')).toBeDefined();
-    expect(cache.get(snap, 'c')).toBeUndefined();
+    for (const k of ['a', 'b', 'c']) cache.set(snap, k, 1, { rotating: undefined, variants: [Buffer.alloc(12)] });
+    expect(cache.get(snap, 'a', 1)).toBeDefined();
+    expect(cache.get(snap, 'c', 1)).toBeUndefined();
   });
 });
