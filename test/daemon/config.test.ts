@@ -2,10 +2,9 @@
 // machine-readable (JSON) logs, all on a real process.
 
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, BUNDLED_ZONES, cleanupDaemons, makeTempDir, pickPort, REPO_ROOT, startDaemon } from './support/daemon.js';
+import { cleanupDaemons, makeTempDir, runZonedns, startDaemon } from './support/daemon.js';
 import { buildQuery, udpExchange } from '../support/server.js';
 
 afterEach(cleanupDaemons);
@@ -52,10 +51,7 @@ describe('serve --config', () => {
     const cfgDir = makeTempDir('zonedns-cfg-');
     const file = join(cfgDir, 'zonedns.json');
     writeFileSync(file, JSON.stringify({ zones: [{ file: 'x.zone', rotate: 'sideways' }] }));
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const { code, stderr } = await runZonedns(['serve', '--config', file]);
     expect(code).toBe(2);
     expect(stderr).toContain('zones[0].rotate: expected one of cyclic, random, none');
   });
@@ -63,34 +59,15 @@ describe('serve --config', () => {
 
 describe('serve --log-format json', () => {
   test('every log line is one JSON object with time, level and msg', async () => {
-    const port = await pickPort();
-    const child = spawn(process.execPath, [BIN, 'serve', '--zones', BUNDLED_ZONES, '--listen', `127.0.0.1:${port}`, '--log-format', 'json', '--query-log'], {
-      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: string[] = [];
-    let partial = '';
-    child.stderr.on('data', (b: Buffer) => {
-      const parts = (partial + b.toString()).split('\n');
-      partial = parts.pop()!;
-      lines.push(...parts);
-    });
-    try {
-      const deadline = Date.now() + 10_000;
-      while (!lines.some((l) => l.includes('"msg":"ready"'))) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not ready:\n${lines.join('\n')}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      const reply = await udpExchange('127.0.0.1', port, buildQuery('www.example.com', 'A'));
-      expect(reply.readUInt16BE(2) & 0xf).toBe(0);
-      while (!lines.some((l) => l.includes('"msg":"query"'))) {
-        if (Date.now() > deadline) throw new Error(`no query line:\n${lines.join('\n')}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-    }
-    const objects = lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // startDaemon retries a port taken between pick and bind and never waits on a child that has
+    // already exited: a hand-rolled spawn here once hung CI for 30 s on exactly that.
+    const d = await startDaemon({ args: ['--log-format', 'json', '--query-log'], readyPattern: /"msg":"ready"/ });
+    const reply = await udpExchange('127.0.0.1', d.port, buildQuery('www.example.com', 'A'));
+    expect(reply.readUInt16BE(2) & 0xf).toBe(0);
+    await d.waitForLog(/"msg":"query"/);
+    d.signal('SIGTERM');
+    await d.exited;
+    const objects = d.lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const o of objects) {
       expect(typeof o.time).toBe('string');
       expect(['debug', 'info', 'warn', 'error']).toContain(o.level);

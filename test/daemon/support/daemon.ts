@@ -117,6 +117,8 @@ export interface DaemonOptions {
   args?: string[];
   /** Deadline for the `ready` log line (default 10 s). */
   readyTimeoutMs?: number;
+  /** How the `ready` line looks (default: the text log format's ` info ready `). */
+  readyPattern?: RegExp;
 }
 
 export interface QueryOpts {
@@ -308,7 +310,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const d = new Daemon(child, dir, host, port);
     daemons.add(d);
     try {
-      await d.waitForLog(/ info ready /, { timeoutMs: opts.readyTimeoutMs ?? 10_000 });
+      await d.waitForLog(opts.readyPattern ?? / info ready /, { timeoutMs: opts.readyTimeoutMs ?? 10_000 });
       return d;
     } catch (e) {
       if (d.running) {
