@@ -175,7 +175,7 @@ const negativeSoaCache = new WeakMap<ZoneSnapshot, RRset>();
 function negativeSoa(zone: ZoneSnapshot): RRset {
   let soa = negativeSoaCache.get(zone);
   if (soa === undefined) {
-    soa = zone.soa.ttl === zone.negativeTtl ? zone.soa : { ...zone.soa, ttl: zone.negativeTtl };
+    soa = zone.soa.ttl === zone.negativeTtl ? zone.soa : { owner: zone.soa.owner, type: zone.soa.type, ttl: zone.negativeTtl, rdata: zone.soa.rdata };
     negativeSoaCache.set(zone, soa);
   }
   return soa;

@@ -2,7 +2,7 @@
 // zones directory, SIGHUP. A reload builds a complete snapshot on the side and swaps one
 // reference; on any error the old snapshot keeps serving and the error is logged as file:line.
 
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { serialGreater } from '../dns/serial.js';
@@ -167,18 +167,19 @@ export class ZoneManager {
 
   /** Loads one zone on the side; swaps it in only if it loaded without errors. */
   private load(z: ManagedZone): void {
-    const hash = createHash('sha256');
-    const readFile = (p: string) => {
-      const text = readFileSync(p, 'latin1');
-      hash.update(p).update('\0').update(text, 'latin1');
-      return text;
+    // Each file's content is hashed as it streams through the parser (no second read).
+    const perFile = new Map<string, Hash>();
+    const onRead = (p: string, text: string) => {
+      let h = perFile.get(p);
+      if (h === undefined) perFile.set(p, (h = createHash('sha256')));
+      h.update(text, 'latin1');
     };
     const started = performance.now();
     let fingerprint: string | undefined;
-    const digest = () => (fingerprint ??= hash.digest('hex'));
+    const digest = () => (fingerprint ??= combineFileHashes([...perFile].map(([p, h]) => [p, h.digest('hex')])));
     // Called after every file was read, so the fingerprint covers the whole zone.
     const serial = (fileSerial: number) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, digest() !== z.fingerprint, new Date());
-    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, readFile, serial });
+    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial });
     this.stats.loads++;
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
     const snap = result.snapshot;
@@ -239,17 +240,22 @@ export class ZoneManager {
   }
 }
 
-/** SHA-256 over the current content of files (missing files count as empty). */
-export function fingerprintOf(files: readonly string[]): string | undefined {
+/** One fingerprint from (path, SHA-256 of content) pairs, in the order the files were read. */
+function combineFileHashes(files: Array<[string, string]>): string {
   const hash = createHash('sha256');
-  for (const p of files) {
+  for (const [p, h] of files) hash.update(p).update('\0').update(h).update('\0');
+  return hash.digest('hex');
+}
+
+/** The fingerprint a load of these files would compute now (missing files count as empty). */
+export function fingerprintOf(files: readonly string[]): string | undefined {
+  return combineFileHashes(files.map((p) => {
     let text = '';
     try {
       if (statSync(p).isFile()) text = readFileSync(p, 'latin1');
     } catch {
       // vanished: hashes as empty, so the zone counts as changed
     }
-    hash.update(p).update('\0').update(text, 'latin1');
-  }
-  return hash.digest('hex');
+    return [p, createHash('sha256').update(text, 'latin1').digest('hex')];
+  }));
 }

@@ -6,6 +6,7 @@ import { MAX_LABEL, MAX_NAME, RRType } from '../dns/constants.js';
 import { nameKey, type Name } from '../dns/name.js';
 import { ErrorCode } from '../errors.js';
 import type { Diagnostic, Severity, ZoneRecord } from './record.js';
+import type { PackedRRset } from './snapshot.js';
 
 /** A ZoneNode while it is built: the same fields in the same order, writable. */
 export interface BuildNode {
@@ -15,13 +16,8 @@ export interface BuildNode {
   flags: number;
 }
 
-/** An RRset while it is built: the same fields in the same order, writable. */
-export interface BuildSet {
-  owner: Name;
-  type: number;
-  ttl: number;
-  rdata: Bytes[];
-}
+/** An RRset while it is built: the snapshot's own class, written through `r`. */
+export type BuildSet = PackedRRset;
 
 /**
  * RRsets smaller than this grow by exact-size copies and find duplicates by a linear scan; from
@@ -88,7 +84,7 @@ export function findSet(node: BuildNode, type: number, rdata: Bytes): BuildSet |
     const covered = coveredType(rdata);
     for (let k = 0; k < sets.length; k++) {
       const s = sets[k];
-      if (s.type === type && coveredType(s.rdata[0]) === covered) return s;
+      if (s.type === type && coveredType(s.first) === covered) return s;
     }
     return undefined;
   }
@@ -96,74 +92,87 @@ export function findSet(node: BuildNode, type: number, rdata: Bytes): BuildSet |
   return undefined;
 }
 
+/** Where a record is. */
+export interface Place {
+  file: string;
+  line: number;
+}
+
+/** Visits every record of the zone again, in the order the builder saw them. */
+export type Replay = (visit: (rec: ZoneRecord) => void) => void;
+
 interface Pending {
   diagnostic: Diagnostic;
   set: BuildSet;
-  /** Index of the record the diagnostic points at; -1: the first record of `set`. */
-  record: number;
+  /** The record the diagnostic points at; undefined: the first record of `set`. */
+  at: Place | undefined;
   /** When set, the message is `message + <line of the set's first record> + after`. */
   after: string | undefined;
 }
 
 /**
  * Diagnostics about RRsets, which point at a record of the set (its first, unless told). RRsets
- * do not carry their position (it would cost a field in each of a million snapshot objects), so
- * each diagnostic is added in its place with the position left blank, and `resolve` fills them
- * in with one walk over the records, only when there is something to report.
+ * do not carry their position (it would cost a field in each of a million snapshot objects), and
+ * the records are not kept (they stream from the parser), so each diagnostic is added in its place
+ * with the position left blank, and `resolve` fills them in by replaying the records once (for a
+ * file: parsing it again), only when there is something to report.
  */
 export class PositionResolver {
   private pending: Pending[] = [];
 
   constructor(
-    private readonly records: readonly ZoneRecord[],
+    private readonly replay: Replay,
     private readonly originKey: Name,
     private readonly diagnostics: Diagnostic[],
   ) {}
 
   /**
-   * Adds a ZONE_SEMANTIC diagnostic about `set` at record `record` (-1: the set's first). With
+   * Adds a ZONE_SEMANTIC diagnostic about `set` at `at` (undefined: the set's first record). With
    * `after`, the message is `message`, the line of the set's first record, then `after`.
    */
-  report(severity: Severity, set: BuildSet, record: number, message: string, after?: string): void {
+  report(severity: Severity, set: BuildSet, at: Place | undefined, message: string, after?: string): void {
     const diagnostic: Diagnostic = { severity, code: ErrorCode.ZONE_SEMANTIC, file: '', line: 0, message };
     this.diagnostics.push(diagnostic);
-    this.pending.push({ diagnostic, set, record, after });
+    this.pending.push({ diagnostic, set, at, after });
   }
 
   /** Fills in file, line (and messages) of the diagnostics reported so far. */
   resolve(nodes: ReadonlyMap<Name, BuildNode>): void {
     const pending = this.pending;
     if (pending.length === 0) return;
-    const records = this.records;
-    const first = new Map<BuildSet, number>();
+    const first = new Map<BuildSet, Place | undefined>();
     const owners = new Set<Name>();
     for (const p of pending) {
-      first.set(p.set, -1);
+      if (p.at !== undefined && p.after === undefined) continue;
+      first.set(p.set, undefined);
       owners.add(nameKey(p.set.owner));
     }
     let remaining = first.size;
-    let lastOwner: Name | undefined;
-    let node: BuildNode | undefined;
-    for (let i = 0; i < records.length && remaining > 0; i++) {
-      const rec = records[i];
-      if (rec.owner !== lastOwner) {
-        lastOwner = rec.owner;
-        node = undefined;
-        if (isAtOrBelow(rec.owner, this.originKey)) {
-          const key = nameKey(rec.owner);
-          if (owners.has(key)) node = nodes.get(key);
+    if (remaining > 0) {
+      let lastOwner: Name | undefined;
+      let node: BuildNode | undefined;
+      this.replay((rec) => {
+        if (remaining === 0) return;
+        if (rec.owner !== lastOwner) {
+          lastOwner = rec.owner;
+          node = undefined;
+          if (isAtOrBelow(rec.owner, this.originKey)) {
+            const key = nameKey(rec.owner);
+            if (owners.has(key)) node = nodes.get(key);
+          }
         }
-      }
-      if (node === undefined) continue;
-      const set = findSet(node, rec.type, rec.rdata);
-      if (set !== undefined && first.get(set) === -1) {
-        first.set(set, i);
-        remaining--;
-      }
+        if (node === undefined) return;
+        const set = findSet(node, rec.type, rec.rdata);
+        if (set !== undefined && first.has(set) && first.get(set) === undefined) {
+          first.set(set, { file: rec.file, line: rec.line });
+          remaining--;
+        }
+      });
     }
     for (const p of pending) {
-      const f = records[first.get(p.set)!];
-      const at = p.record >= 0 ? records[p.record] : f;
+      // A replay that no longer matches (the file changed on disk meanwhile) leaves line 0.
+      const f = first.get(p.set) ?? { file: p.at?.file ?? '', line: 0 };
+      const at = p.at ?? f;
       p.diagnostic.file = at.file;
       p.diagnostic.line = at.line;
       if (p.after !== undefined) p.diagnostic.message += f.line + p.after;

@@ -6,16 +6,19 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RRType } from '../dns/constants.js';
 import { nameFromText, type Name } from '../dns/name.js';
-import { buildSnapshot, type BuildResult } from './build.js';
+import { noOrigin, SnapshotBuilder, type BuildResult } from './build.js';
 import { parseZone, parseZoneFile, type ParseResult } from './parse.js';
+import type { ZoneRecord } from './record.js';
 
 export interface LoadOptions {
   /** The zone's origin; when absent it is found from the SOA owner, $ORIGIN, or the file name. */
   origin?: Name;
   /** Name used for diagnostics when loading from a string. */
   file?: string;
-  /** Reads zone and $INCLUDE files as binary strings (reload uses it to fingerprint content). */
+  /** Reads zone and $INCLUDE files as binary strings (instead of from disk, in pieces). */
   readFile?: (path: string) => string;
+  /** Sees every file's content as it is read, in pieces (reload fingerprints it). */
+  onRead?: (path: string, text: string) => void;
   /** Picks the served serial from the file's (see BuildInput.serial). */
   serial?: (fileSerial: number) => number;
 }
@@ -40,22 +43,60 @@ export function originFromFileName(path: string): Name | undefined {
   }
 }
 
-function finish(parsed: ParseResult, file: string, opts: LoadOptions): LoadResult {
-  const soa = parsed.records.find((r) => r.type === RRType.SOA);
-  const origin = opts.origin ?? soa?.owner ?? parsed.origin;
-  const built = buildSnapshot({ origin, records: parsed.records, diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial });
+/**
+ * Parses with `parse` and streams every record into a SnapshotBuilder. The origin must be known
+ * before the first record can be placed: the caller's, else the owner of the first SOA (records
+ * before it wait in a short list: the SOA is normally first), else, at the end, what the parser
+ * found ($ORIGIN, the file name). `replay` parses the same input again for diagnostic positions.
+ */
+function streamLoad(
+  parse: (onRecord: (rec: ZoneRecord) => void) => ParseResult,
+  replay: (onRecord: (rec: ZoneRecord) => void) => void,
+  file: string,
+  opts: LoadOptions,
+): LoadResult {
+  let builder: SnapshotBuilder | undefined;
+  let origin: Name | undefined;
+  let waiting: ZoneRecord[] = [];
+  const start = (o: Name) => {
+    origin = o;
+    builder = new SnapshotBuilder(o, replay);
+    for (const r of waiting) builder.add(r);
+    waiting = [];
+  };
+  if (opts.origin !== undefined) start(opts.origin);
+  const parsed = parse((rec) => {
+    if (builder !== undefined) {
+      builder.add(rec);
+      return;
+    }
+    waiting.push(rec);
+    if (rec.type === RRType.SOA) start(rec.owner);
+  });
+  if (builder === undefined) {
+    if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
+    start(parsed.origin);
+  }
+  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial });
   return { ...built, file, origin };
 }
 
 export function loadZoneText(text: string, opts: LoadOptions = {}): LoadResult {
   const file = opts.file ?? '<string>';
-  const parsed = parseZone(text, { file, origin: opts.origin });
-  return finish(parsed, file, opts);
+  const parse = (onRecord: (rec: ZoneRecord) => void) => parseZone(text, { file, origin: opts.origin, onRecord });
+  return streamLoad(parse, parse, file, opts);
 }
 
 export function loadZoneFile(path: string, opts: LoadOptions = {}): LoadResult {
-  const parsed = parseZoneFile(path, { origin: opts.origin ?? originFromFileName(path), readFile: opts.readFile });
-  return finish(parsed, path, opts);
+  const origin = opts.origin ?? originFromFileName(path);
+  return streamLoad(
+    (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, onRecord }),
+    // Positions come from the same files again, without onRead (a reload's fingerprint must
+    // cover each file once).
+    (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, onRecord }),
+    path,
+    opts,
+  );
 }
 
 /** Every `*.zone` file in a directory (not recursive), in name order. */

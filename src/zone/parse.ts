@@ -32,6 +32,7 @@ import { nameAt } from './parse-name.js';
 import { quoteText } from './parse-quote.js';
 import type { Diagnostic, ZoneRecord } from './record.js';
 import { Tokenizer, tokenizeFields } from './tokenizer.js';
+import { readZoneChunks, type ZoneChunk } from './chunks.js';
 import { looksLikeTtl, parseTtl } from '../dns/ttl.js';
 
 export interface ParseOptions {
@@ -41,12 +42,20 @@ export interface ParseOptions {
   origin?: Name;
   /** Initial $TTL. */
   defaultTtl?: number;
-  /** Reads a file for `$INCLUDE` (and parseZoneFile) as a binary string; default fs.readFileSync(path, 'latin1'). */
+  /** Reads a file for `$INCLUDE` (and parseZoneFile) as a binary string; default: from disk, in pieces (chunks.ts). */
   readFile?: (path: string) => string;
   /** Stop after this many errors (default 100). */
   maxErrors?: number;
   /** Deepest `$INCLUDE` nesting (default 16). */
   maxIncludeDepth?: number;
+  /**
+   * Receives each record as it is parsed, in file order, instead of the result's `records` (left
+   * empty): a big zone streams into the snapshot builder without a list of a million objects.
+   * Owners are then not interned here (the builder keeps one name per node).
+   */
+  onRecord?: (rec: ZoneRecord) => void;
+  /** Sees the content of every file read, in pieces, in order (a reload fingerprints it). */
+  onRead?: (path: string, text: string) => void;
 }
 
 export interface ParseResult {
@@ -87,8 +96,7 @@ export function parseZone(text: string, opts: ParseOptions = {}): ParseResult {
 /** Reads and parses a zone file; an unreadable file is an error diagnostic, not an exception. */
 export function parseZoneFile(file: string, opts: Omit<ParseOptions, 'file'> = {}): ParseResult {
   const parser = new ZoneParser(opts);
-  const text = parser.readOrReport(file, { file, line: 1 });
-  if (text !== undefined) parser.parseText(text, file, 0, [{ shown: file, resolved: path.resolve(file) }], parser.initialContext());
+  parser.parseFile(file, 0, [{ shown: file, resolved: path.resolve(file) }], parser.initialContext(), { file, line: 1 });
   return parser.result();
 }
 
@@ -176,22 +184,63 @@ class ZoneParser {
     };
   }
 
-  /** Reads a file, recording it for watching; on failure reports at `at` and returns undefined. */
-  readOrReport(file: string, at: Place): string | undefined {
+  /**
+   * Reads and parses a file (the zone file or an $INCLUDE), recording it for watching; a file that
+   * cannot be read is an error at `at`. From disk it is read in pieces (chunks.ts); through
+   * `opts.readFile` (tests, virtual files) whole.
+   */
+  parseFile(file: string, depth: number, chain: readonly ChainLink[], ctx: FileContext, at: Place): void {
+    if (this.opts.readFile !== undefined) {
+      let text: string;
+      try {
+        text = this.readFile(file);
+      } catch (e) {
+        this.reportUnreadable(file, at, e);
+        return;
+      }
+      this.readOk(file, text);
+      this.parseText(text, file, depth, chain, ctx);
+      return;
+    }
+    let pieces: Generator<ZoneChunk> | undefined;
     try {
-      const text = this.readFile(file);
-      if (!this.files.includes(file)) this.files.push(file);
-      return text;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e);
-      this.error(ErrorCode.ZONE_IO, at, `cannot read "${file}": ${why}`);
-      return undefined;
+      pieces = readZoneChunks(file);
+      for (;;) {
+        let piece: IteratorResult<ZoneChunk>;
+        try {
+          piece = pieces.next();
+        } catch (e) {
+          this.reportUnreadable(file, at, e);
+          return;
+        }
+        if (piece.done) {
+          this.readOk(file, ''); // an empty file is read too
+          return;
+        }
+        this.readOk(file, piece.value.text);
+        this.parseText(piece.value.text, file, depth, chain, ctx, piece.value.firstLine);
+        if (this.stopped) return;
+      }
+    } finally {
+      pieces?.return(undefined);
     }
   }
 
-  parseText(text: string, file: string, depth: number, chain: readonly ChainLink[], ctx: FileContext): void {
-    const tk = new Tokenizer(text);
+  private readOk(file: string, text: string): void {
+    if (!this.files.includes(file)) this.files.push(file);
+    this.opts.onRead?.(file, text);
+  }
+
+  private reportUnreadable(file: string, at: Place, e: unknown): void {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e);
+    this.error(ErrorCode.ZONE_IO, at, `cannot read "${file}": ${why}`);
+  }
+
+  /** Parses text that starts at line `firstLine` of `file` (a whole file unless firstLine > 1). */
+  parseText(text: string, file: string, depth: number, chain: readonly ChainLink[], ctx: FileContext, firstLine = 1): void {
+    // Only a file's first piece may start with a byte order mark.
+    const tk = new Tokenizer(text, 0, firstLine, firstLine === 1);
     while (!this.stopped && tk.next()) {
       if (tk.issue !== undefined) {
         this.error(ErrorCode.ZONE_SYNTAX, { file, line: tk.issue.line, column: tk.issue.column }, tk.issue.message);
@@ -350,7 +399,9 @@ class ZoneParser {
     }
     ctx.lastTtl = ttl;
 
-    this.records.push({ owner: this.intern(owner), type, class: cls, ttl, rdata: flattened(rdata), file, line });
+    const sink = this.opts.onRecord;
+    if (sink !== undefined) sink({ owner, type, class: cls, ttl, rdata: flattened(rdata), file, line });
+    else this.records.push({ owner: this.intern(owner), type, class: cls, ttl, rdata: flattened(rdata), file, line });
     return true;
   }
 
@@ -506,11 +557,9 @@ class ZoneParser {
       this.error(ErrorCode.ZONE_IO, here, `$INCLUDE ${quoteText(written)} is nested more than ${this.maxIncludeDepth} levels deep`);
       return;
     }
-    const text = this.readOrReport(target, { file, line: tk.entryLine, column: tk.tokenColumn[1] });
-    if (text === undefined) return;
     // The included file starts with the includer's context and cannot change it (see top).
     const inner: FileContext = { ...ctx, origin, originJustChanged: args === 2 };
-    this.parseText(text, target, depth + 1, [...chain, { shown: target, resolved }], inner);
+    this.parseFile(target, depth + 1, [...chain, { shown: target, resolved }], inner, { file, line: tk.entryLine, column: tk.tokenColumn[1] });
   }
 
   /** `$GENERATE range lhs [ttl] [class] type rhs` (BIND; see generate.ts). */

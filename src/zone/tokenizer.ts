@@ -102,12 +102,13 @@ export class Tokenizer {
   issue: TokenIssue | undefined;
 
   /** `columnBase` shifts reported columns (for re-tokenizing a fragment of a line). */
-  constructor(src: string, private readonly columnBase = 0, firstLine = 1) {
+  constructor(src: string, private readonly columnBase = 0, firstLine = 1, atFileStart = true) {
     this.src = src;
     this.limit = src.length;
     let start = 0;
     // A UTF-8 byte order mark, read as octets (EF BB BF) or already decoded (U+FEFF), is not data.
-    if (src.charCodeAt(0) === 0xfeff) start = 1;
+    if (!atFileStart) start = 0;
+    else if (src.charCodeAt(0) === 0xfeff) start = 1;
     else if (src.charCodeAt(0) === 0xef && src.charCodeAt(1) === 0xbb && src.charCodeAt(2) === 0xbf) start = 3;
     this.pos = start;
     this.lineStart = start;

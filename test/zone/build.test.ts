@@ -63,7 +63,10 @@ const cases: Case[] = [
     const www = node(z, 'www.example.test')!;
     expect(www.rrsets.map((s) => s.type)).toEqual([RRType.A, RRType.TXT]);
     expect(Object.keys(www).sort()).toEqual(['flags', 'name', 'rrsets']);
-    expect(Object.keys(www.rrsets[0]).sort()).toEqual(['owner', 'rdata', 'ttl', 'type']);
+    // One record's RDATA is kept bare (no one-element array); `rdata` wraps it on demand.
+    expect(Object.keys(www.rrsets[0]).sort()).toEqual(['owner', 'r', 'ttl', 'type']);
+    expect(www.rrsets[1].rdata).toHaveLength(1);
+    expect(www.rrsets[0].rdata).toBe(www.rrsets[0].rdata); // two records: one array, always the same
     expect(www.rrsets[0].owner).toBe(www.name);
     expect(rrs(z, 'www.example.test', RRType.A)).toEqual(['300 192.0.2.10', '300 192.0.2.9']);
   } },
