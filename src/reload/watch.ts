@@ -36,7 +36,9 @@ export function watchPaths(paths: readonly string[], onChange: (path: string) =>
     }, debounceMs));
   };
   watcher.on('all', (_event, path) => schedule(path));
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  // chokidar never says `ready` when it was given nothing to watch (a server of secondary zones
+  // only): `serve` waited on it forever and never finished starting.
+  const ready = paths.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return {
     ready,
     add(more) {

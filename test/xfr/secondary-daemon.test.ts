@@ -60,4 +60,14 @@ describe('serve --config with a secondary zone', () => {
     await again.waitForLog(/secondary zone refresh failed/, { timeoutMs: 10_000 });
     expect(await soaSerial('127.0.0.1', again.port, XFR_ZONE)).toBe(2);
   }, 30_000);
+
+  test('a server of secondary zones only (no zones directory) finishes starting and stops on SIGTERM', async () => {
+    // chokidar, given nothing to watch, never said `ready`: serve hung before its ready line.
+    const cfgDir = makeTempDir('zonedns-seconly-');
+    const d = await startDaemon({ zonesDir: false, bundled: false, args: ['--config', config(cfgDir, primary.port)] });
+    const serial = primary.snapshot().serial;
+    await waitFor(`serial ${serial}`, async () => ((await soaSerial('127.0.0.1', d.port, XFR_ZONE)) === serial ? true : undefined), 10_000, () => d.lines.join('\n'));
+    d.child.kill('SIGTERM');
+    expect(await d.exited).toEqual({ code: 0, signal: null });
+  }, 30_000);
 });

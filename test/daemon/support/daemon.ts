@@ -119,6 +119,8 @@ export interface DaemonOptions {
   readyTimeoutMs?: number;
   /** How the `ready` line looks (default: the text log format's ` info ready `). */
   readyPattern?: RegExp;
+  /** false: no `--zones DIR` (the process runs in the temp dir, which has no ./zones). */
+  zonesDir?: false;
 }
 
 export interface QueryOpts {
@@ -302,8 +304,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const host = '127.0.0.1';
   for (let attempt = 0; ; attempt++) {
     const port = await pickPort(host);
-    const child = spawn(process.execPath, [BIN, 'serve', '--zones', dir, '--listen', `${host}:${port}`, ...(opts.args ?? [])], {
-      cwd: REPO_ROOT,
+    const zonesArgs = opts.zonesDir === false ? [] : ['--zones', dir];
+    const child = spawn(process.execPath, [BIN, 'serve', ...zonesArgs, '--listen', `${host}:${port}`, ...(opts.args ?? [])], {
+      cwd: opts.zonesDir === false ? dir : REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
