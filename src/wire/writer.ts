@@ -240,32 +240,60 @@ export class MessageWriter {
    * be filled in wire order (answer, authority, additional).
    */
   put(section: Section, rrs: RRset): boolean {
-    if (section < this.section) throw new Error('MessageWriter: sections must be written in order');
-    this.section = section;
-    const mark = this.pos;
-    const addedMark = this.added.length;
-    const ownerMark = this.lastOwner;
-    const ownerTargetMark = this.lastOwnerTarget;
+    if (!this.enter(section)) return false;
     for (let i = 0; i < rrs.length; i++) {
       const rr = rrs[i]!;
-      if (rr.rdata.length > 0xffff) throw new RangeError('RDATA longer than 65535 octets');
-      // Physical room for the uncompressed RR (only ever short when the limit is exceeded anyway).
-      let fits = this.pos + rr.owner.length + 10 + rr.rdata.length <= this.buf.length;
-      if (fits) {
-        this.writeRR(rr);
-        fits = this.pos <= this.limit;
-      }
-      if (!fits) {
-        this.pos = mark;
-        for (let k = addedMark; k < this.added.length; k++) this.table.delete(this.added[k]!);
-        this.added.length = addedMark;
-        this.lastOwner = ownerMark;
-        this.lastOwnerTarget = ownerTargetMark;
-        return false;
-      }
+      if (!this.tryRR(rr.owner, rr.type, rr.class, rr.ttl, rr.rdata)) return this.rollback();
     }
     this.counts[section]! += rrs.length;
     return true;
+  }
+
+  /**
+   * `put` for records that share owner, type, class and TTL (a zone's RRset), without an RR object
+   * per record: a zone transfer writes a whole zone this way.
+   */
+  putRecords(section: Section, owner: Name, type: number, cls: number, ttl: number, rdatas: readonly Bytes[]): boolean {
+    if (!this.enter(section)) return false;
+    for (let i = 0; i < rdatas.length; i++) {
+      if (!this.tryRR(owner, type, cls, ttl, rdatas[i]!)) return this.rollback();
+    }
+    this.counts[section]! += rdatas.length;
+    return true;
+  }
+
+  // Where a put() started, so one that does not fit can take back what it wrote.
+  private markPos = 0;
+  private markAdded = 0;
+  private markOwner: string | undefined;
+  private markOwnerTarget = 0;
+
+  private enter(section: Section): boolean {
+    if (section < this.section) throw new Error('MessageWriter: sections must be written in order');
+    this.section = section;
+    this.markPos = this.pos;
+    this.markAdded = this.added.length;
+    this.markOwner = this.lastOwner;
+    this.markOwnerTarget = this.lastOwnerTarget;
+    return true;
+  }
+
+  /** Writes one RR; false when it went past the limit (the caller rolls back). */
+  private tryRR(owner: Name, type: number, cls: number, ttl: number, rdata: Bytes): boolean {
+    if (rdata.length > 0xffff) throw new RangeError('RDATA longer than 65535 octets');
+    // Physical room for the uncompressed RR (only ever short when the limit is exceeded anyway).
+    if (this.pos + owner.length + 10 + rdata.length > this.buf.length) return false;
+    this.writeRR(owner, type, cls, ttl, rdata);
+    return this.pos <= this.limit;
+  }
+
+  private rollback(): false {
+    this.pos = this.markPos;
+    for (let k = this.markAdded; k < this.added.length; k++) this.table.delete(this.added[k]!);
+    this.added.length = this.markAdded;
+    this.lastOwner = this.markOwner;
+    this.lastOwnerTarget = this.markOwnerTarget;
+    return false;
   }
 
   /** Adds the OPT, fills in the counts (and TC), and returns a copy of the message. Once per begin(). */
@@ -340,16 +368,14 @@ export class MessageWriter {
     buf[this.pos++] = v & 0xff;
   }
 
-  private writeRR(rr: RR): void {
+  private writeRR(owner: Name, type: number, cls: number, ttl: number, rdata: Bytes): void {
     const buf = this.buf;
-    this.writeOwner(rr.owner);
+    this.writeOwner(owner);
     let p = this.pos;
-    const type = rr.type;
-    const ttl = rr.ttl;
     buf[p] = type >>> 8;
     buf[p + 1] = type & 0xff;
-    buf[p + 2] = rr.class >>> 8;
-    buf[p + 3] = rr.class & 0xff;
+    buf[p + 2] = cls >>> 8;
+    buf[p + 3] = cls & 0xff;
     buf[p + 4] = ttl >>> 24;
     buf[p + 5] = (ttl >>> 16) & 0xff;
     buf[p + 6] = (ttl >>> 8) & 0xff;
@@ -357,7 +383,7 @@ export class MessageWriter {
     const rdlenAt = p + 8;
     this.pos = p + 10;
     const layout = compressibleLayout(type);
-    if (layout < 0 || !this.writeCompressibleRdata(rr.rdata, layout >> 4, layout & 0xf)) this.writeBytes(rr.rdata);
+    if (layout < 0 || !this.writeCompressibleRdata(rdata, layout >> 4, layout & 0xf)) this.writeBytes(rdata);
     p = this.pos - rdlenAt - 2;
     buf[rdlenAt] = p >>> 8;
     buf[rdlenAt + 1] = p & 0xff;
