@@ -6,7 +6,7 @@
 //   "listen": ["127.0.0.1:5353", "[::1]:5353"],
 //   "zonesDir": "zones",
 //   "zones": [{ "file": "db.example.org", "origin": "example.org", "rotate": "none", "serial": "auto" }],
-//   "rotate": "cyclic", "serial": "keep", "maxUdp": 1232,
+//   "rotate": "cyclic", "serial": "keep", "maxUdp": 1232, "udpBackend": "auto",
 //   "log": { "level": "info", "format": "text", "queries": false },
 //   "tcp": { "idleTimeoutMs": 10000, "maxConnections": 512 },
 //   "transfer": { "allow": ["127.0.0.1", "10.0.0.0/8", "::1"], "keys": ["xfr-key."] },
@@ -17,7 +17,13 @@
 // replaces the server-wide value for that zone. Without any `transfer`, AXFR/IXFR are REFUSED.
 // `stateDir` keeps the IXFR journals across restarts (in memory only without it).
 // A zone with `primaries` ("127.0.0.1:5300") is a secondary: transferred from them (AXFR/IXFR,
-// optional TSIG `primaryKey`), its copy kept in `file`; `origin` is then required.
+// optional TSIG `primaryKey`, which their NOTIFYs must then be signed with too), its copy kept in
+// `file`; `origin` is then required.
+// NOTIFY with TSIG, like BIND's `also-notify { 192.0.2.2 key k; }` and Knot's remote `key`: a
+// target may be { "address": "192.0.2.2:53", "key": "k." }; `notifyKey` (top level or per zone)
+// signs the targets that name no key of their own. A target's key is its own, else its zone's
+// `notifyKey`, else the top-level `notifyKey`; a zone with `notifyKey` but no `notify` signs the
+// server-wide targets with it.
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,6 +32,7 @@ import { ConfigError } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { SERIAL_POLICIES, type SerialPolicy } from '../reload/serial-policy.js';
 import type { RotateMode } from '../server/rotate.js';
+import type { UdpBackend } from '../server/server.js';
 import { AclError, TransferPolicy } from '../xfr/acl.js';
 import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js';
 import type { JournalLimits } from '../xfr/journal.js';
@@ -38,13 +45,16 @@ export interface ZoneConfig {
   rotate?: RotateMode;
   serial?: SerialPolicy;
   transfer?: TransferPolicy;
+  /** NOTIFY targets, each with its TSIG key resolved (see `notifyKey`). */
   notify?: NotifyTarget[];
+  /** Default TSIG key for this zone's NOTIFY targets. */
+  notifyKey?: Name;
   /**
    * Secondary zone (RFC 1034 §4.3.5): primaries to transfer it from, in order of preference;
    * `file` is then where the transferred copy is kept (read at start-up if present).
    */
   primaries?: PrimaryAddress[];
-  /** TSIG key name for requests to the primaries. */
+  /** TSIG key name for requests to the primaries; their NOTIFYs must be signed with it. */
   primaryKey?: Name;
 }
 
@@ -55,12 +65,16 @@ export interface Config {
   rotate?: RotateMode;
   serial?: SerialPolicy;
   maxUdp?: number;
+  /** UDP transport (server.ts ServerOptions.udpBackend). */
+  udpBackend?: UdpBackend;
   log: { level?: LogLevel; format?: 'text' | 'json'; queries?: boolean };
   tcp: { idleTimeoutMs?: number; maxConnections?: number };
   /** Server-wide transfer ACL, for zones without their own. */
   transfer?: TransferPolicy;
   /** Server-wide NOTIFY targets, for zones without their own. */
   notify?: NotifyTarget[];
+  /** Default TSIG key for NOTIFY targets (see the header). */
+  notifyKey?: Name;
   stateDir?: string;
   journal?: Partial<JournalLimits>;
   /** TSIG keys (RFC 8945) from `keys` and `keyFile` (BIND's tsig-keygen format). */
@@ -68,6 +82,7 @@ export interface Config {
 }
 
 const ROTATE: readonly RotateMode[] = ['cyclic', 'random', 'none'];
+const UDP_BACKENDS: readonly UdpBackend[] = ['auto', 'node', 'native'];
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 type Json = unknown;
@@ -120,8 +135,10 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   } catch (e) {
     throw new ConfigError(`${source}: not valid JSON: ${(e as Error).message}`);
   }
-  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'log', 'tcp', 'transfer', 'notify', 'stateDir', 'journal', 'keys', 'keyFile', '$comment']);
+  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'udpBackend', 'log', 'tcp', 'transfer', 'notify', 'notifyKey', 'stateDir', 'journal', 'keys', 'keyFile', '$comment']);
   const cfg: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
+  // NOTIFY targets get their keys once `keys`/`keyFile` are read (below).
+  const zoneNotify: Array<RawTarget[] | undefined> = [];
   if (top.listen !== undefined) {
     if (!Array.isArray(top.listen) || top.listen.length === 0) fail('listen', 'expected a non-empty array of "ADDR:PORT"');
     cfg.listen = top.listen.map((l, i) => str(l, `listen[${i}]`));
@@ -130,18 +147,20 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   if (top.rotate !== undefined) cfg.rotate = oneOf(top.rotate, 'rotate', ROTATE);
   if (top.serial !== undefined) cfg.serial = oneOf(top.serial, 'serial', SERIAL_POLICIES);
   if (top.maxUdp !== undefined) cfg.maxUdp = int(top.maxUdp, 'maxUdp', 512, 65535);
+  if (top.udpBackend !== undefined) cfg.udpBackend = oneOf(top.udpBackend, 'udpBackend', UDP_BACKENDS);
   if (top.zones !== undefined) {
     if (!Array.isArray(top.zones)) fail('zones', 'expected an array');
     cfg.zones = top.zones.map((z, i) => {
       const p = `zones[${i}]`;
-      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify', 'primaries', 'primaryKey']);
+      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify', 'notifyKey', 'primaries', 'primaryKey']);
       if (o.file === undefined) fail(`${p}.file`, 'required');
       const zone: ZoneConfig = { file: resolve(baseDir, str(o.file, `${p}.file`)) };
       if (o.origin !== undefined) zone.origin = parseOrigin(str(o.origin, `${p}.origin`), `${p}.origin`);
       if (o.rotate !== undefined) zone.rotate = oneOf(o.rotate, `${p}.rotate`, ROTATE);
       if (o.serial !== undefined) zone.serial = oneOf(o.serial, `${p}.serial`, SERIAL_POLICIES);
       if (o.transfer !== undefined) zone.transfer = transferPolicy(o.transfer, `${p}.transfer`);
-      if (o.notify !== undefined) zone.notify = notifyTargets(o.notify, `${p}.notify`);
+      zoneNotify[i] = o.notify === undefined ? undefined : notifyTargets(o.notify, `${p}.notify`);
+      if (o.notifyKey !== undefined) zone.notifyKey = parseOrigin(str(o.notifyKey, `${p}.notifyKey`), `${p}.notifyKey`);
       if (o.primaries !== undefined) {
         if (!Array.isArray(o.primaries) || o.primaries.length === 0) fail(`${p}.primaries`, 'expected a non-empty array of "ADDR" or "ADDR:PORT"');
         zone.primaries = o.primaries.map((t, j) => parsePrimary(str(t, `${p}.primaries[${j}]`)) ?? fail(`${p}.primaries[${j}]`, 'expected an IP address with an optional port (192.0.2.1:53, [2001:db8::1]:53)'));
@@ -163,7 +182,8 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (o.queries !== undefined) cfg.log.queries = bool(o.queries, 'log.queries');
   }
   if (top.transfer !== undefined) cfg.transfer = transferPolicy(top.transfer, 'transfer');
-  if (top.notify !== undefined) cfg.notify = notifyTargets(top.notify, 'notify');
+  const topNotify = top.notify === undefined ? undefined : notifyTargets(top.notify, 'notify');
+  if (top.notifyKey !== undefined) cfg.notifyKey = parseOrigin(str(top.notifyKey, 'notifyKey'), 'notifyKey');
   if (top.keys !== undefined) {
     if (!Array.isArray(top.keys)) fail('keys', 'expected an array of { name, algorithm, secret }');
     top.keys.forEach((k, i) => {
@@ -214,6 +234,25 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   cfg.zones.forEach((z, i) => {
     if (z.primaryKey !== undefined && cfg.keys.get(z.primaryKey) === undefined) fail(`zones[${i}].primaryKey`, `TSIG key "${nameToText(z.primaryKey)}" is not defined (add it to "keys" or "keyFile")`);
   });
+  const withKeys = (targets: RawTarget[], fallback: Name | undefined, fallbackPath: string): NotifyTarget[] => targets.map((t) => {
+    const name = t.keyName ?? fallback;
+    if (name === undefined) return t.target;
+    const key = cfg.keys.get(name);
+    if (key === undefined) fail(t.keyName !== undefined ? `${t.path}.key` : fallbackPath, `TSIG key "${nameToText(name)}" is not defined (add it to "keys" or "keyFile")`);
+    return { ...t.target, key };
+  });
+  if (topNotify !== undefined) cfg.notify = withKeys(topNotify, cfg.notifyKey, 'notifyKey');
+  cfg.zones.forEach((z, i) => {
+    const own = zoneNotify[i];
+    const fallbackPath = z.notifyKey !== undefined ? `zones[${i}].notifyKey` : 'notifyKey';
+    if (own !== undefined) z.notify = withKeys(own, z.notifyKey ?? cfg.notifyKey, fallbackPath);
+    // The zone's key for the server-wide targets: the zone gets its own signed copy of the list.
+    else if (z.notifyKey !== undefined && topNotify !== undefined) z.notify = withKeys(topNotify, z.notifyKey, fallbackPath);
+  });
+  if (cfg.notifyKey !== undefined && cfg.keys.get(cfg.notifyKey) === undefined) fail('notifyKey', `TSIG key "${nameToText(cfg.notifyKey)}" is not defined (add it to "keys" or "keyFile")`);
+  cfg.zones.forEach((z, i) => {
+    if (z.notifyKey !== undefined && cfg.keys.get(z.notifyKey) === undefined) fail(`zones[${i}].notifyKey`, `TSIG key "${nameToText(z.notifyKey)}" is not defined (add it to "keys" or "keyFile")`);
+  });
   return cfg;
 }
 
@@ -235,13 +274,34 @@ function transferPolicy(v: Json, path: string): TransferPolicy {
   }
 }
 
-function notifyTargets(v: Json, path: string): NotifyTarget[] {
-  if (!Array.isArray(v)) fail(path, 'expected an array of "ADDR" or "ADDR:PORT"');
+/** A NOTIFY target as written, before its key name is looked up. */
+interface RawTarget {
+  target: NotifyTarget;
+  keyName?: Name;
+  path: string;
+}
+
+/** `["ADDR[:PORT]", { "address": "ADDR[:PORT]", "key": "name" }, ...]`. */
+function notifyTargets(v: Json, path: string): RawTarget[] {
+  if (!Array.isArray(v)) fail(path, 'expected an array of "ADDR", "ADDR:PORT" or { "address": "ADDR:PORT", "key": "name" }');
   return v.map((t, i) => {
+    const p = `${path}[${i}]`;
+    let address: string;
+    let keyName: Name | undefined;
+    let addressPath = p;
+    if (typeof t === 'object' && t !== null && !Array.isArray(t)) {
+      const o = object(t, p, ['address', 'key']);
+      if (o.address === undefined) fail(`${p}.address`, 'required');
+      addressPath = `${p}.address`;
+      address = str(o.address, addressPath);
+      if (o.key !== undefined) keyName = parseOrigin(str(o.key, `${p}.key`), `${p}.key`);
+    } else {
+      address = str(t, p);
+    }
     try {
-      return parseNotifyTarget(str(t, `${path}[${i}]`));
+      return { target: parseNotifyTarget(address), keyName, path: p };
     } catch (e) {
-      if (e instanceof NotifyTargetError) fail(`${path}[${i}]`, e.message);
+      if (e instanceof NotifyTargetError) fail(addressPath, e.message);
       throw e;
     }
   });

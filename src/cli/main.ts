@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<void> {
         .option('log-format', { choices: ['text', 'json'] as const, describe: 'Log line format (default text)' })
         .option('query-log', { type: 'boolean', describe: 'Log every query (client, name, type, rcode)' })
         .option('max-udp', { type: 'number', describe: 'Largest UDP answer for EDNS clients (default 1232, RFC 6891; avoids fragmentation)' })
+        .option('udp-backend', { choices: ['auto', 'node', 'native'] as const, describe: 'UDP transport: native batches datagrams through the udp_batch addon (npm run build:native), node uses node:dgram (default auto: native when built)' })
         .option('watch', { type: 'boolean', describe: 'Reload zone files when they change (default true; --no-watch to disable)' })
         .example('$0 serve', 'serve ./zones on 127.0.0.1 and ::1, port 5353')
         .example('$0 serve --zones /etc/zonedns/zones --listen 0.0.0.0:53', 'serve a directory on port 53 (needs privileges)')
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
           logFormat: args['log-format'],
           queryLog: args['query-log'],
           maxUdp: args['max-udp'],
+          udpBackend: args['udp-backend'],
           watch: args.watch,
         });
         if (code !== 0) process.exitCode = code;

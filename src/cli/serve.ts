@@ -8,7 +8,7 @@ import type { SerialPolicy } from '../reload/serial-policy.js';
 import { watchPaths } from '../reload/watch.js';
 import { ZoneManager } from '../reload/zones.js';
 import type { RotateMode } from '../server/rotate.js';
-import { parseListen, startServer, type Endpoint } from '../server/server.js';
+import { parseListen, startServer, type Endpoint, type UdpBackend } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { ZoneRegistry } from '../zone/registry.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
@@ -34,6 +34,7 @@ export interface ServeFlags {
   logFormat?: 'text' | 'json';
   queryLog?: boolean;
   maxUdp?: number;
+  udpBackend?: UdpBackend;
   /** Watch zone files and reload on change (default true). */
   watch?: boolean;
 }
@@ -92,7 +93,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     }
     const key = z.primaryKey === undefined ? undefined : config.keys.get(z.primaryKey);
     secondaries.add(new SecondaryZone({
-      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events: xfr,
+      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events: xfr, primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
       options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify },
     }));
@@ -108,6 +109,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       endpoints,
       rotate: flags.rotate ?? config.rotate ?? 'cyclic',
       maxUdp: flags.maxUdp ?? config.maxUdp ?? 1232,
+      udpBackend: flags.udpBackend ?? config.udpBackend ?? 'auto',
       log,
       tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
       queryLog: flags.queryLog ?? config.log.queries ?? false,

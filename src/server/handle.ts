@@ -15,6 +15,7 @@ import {
 } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
+import { answerNotify, type NotifyReceiver } from '../xfr/notify-in.js';
 import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
 import { cacheVariant, patchCached, type AnswerCache, type CacheEntry } from './answer-cache.js';
@@ -30,8 +31,8 @@ export interface HandlerContext {
   readonly xfr?: XfrContext;
   /** Encoded answers per snapshot (see answer-cache.ts); absent: every answer is built anew. */
   readonly cache?: AnswerCache;
-  /** Our secondary zones (xfr/secondary.ts): true if `address` is a primary of `zone`. */
-  readonly secondaries?: { notify(zone: Name, address: string): boolean };
+  /** Our secondary zones (xfr/secondary.ts): whether a NOTIFY is accepted (xfr/notify-in.ts). */
+  readonly secondaries?: NotifyReceiver;
 }
 
 /** A TCP reply: one message, or several (a zone transfer) produced one at a time. */
@@ -114,7 +115,28 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
   const decoded = decodeQuery(msg);
   if (decoded.kind === 'drop') return undefined;
   if (decoded.kind === 'error') return buildErrorResponse(decoded, undefined, ctx.maxUdp);
-  if (decoded.opcode === Opcode.NOTIFY) return answerNotify(decoded, ctx, client);
+  if (decoded.opcode === Opcode.NOTIFY) {
+    return answerNotify(msg, decoded, { secondaries: ctx.secondaries, tsig: ctx.xfr?.tsig, maxUdp: ctx.maxUdp, log: ctx.xfr?.log }, client);
+  }
+  // RFC 8945 §5.2, §5.3: a signed query (a secondary's SOA query before a transfer) is verified
+  // first and answered signed, outside the answer cache; transfers do the same in answerTransfer.
+  const qtype = decoded.question.qtype;
+  if (decoded.tsig !== undefined && ctx.xfr?.tsig !== undefined && qtype !== RRType.AXFR && qtype !== RRType.IXFR) {
+    const check = ctx.xfr.tsig.verifyRequest(msg, decoded);
+    if (check.kind === 'invalid') {
+      ctx.xfr.log?.info('signed query refused', { client, qname: nameToText(decoded.question.name), qtype: typeToString(qtype), reason: `TSIG: ${check.reason}` });
+      return check.reply;
+    }
+    if (check.kind === 'valid') {
+      const reply = answerQuery(msg, decoded, transport, { ...ctx, cache: undefined }, client, check.reserve);
+      return Buffer.isBuffer(reply) ? check.sign(reply, 0) : reply;
+    }
+  }
+  return answerQuery(msg, decoded, transport, ctx, client, 0);
+}
+
+/** A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR. */
+function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number): StreamReply {
   const refusal = guard(decoded, transport);
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
   const q = decoded.question;
@@ -129,7 +151,7 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
   // The zone of the query name decides per-zone options (rotation) for the whole answer.
   const rotateMode = handle?.options?.rotate ?? ctx.rotator.mode;
   const zone = handle?.snapshot;
-  const limit = responseSizeLimit(transport, decoded.edns?.udpSize, ctx.maxUdp);
+  const limit = responseSizeLimit(transport, decoded.edns?.udpSize, ctx.maxUdp) - reserve;
   let cached: CachedSlot | undefined;
   if (zone !== undefined && ctx.cache !== undefined) {
     const variant = cacheVariant(q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true);
@@ -153,26 +175,10 @@ interface CachedSlot {
   offset: number;
 }
 
-/**
- * NOTIFY (RFC 1996): for a zone we are secondary for, from one of its primaries (source address
- * match, §3.10): NOERROR with AA and the question echoed (§4.7), and the zone checks its primary
- * now. Anything else (not our secondary zone, another sender, not an SOA question): NOTAUTH, as
- * Knot answers (BIND says REFUSED; both mean "not from you / not here").
- */
-function answerNotify(query: DecodedQuery, ctx: HandlerContext, client: string): Buffer {
-  const q = query.question;
-  const accepted = q.qclass === RRClass.IN && q.qtype === RRType.SOA && ctx.secondaries?.notify(q.name, client) === true;
-  if (!accepted) return buildErrorResponse(query, Rcode.NOTAUTH, ctx.maxUdp);
-  return encodeResponse({
-    id: query.id, opcode: Opcode.NOTIFY, flags: { aa: true, rd: query.rd, ad: false, cd: false }, rcode: Rcode.NOERROR,
-    question: q, edns: query.edns === undefined ? undefined : { udpSize: ctx.maxUdp, do: query.edns.do },
-  }, 512);
-}
-
 /** The checks a query must pass before we look anything up; an rcode means "answer with it". */
 function guard(query: DecodedQuery, transport: Transport): number | undefined {
   const { qtype, qclass } = query.question;
-  // NOTIFY is answered before the guards (answerNotify).
+  // NOTIFY is answered before the guards (xfr/notify-in.ts).
   if (query.opcode !== Opcode.QUERY) return query.opcode === Opcode.NOTIFY ? Rcode.NOTAUTH : Rcode.NOTIMP;
   // Zones are class IN only; CHAOS and others are not ours to answer.
   if (qclass !== RRClass.IN) return Rcode.REFUSED;

@@ -9,6 +9,7 @@ import { Rotator, type RotateMode } from './rotate.js';
 import { AnswerCache } from './answer-cache.js';
 import { listenTcp, DEFAULT_TCP_OPTIONS, type TcpListener, type TcpOptions } from './tcp.js';
 import { listenUdp, type UdpListener } from './udp.js';
+import { listenUdpBatch, nativeUdpUnavailable } from './udp-batch.js';
 
 export interface Endpoint {
   host: string;
@@ -39,7 +40,14 @@ export interface ServerOptions {
   xfr?: XfrContext;
   /** Secondary zones, told about NOTIFY (see HandlerContext.secondaries). */
   secondaries?: HandlerContext['secondaries'];
+  /**
+   * UDP transport: 'native' batches datagrams through the udp_batch addon (udp-batch.ts),
+   * 'node' uses node:dgram (udp.ts), 'auto' (default) the addon when it is built.
+   */
+  udpBackend?: UdpBackend;
 }
+
+export type UdpBackend = 'auto' | 'node' | 'native';
 
 export interface Listening {
   transport: 'udp' | 'tcp';
@@ -65,13 +73,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const onUdp = (msg: Buffer, client: string) => handleMessage(msg, 'udp', context, client);
   const onTcp = (msg: Buffer, client: string) => handleStreamMessage(msg, context, client);
+  const unavailable = opts.udpBackend === 'node' ? undefined : nativeUdpUnavailable();
+  if (opts.udpBackend === 'native' && unavailable !== undefined) throw new ConfigError(`udpBackend "native": ${unavailable}`);
+  const native = opts.udpBackend !== 'node' && unavailable === undefined;
+  const udpListen = native ? listenUdpBatch : listenUdp;
+  // Once per start: which path every UDP query takes, and why not the native one under 'auto'.
+  opts.log.info('udp backend', { backend: native ? 'native' : 'node', requested: opts.udpBackend ?? 'auto', why: unavailable });
   const listeners: Array<UdpListener | TcpListener> = [];
   const listening: Listening[] = [];
   try {
     for (const ep of opts.endpoints) {
       // Port 0 (tests): UDP picks a free port and TCP takes the same number, retrying on a clash.
       for (let attempt = 0; ; attempt++) {
-        const udp = await listenUdp(ep.host, ep.port, onUdp, opts.log);
+        const udp = await udpListen(ep.host, ep.port, onUdp, opts.log);
         try {
           const tcp = await listenTcp(ep.host, udp.port, onTcp, opts.log, opts.tcp ?? DEFAULT_TCP_OPTIONS);
           listeners.push(udp, tcp);

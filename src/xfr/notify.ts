@@ -10,6 +10,12 @@
 // would not change on retrying. A newer NOTIFY for the same zone and target replaces an older
 // one still being retried.
 //
+// TSIG (RFC 8945): a target with a key gets a signed NOTIFY, and its reply must carry a TSIG that
+// verifies over our request MAC (§5.3; the same message is resent, so one MAC covers every try,
+// and the default schedule ends after 60 s, well inside the 300 s fudge).
+// A reply that is unsigned, does not verify, or is a TSIG error (BADKEY/BADSIG, which §5.3.2 sends
+// unsigned) proves nothing: it is logged and the retries go on, as for a lost datagram.
+//
 // The clock and the transport are injected, so the schedule is tested without sleeping.
 
 import dgram from 'node:dgram';
@@ -20,12 +26,16 @@ import type { Logger } from '../log.js';
 import { Flag, MessageWriter, OPCODE_MASK, OPCODE_SHIFT, Section } from '../wire/index.js';
 import type { RRset } from '../zone/snapshot.js';
 import { addressBytes } from './acl.js';
+import { signRequest, TsigError, verifyResponse } from './tsig.js';
+import type { TsigKey } from './tsig-keys.js';
 
 /** Where to send NOTIFY: `192.0.2.1`, `192.0.2.1:5300`, `[2001:db8::1]:53`, `2001:db8::1`. */
 export interface NotifyTarget {
   readonly host: string;
   readonly port: number;
   readonly text: string;
+  /** TSIG key to sign the NOTIFY with (and to verify the reply); unsigned when absent. */
+  readonly key?: TsigKey;
 }
 
 export class NotifyTargetError extends Error {
@@ -115,14 +125,30 @@ interface Pending {
   readonly target: NotifyTarget;
   readonly address: Uint8Array;
   readonly msg: Buffer;
+  /** Signed NOTIFY: the key and our request MAC, which the reply's MAC must cover. */
+  readonly tsig: { readonly key: TsigKey; readonly mac: string } | undefined;
   sent: number;
   timer: unknown;
+  /** Why the last reply was not accepted (TSIG), for the give-up log line. */
+  rejected: string | undefined;
 }
 
 export type NotifyOutcome =
   | { readonly kind: 'answered'; readonly rcode: number; readonly tries: number }
-  | { readonly kind: 'gave-up'; readonly tries: number }
+  /** `rejected`: the last reply that came back did not pass TSIG verification, and why. */
+  | { readonly kind: 'gave-up'; readonly tries: number; readonly rejected?: string }
   | { readonly kind: 'replaced' };
+
+const TSIG_ERROR_NAMES: Record<number, string> = {
+  [TsigError.BADSIG]: 'BADSIG', [TsigError.BADKEY]: 'BADKEY', [TsigError.BADTIME]: 'BADTIME', [TsigError.BADTRUNC]: 'BADTRUNC',
+};
+
+/** `BADSIG` for 16, ...; the number for others. */
+export function tsigErrorName(error: number): string {
+  return TSIG_ERROR_NAMES[error] ?? String(error);
+}
+
+const systemNow = (): number => Math.floor(Date.now() / 1000);
 
 export interface NotifierOptions {
   transport: NotifyTransport;
@@ -133,8 +159,8 @@ export interface NotifierOptions {
   nextId?: () => number;
   /** Observes the end of each NOTIFY (tests, stats). */
   onDone?: (zone: string, target: NotifyTarget, outcome: NotifyOutcome) => void;
-  /** Signs a NOTIFY for a target (the TSIG module's hook); unsigned when absent. */
-  sign?: (msg: Buffer, zone: Name, target: NotifyTarget) => Buffer;
+  /** Seconds since the epoch, for TSIG (targets with a `key`); default the system clock. */
+  now?: () => number;
 }
 
 export class Notifier {
@@ -170,8 +196,13 @@ export class Notifier {
       }
       const id = this.freeId();
       let msg = buildNotify(id, origin, soa);
-      if (this.opts.sign !== undefined) msg = this.opts.sign(msg, origin, target);
-      const p: Pending = { key, id, zone, serial, target, address: addressBytes(target.host)!, msg, sent: 0, timer: undefined };
+      let tsig: Pending['tsig'];
+      if (target.key !== undefined) {
+        const signed = signRequest(msg, target.key, (this.opts.now ?? systemNow)());
+        msg = signed.message;
+        tsig = { key: target.key, mac: signed.mac };
+      }
+      const p: Pending = { key, id, zone, serial, target, address: addressBytes(target.host)!, msg, tsig, sent: 0, timer: undefined, rejected: undefined };
       this.byKey.set(key, p);
       this.byId.set(id, p);
       this.send(p);
@@ -203,8 +234,13 @@ export class Notifier {
       return;
     }
     this.stop(p);
-    this.opts.log?.warn('NOTIFY not answered; giving up (the secondary will still refresh on its own)', { zone: p.zone, target: p.target.text, serial: p.serial, tries: p.sent });
-    this.opts.onDone?.(p.zone, p.target, { kind: 'gave-up', tries: p.sent });
+    if (p.rejected === undefined) {
+      this.opts.log?.warn('NOTIFY not answered; giving up (the secondary will still refresh on its own)', { zone: p.zone, target: p.target.text, serial: p.serial, tries: p.sent });
+      this.opts.onDone?.(p.zone, p.target, { kind: 'gave-up', tries: p.sent });
+    } else {
+      this.opts.log?.warn('NOTIFY not acknowledged with a valid TSIG; giving up', { zone: p.zone, target: p.target.text, serial: p.serial, tries: p.sent, tsig: p.rejected });
+      this.opts.onDone?.(p.zone, p.target, { kind: 'gave-up', tries: p.sent, rejected: p.rejected });
+    }
   }
 
   private stop(p: Pending): void {
@@ -223,10 +259,20 @@ export class Notifier {
     // Only the target itself may end the retries (a spoofed answer from elsewhere may not).
     const src = addressBytes(from.address);
     if (src === undefined || Buffer.compare(Buffer.from(src), Buffer.from(p.address)) !== 0) return;
-    this.stop(p);
     const rcode = flags & 0xf;
-    if (rcode === 0) this.opts.log?.info('NOTIFY acknowledged', { zone: p.zone, target: p.target.text, serial: p.serial, tries: p.sent });
-    else this.opts.log?.warn('NOTIFY answered with an error', { zone: p.zone, target: p.target.text, serial: p.serial, rcode });
+    const signedBy = p.tsig === undefined ? {} : { key: nameToText(p.tsig.key.name) };
+    if (p.tsig !== undefined) {
+      const v = verifyResponse(msg, p.tsig.key, p.tsig.mac, (this.opts.now ?? systemNow)());
+      if (!v.ok) {
+        const why = v.kind === 'peer-error' ? `the secondary answered ${tsigErrorName(v.peerError ?? 0)} (rcode ${rcode})` : `${v.kind.toUpperCase()}: ${v.reason}`;
+        p.rejected = why;
+        this.opts.log?.warn('NOTIFY reply rejected: TSIG does not verify; retrying', { zone: p.zone, target: p.target.text, serial: p.serial, ...signedBy, tsig: why });
+        return;
+      }
+    }
+    this.stop(p);
+    if (rcode === 0) this.opts.log?.info('NOTIFY acknowledged', { zone: p.zone, target: p.target.text, serial: p.serial, tries: p.sent, ...signedBy });
+    else this.opts.log?.warn('NOTIFY answered with an error', { zone: p.zone, target: p.target.text, serial: p.serial, rcode, ...signedBy });
     this.opts.onDone?.(p.zone, p.target, { kind: 'answered', rcode, tries: p.sent });
   }
 

@@ -17,7 +17,9 @@
 //          it are answered SERVFAIL (not REFUSED: it is configured, just not usable), and checks
 //          go on at RETRY; the next successful transfer brings it back.
 //   NOTIFY from one of the zone's primaries (RFC 1996 §3.7, §3.11) -> check now (a check already
-//          running is followed by another one).
+//          running is followed by another one). With a `primaryKey`, the NOTIFY must also be
+//          signed with that key (TSIG verified by notify-in.ts): the source address alone is easy
+//          to forge over UDP.
 //
 // A transfer that fails, is cut short, or does not build a valid zone never replaces the data
 // being served. The expiry clock of a copy read from disk starts at start-up (BIND uses the file's
@@ -93,7 +95,16 @@ export interface SecondaryZoneOptions {
   options?: ZoneOptions;
   /** Writes the copy (tests replace it). */
   writeZone?: (file: string, snapshot: ZoneSnapshot, source: string) => void;
+  /** TSIG key the primaries sign with: a NOTIFY must then be signed with it (RFC 8945). */
+  primaryKey?: Name;
 }
+
+/**
+ * What became of a NOTIFY: `accepted` (a check runs now); otherwise refused, because the sender is
+ * not a primary of the zone, the zone requires `primaryKey` and the NOTIFY is unsigned, or it is
+ * signed with another key; `not-secondary` when we are no secondary for the zone.
+ */
+export type NotifyVerdict = 'accepted' | 'not-primary' | 'unsigned' | 'wrong-key' | 'not-secondary';
 
 export class SecondaryZone {
   readonly handle: ZoneHandle;
@@ -144,16 +155,27 @@ export class SecondaryZone {
   }
 
   /**
-   * A NOTIFY for this zone from `address` (RFC 1996 §3.7). Returns false when the sender is not
-   * one of the zone's primaries (the caller refuses it); otherwise checks now.
+   * A NOTIFY for this zone from `address` (RFC 1996 §3.7), signed with `keyName` (a TSIG already
+   * verified) or unsigned. Returns false when it is refused (see receiveNotify); otherwise checks now.
    */
-  notify(address: string): boolean {
-    if (!this.isPrimary(address)) return false;
-    if (this._state === 'stopped') return true;
-    this.opts.log.info('NOTIFY received; checking the primary', { zone: this.zone, from: address });
+  notify(address: string, keyName?: Name): boolean {
+    return this.receiveNotify(address, keyName) === 'accepted';
+  }
+
+  /** notify(), saying why a NOTIFY is refused. */
+  receiveNotify(address: string, keyName: Name | undefined): NotifyVerdict {
+    if (!this.isPrimary(address)) return 'not-primary';
+    const required = this.opts.primaryKey;
+    if (required !== undefined) {
+      if (keyName === undefined) return 'unsigned';
+      if (nameKey(keyName) !== nameKey(required)) return 'wrong-key';
+    }
+    if (this._state === 'stopped') return 'accepted';
+    const signed = keyName === undefined ? {} : { key: nameToText(keyName) };
+    this.opts.log.info('NOTIFY received; checking the primary', { zone: this.zone, from: address, ...signed });
     if (this.running !== undefined) this.again = true;
     else this.schedule(0);
-    return true;
+    return 'accepted';
   }
 
   isPrimary(address: string): boolean {
@@ -427,7 +449,12 @@ export class SecondaryManager {
    * A NOTIFY for `origin` from `address`: true when we are a secondary for the zone and the sender
    * is one of its primaries (answer NOERROR and check now), false otherwise (refuse it).
    */
-  notify(origin: Name, address: string): boolean {
-    return this.get(origin)?.notify(address) ?? false;
+  notify(origin: Name, address: string, keyName?: Name): boolean {
+    return this.receiveNotify(origin, address, keyName) === 'accepted';
+  }
+
+  /** notify(), saying why a NOTIFY is refused (notify-in.ts answers accordingly). */
+  receiveNotify(origin: Name, address: string, keyName: Name | undefined): NotifyVerdict {
+    return this.get(origin)?.receiveNotify(address, keyName) ?? 'not-secondary';
   }
 }

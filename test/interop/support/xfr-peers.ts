@@ -3,6 +3,12 @@
 // from our primary, accepting NOTIFY from 127.0.0.1 and allowing AXFR to 127.0.0.1 (so a test can
 // read back what the secondary holds). `stop` ends exactly the process this module started, by
 // its PID (SIGTERM, then SIGKILL), and removes the directory.
+//
+// With `key` (TSIG, RFC 8945), the secondary signs its SOA queries and transfers to the primary
+// with that key and accepts NOTIFY from the primary only signed with it, each in its own syntax:
+// knotd `key:` + remote `key` + notify `acl` with `key`; named `key` + `primaries { ... key k; }`
+// (a signed NOTIFY is verified before anything else); nsd `key:` + `request-xfr: ... k` +
+// `allow-notify: ... k`. Reading back by AXFR from 127.0.0.1 stays unsigned.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +32,17 @@ export interface SecondarySpec {
   /** Our port (chosen by the caller, so the primary can be told where to send NOTIFY). */
   port: number;
   host?: string;
+  /** TSIG key for everything between the secondary and the primary. */
+  key?: PeerKey;
+}
+
+export interface PeerKey {
+  /** Without the trailing dot. */
+  name: string;
+  /** Base64. */
+  secret: string;
+  /** Default hmac-sha256. */
+  algorithm?: string;
 }
 
 function spawnPeer(name: string, program: string, args: string[], dir: string, port: number, host: string, logFile?: string): Secondary {
@@ -40,6 +57,7 @@ export function startKnotSecondary(spec: SecondarySpec): Secondary {
   const host = spec.host ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'zonedns-knot2-'));
   mkdirSync(join(dir, 'db'));
+  const key = spec.key;
   const conf = [
     'server:',
     `    rundir: "${dir}"`,
@@ -52,12 +70,15 @@ export function startKnotSecondary(spec: SecondarySpec): Secondary {
     '    any: info',
     'database:',
     `    storage: "${join(dir, 'db')}"`,
+    ...(key === undefined ? [] : ['key:', `  - id: ${key.name}`, `    algorithm: ${key.algorithm ?? 'hmac-sha256'}`, `    secret: ${key.secret}`]),
     'remote:',
     '  - id: primary',
     `    address: 127.0.0.1@${spec.primaryPort}`,
+    ...(key === undefined ? [] : [`    key: ${key.name}`]),
     'acl:',
     '  - id: notify_from_primary',
     '    address: 127.0.0.1',
+    ...(key === undefined ? [] : [`    key: ${key.name}`]),
     '    action: notify',
     '  - id: transfer_to_tests',
     '    address: 127.0.0.1',
@@ -79,7 +100,9 @@ export function startKnotSecondary(spec: SecondarySpec): Secondary {
 export function startBindSecondary(spec: SecondarySpec): Secondary {
   const host = spec.host ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'zonedns-bind2-'));
-  const conf = `options {
+  const key = spec.key;
+  const keyClause = key === undefined ? '' : ` key "${key.name}"`;
+  const conf = `${key === undefined ? '' : `key "${key.name}" { algorithm ${key.algorithm ?? 'hmac-sha256'}; secret "${key.secret}"; };\n`}options {
   directory "${dir}";
   listen-on port ${spec.port} { ${host}; };
   listen-on-v6 { none; };
@@ -94,9 +117,9 @@ export function startBindSecondary(spec: SecondarySpec): Secondary {
 controls { };
 zone "${zoneText(spec.zone)}" {
   type secondary;
-  primaries { 127.0.0.1 port ${spec.primaryPort}; };
+  primaries { 127.0.0.1 port ${spec.primaryPort}${keyClause}; };
   file "${join(dir, 'zone.db')}";
-  allow-notify { 127.0.0.1; };
+  allow-notify { ${key === undefined ? '127.0.0.1' : `key "${key.name}"`}; };
 };
 `;
   writeFileSync(join(dir, 'named.conf'), conf);
@@ -108,6 +131,8 @@ export function startNsdSecondary(spec: SecondarySpec): Secondary {
   const host = spec.host ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'zonedns-nsd2-'));
   const logFile = join(dir, 'nsd.log');
+  const key = spec.key;
+  const keyName = key === undefined ? 'NOKEY' : key.name;
   const conf = `server:
   ip-address: ${host}@${spec.port}
   do-ip6: no
@@ -124,11 +149,11 @@ export function startNsdSecondary(spec: SecondarySpec): Secondary {
   server-count: 1
 remote-control:
   control-enable: no
-zone:
+${key === undefined ? '' : `key:\n  name: "${key.name}"\n  algorithm: ${key.algorithm ?? 'hmac-sha256'}\n  secret: "${key.secret}"\n`}zone:
   name: "${zoneText(spec.zone)}"
   zonefile: "zone.db"
-  request-xfr: 127.0.0.1@${spec.primaryPort} NOKEY
-  allow-notify: 127.0.0.1 NOKEY
+  request-xfr: 127.0.0.1@${spec.primaryPort} ${keyName}
+  allow-notify: 127.0.0.1 ${keyName}
   provide-xfr: 127.0.0.1 NOKEY
 `;
   writeFileSync(join(dir, 'nsd.conf'), conf);

@@ -36,7 +36,10 @@ export interface PrimarySpec {
   /** Our port, to NOTIFY. */
   notifyPort: number;
   port: number;
-  /** BIND only: a TSIG key (hmac-sha256) that transfers then require. */
+  /**
+   * A TSIG key (hmac-sha256) that transfers then require. Knot also signs its NOTIFY to us with it
+   * (remote `key`); BIND does not (its `also-notify` has no key here).
+   */
   key?: { name: string; secret: string };
 }
 
@@ -101,12 +104,15 @@ export function startKnotPrimary(spec: PrimarySpec): Promise<Primary> {
     '    any: info',
     'database:',
     `    storage: "${join(dir, 'db')}"`,
+    ...(spec.key === undefined ? [] : ['key:', `  - id: ${spec.key.name}`, '    algorithm: hmac-sha256', `    secret: ${spec.key.secret}`]),
     'remote:',
     '  - id: zonedns',
     `    address: 127.0.0.1@${spec.notifyPort}`,
+    ...(spec.key === undefined ? [] : [`    key: ${spec.key.name}`]),
     'acl:',
     '  - id: transfer_to_local',
     '    address: 127.0.0.1',
+    ...(spec.key === undefined ? [] : [`    key: ${spec.key.name}`]),
     '    action: transfer',
     'template:',
     '  - id: default',

@@ -6,10 +6,15 @@
 //      secondary pulls the new serial by IXFR (our log shows an incremental IXFR served, the
 //      secondary's log shows it received one), and again serves exactly our records;
 //   4. a second edit (TTL change, deletions) goes the same way, from the journal's next entry.
+// With `key` (TSIG, hmac-sha256), our ACL requires the key for transfers, our NOTIFYs are signed
+// with it and acknowledged only by a reply whose TSIG verifies, and the secondary is configured to
+// use the key for everything it asks us and to require it on NOTIFY (xfr-peers.ts).
+// wrongKeyScenario: the secondary has the key's name with another secret; nothing gets through.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { parseTsigKey, type TsigKey } from '../../../src/xfr/tsig-keys.js';
 import { freePort } from './knot.js';
-import type { Secondary, SecondarySpec } from './xfr-peers.js';
+import type { PeerKey, Secondary, SecondarySpec } from './xfr-peers.js';
 import { soaSerial, startXfrPrimary, transfer, waitFor, zoneKeys, type XfrPrimary } from './xfr-server.js';
 import { T } from './wire.js';
 
@@ -58,17 +63,32 @@ export interface ScenarioOptions {
   start(spec: SecondarySpec): Secondary;
   /** What the secondary's log says when it received an IXFR (not an AXFR). */
   ixfrInLog: RegExp;
+  /** TSIG between zonedns and the secondary (see the header). */
+  key?: PeerKey;
+  /** With `key`: what the secondary's log says when it accepted our signed NOTIFY for serial 2. */
+  notifyInLog?: RegExp;
+}
+
+/** The test key: hmac-sha256, as the peers are configured with it. */
+export const XFR_KEY: PeerKey = { name: 'xfr-key', secret: Buffer.alloc(32, 0x5c).toString('base64') };
+/** Same name, another secret: every MAC is wrong (BADSIG). */
+export const XFR_WRONG_KEY: PeerKey = { name: 'xfr-key', secret: Buffer.alloc(32, 0x3a).toString('base64') };
+
+export function tsigKeyOf(k: PeerKey): TsigKey {
+  return parseTsigKey(`${k.name}.`, k.algorithm ?? 'hmac-sha256', k.secret);
 }
 
 export function secondaryScenario(opts: ScenarioOptions): void {
   let primary: XfrPrimary;
   let secondary: Secondary;
+  const key = opts.key === undefined ? undefined : tsigKeyOf(opts.key);
   const details = () => `--- ${opts.name} log ---\n${secondary?.log().slice(-4000)}\n--- zonedns log ---\n${primary?.logs.slice(-40).join('\n')}`;
+  const withKey = key === undefined ? '' : ' with TSIG';
 
   beforeAll(async () => {
     const port = await freePort();
-    primary = await startXfrPrimary({ origin: XFR_ZONE, text: xfrZoneText(1), notify: [`127.0.0.1:${port}`] });
-    secondary = opts.start({ zone: XFR_ZONE, primaryPort: primary.port, port });
+    primary = await startXfrPrimary({ origin: XFR_ZONE, text: xfrZoneText(1), notify: [`127.0.0.1:${port}`], key });
+    secondary = opts.start({ zone: XFR_ZONE, primaryPort: primary.port, port, key: opts.key });
   }, 30_000);
 
   afterAll(async () => {
@@ -82,7 +102,7 @@ export function secondaryScenario(opts: ScenarioOptions): void {
 
   async function sameRecords(): Promise<void> {
     // Read back what the secondary holds and compare record by record with our snapshot.
-    const ours = await transfer(primary.host, primary.port, XFR_ZONE);
+    const ours = await transfer(primary.host, primary.port, XFR_ZONE, { key });
     const theirs = await transfer(secondary.host, secondary.port, XFR_ZONE);
     expect(ours.rcode).toBe(0);
     expect(theirs.rcode).toBe(0);
@@ -92,26 +112,35 @@ export function secondaryScenario(opts: ScenarioOptions): void {
     expect(ours.rrs.length).toBe(primary.snapshot().recordCount + 1);
   }
 
-  test(`${opts.name} pulls the zone by AXFR and serves exactly our records`, async () => {
+  test(`${opts.name} pulls the zone by AXFR${withKey} and serves exactly our records`, async () => {
     await secondaryAt(1);
     await sameRecords();
     expect(primary.logs.some((l) => /^info (AXFR|IXFR) finished/.test(l))).toBe(true);
+    // With a key, the ACL lets only signed transfers through: nothing was refused on the way.
+    if (key !== undefined) expect(primary.logs.filter((l) => / refused /.test(l))).toEqual([]);
   }, 30_000);
 
-  test(`after an edit and NOTIFY, ${opts.name} pulls serial 2 by IXFR`, async () => {
+  test(`after an edit and NOTIFY${withKey}, ${opts.name} pulls serial 2 by IXFR`, async () => {
     const before = primary.logs.length;
     primary.update(xfrZoneText(2));
     expect(primary.snapshot().serial).toBe(2);
     await secondaryAt(2);
     const after = primary.logs.slice(before);
-    expect(after.find((l) => l.startsWith('info NOTIFY acknowledged') && l.includes('"serial":2'))).toBeDefined();
+    const acked = after.find((l) => l.startsWith('info NOTIFY acknowledged') && l.includes('"serial":2'));
+    expect(acked).toBeDefined();
+    if (key !== undefined) {
+      // Acknowledged means the reply's TSIG verified over our request MAC (notify.ts).
+      expect(acked).toContain('"key":"xfr-key."');
+      expect(after.filter((l) => l.startsWith('warn NOTIFY reply rejected'))).toEqual([]);
+      if (opts.notifyInLog !== undefined) expect(secondary.log()).toMatch(opts.notifyInLog);
+    }
     expect(after.find((l) => l.startsWith('info IXFR finished') && l.includes('"from":1') && l.includes('"answer":"incremental"'))).toBeDefined();
     expect(after.find((l) => /^info AXFR (started|finished)/.test(l))).toBeUndefined();
     expect(secondary.log()).toMatch(opts.ixfrInLog);
     await sameRecords();
   }, 30_000);
 
-  test(`a second edit (deletions) reaches ${opts.name} by IXFR from serial 2`, async () => {
+  test(`a second edit (deletions) reaches ${opts.name} by IXFR from serial 2${withKey}`, async () => {
     const before = primary.logs.length;
     primary.update(xfrZoneText(3));
     await secondaryAt(3);
@@ -120,4 +149,39 @@ export function secondaryScenario(opts: ScenarioOptions): void {
     expect(after.find((l) => /^info AXFR (started|finished)/.test(l))).toBeUndefined();
     await sameRecords();
   }, 30_000);
+}
+
+/**
+ * The secondary has the key's name with another secret (XFR_WRONG_KEY): its signed SOA queries and
+ * transfers are answered NOTAUTH/BADSIG and it never serves the zone; our signed NOTIFY is answered BADSIG, which we do
+ * not take as an acknowledgement (logged, retried).
+ */
+export function wrongKeyScenario(opts: { name: string; start(spec: SecondarySpec): Secondary }): void {
+  let primary: XfrPrimary;
+  let secondary: Secondary;
+  const details = () => `--- ${opts.name} log ---\n${secondary?.log().slice(-4000)}\n--- zonedns log ---\n${primary?.logs.slice(-40).join('\n')}`;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    primary = await startXfrPrimary({ origin: XFR_ZONE, text: xfrZoneText(1), notify: [`127.0.0.1:${port}`], key: tsigKeyOf(XFR_KEY) });
+    secondary = opts.start({ zone: XFR_ZONE, primaryPort: primary.port, port, key: XFR_WRONG_KEY });
+  }, 30_000);
+
+  afterAll(async () => {
+    await secondary?.stop();
+    await primary?.close();
+  });
+
+  test(`${opts.name} with the wrong secret: its requests refused with BADSIG, our NOTIFY answered BADSIG and not taken as acknowledged`, async () => {
+    // The secondary's first signed request (its SOA query, or a transfer) is the one refused.
+    const refused = await waitFor(`zonedns to refuse a request from ${opts.name} with BADSIG`,
+      () => primary.logs.find((l) => /^info (AXFR|IXFR|signed query) refused .*"reason":"TSIG: BADSIG: MAC does not verify with key xfr-key\."/.test(l)), 20_000, details);
+    expect(refused).toContain('"client":"127.0.0.1"');
+    const rejected = await waitFor(`our NOTIFY to ${opts.name} to be answered BADSIG`,
+      () => primary.logs.find((l) => l.startsWith('warn NOTIFY reply rejected') && l.includes('the secondary answered BADSIG')), 20_000, details);
+    expect(rejected).toContain('"key":"xfr-key."');
+    expect(primary.logs.find((l) => l.startsWith('info NOTIFY acknowledged'))).toBeUndefined();
+    expect(primary.logs.find((l) => /^info (AXFR|IXFR) (started|finished)/.test(l))).toBeUndefined();
+    expect(await soaSerial(secondary.host, secondary.port, XFR_ZONE)).toBeUndefined();
+  }, 45_000);
 }

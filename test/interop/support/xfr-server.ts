@@ -3,7 +3,10 @@
 // transfer ACL, NOTIFY targets over real UDP, and a journal in a temp state directory. Every
 // log line is kept so tests can check what the primary did (AXFR vs IXFR served, NOTIFY acked).
 //
-// Also: a small AXFR/IXFR client over TCP (reads messages until the closing SOA) and SOA polling.
+// With `key`, transfers need that TSIG key (ACL `keys`) and NOTIFYs are signed with it.
+//
+// Also: a small AXFR/IXFR client over TCP (reads messages until the closing SOA; optionally
+// TSIG-signed, every message verified) and SOA polling.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -18,6 +21,9 @@ import type { ZoneSnapshot } from '../../../src/zone/snapshot.js';
 import { TransferPolicy } from '../../../src/xfr/acl.js';
 import { Notifier, parseNotifyTarget, udpNotifyTransport } from '../../../src/xfr/notify.js';
 import { XfrService } from '../../../src/xfr/service.js';
+import { createTsigHook } from '../../../src/xfr/tsig-hook.js';
+import { TsigKeyring, type TsigKey } from '../../../src/xfr/tsig-keys.js';
+import { signRequest, TsigStreamVerifier } from '../../../src/xfr/tsig.js';
 import { encodeQuery, nameText, parseResponse, T, udpAsk, type ParsedRR } from './wire.js';
 
 export interface XfrPrimary {
@@ -42,6 +48,8 @@ export async function startXfrPrimary(opts: {
   /** NOTIFY targets, `127.0.0.1:PORT`. */
   notify?: string[];
   host?: string;
+  /** TSIG: transfers must be signed with this key (and come from `allow`); NOTIFYs are signed with it. */
+  key?: TsigKey;
 }): Promise<XfrPrimary> {
   const dir = mkdtempSync(join(tmpdir(), 'zonedns-xfr-primary-'));
   const file = join(dir, `${opts.origin}.zone`);
@@ -57,15 +65,16 @@ export async function startXfrPrimary(opts: {
   const service = new XfrService({ log, stateDir: join(dir, 'state'), notifier });
   const manager = new ZoneManager(registry, log, undefined, [{
     file, origin,
-    transfer: new TransferPolicy({ allow: opts.allow ?? ['127.0.0.1'] }),
-    notify: (opts.notify ?? []).map(parseNotifyTarget),
+    transfer: new TransferPolicy({ allow: opts.allow ?? ['127.0.0.1'], keys: opts.key === undefined ? undefined : [opts.key.name] }),
+    notify: (opts.notify ?? []).map((t) => ({ ...parseNotifyTarget(t), key: opts.key })),
   }], {}, service);
   manager.loadAll();
   if (registry.get(origin)?.snapshot === undefined) throw new Error(`primary zone did not load:\n${logs.slice(0, 20).join('\n')}`);
   const host = opts.host ?? '127.0.0.1';
   let server: RunningServer;
   try {
-    server = await startServer({ registry, endpoints: [{ host, port: 0 }], rotate: 'cyclic', maxUdp: 1232, log, xfr: { log } });
+    const tsig = opts.key === undefined ? undefined : createTsigHook(new TsigKeyring([opts.key]));
+    server = await startServer({ registry, endpoints: [{ host, port: 0 }], rotate: 'cyclic', maxUdp: 1232, log, xfr: { log, tsig } });
   } catch (e) {
     await notifier.close();
     rmSync(dir, { recursive: true, force: true });
@@ -131,7 +140,11 @@ export interface TransferResult {
  * An AXFR (or IXFR from `serial`) over TCP: reads messages until the answer is complete (the
  * closing SOA; for IXFR a lone SOA when current), an error rcode, or the timeout.
  */
-export function transfer(host: string, port: number, zone: string, opts: { type?: 'AXFR' | 'IXFR'; serial?: number; localAddress?: string; timeoutMs?: number } = {}): Promise<TransferResult> {
+export function transfer(host: string, port: number, zone: string, opts: {
+  type?: 'AXFR' | 'IXFR'; serial?: number; localAddress?: string; timeoutMs?: number;
+  /** Sign the request with this key and verify every message of the answer (a failure rejects). */
+  key?: TsigKey;
+} = {}): Promise<TransferResult> {
   const name = nameFromText(zone.endsWith('.') ? zone : `${zone}.`);
   const type = opts.type ?? 'AXFR';
   let query = encodeQuery({ id: 0x5151, name, type: type === 'AXFR' ? T.AXFR : T.IXFR });
@@ -142,6 +155,12 @@ export function transfer(host: string, port: number, zone: string, opts: { type?
     const rr = Buffer.concat([Buffer.from([0xc0, 12, 0, T.SOA, 0, 1, 0, 0, 0, 0, 0, rdata.length]), rdata]);
     query = Buffer.concat([query, rr]);
     query.writeUInt16BE(1, 8);
+  }
+  let verifier: TsigStreamVerifier | undefined;
+  if (opts.key !== undefined) {
+    const signed = signRequest(query, opts.key, Math.floor(Date.now() / 1000));
+    query = signed.message;
+    verifier = new TsigStreamVerifier(opts.key, signed.mac);
   }
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host, port, localAddress: opts.localAddress });
@@ -157,7 +176,9 @@ export function transfer(host: string, port: number, zone: string, opts: { type?
     const done = (rcode: number) => {
       clearTimeout(timer);
       sock.destroy();
-      resolve({ rcode, messages, bytes, rrs });
+      const last = rcode === 0 ? verifier?.finish() : undefined;
+      if (last !== undefined && !last.ok) reject(new Error(`${type} of ${zone} from ${host}:${port}: TSIG ${last.kind}: ${last.reason}`));
+      else resolve({ rcode, messages, bytes, rrs });
     };
     sock.on('connect', () => {
       const len = Buffer.alloc(2);
@@ -172,6 +193,12 @@ export function transfer(host: string, port: number, zone: string, opts: { type?
         buf = buf.subarray(2 + n);
         messages++;
         bytes += n;
+        const checked = verifier?.verify(msg, Math.floor(Date.now() / 1000));
+        if (checked !== undefined && !checked.ok) {
+          clearTimeout(timer);
+          sock.destroy();
+          return reject(new Error(`${type} of ${zone} from ${host}:${port}: message ${messages}: TSIG ${checked.kind}: ${checked.reason}`));
+        }
         const p = parseResponse(Buffer.from(msg));
         if (p.rcode !== 0) return done(p.rcode);
         for (const rr of p.answer) {
