@@ -6,9 +6,9 @@
 //   DUR=10 RUNS=5 SERVERS=zonedns,knot npm run bench
 //
 // Needs dnsperf, and for the peers Debian's knot, nsd and bind9 (a missing one is skipped with a
-// message) and the dns2 devDependency. Installs nothing. Loopback only, ports 5311-5316.
+// message) and the dns2 devDependency. Installs nothing. Loopback only, ports 5311-5317.
 // Environment: DUR (s per dnsperf run, default 5, at most 10), RUNS (3), SERVERS (a subset of
-// zonedns,knot,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
+// zonedns,zonedns-node,knot,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
 // 100000), RATE (QPS of the latency run, 10000), SAMPLE (queries checked, 300), SERVER_CPU (1),
 // CLIENT_CPU (0), NICE (0; e.g. -20 as root to run ahead of other work), BUDGET (s, 600: after
 // it no more waiting for a quiet machine and no redone runs), ORDER (interleaved: all servers up,
@@ -16,7 +16,7 @@
 // QUIET_WAIT, FOREIGN_MAX (see bench/qps/README.md).
 
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,7 +166,7 @@ try {
 const header = [
   `QPS benchmark ${new Date().toISOString()} on ${cores} cores (${(readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? '?'})`,
   `versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-  `zonedns: commit ${git('rev-parse', '--short', 'HEAD') || '?'}${dirty}, dist/ built ${built}`,
+  `zonedns: commit ${git('rev-parse', '--short', 'HEAD') || '?'}${dirty}, dist/ built ${built}, UDP backend ${process.env.UDP_BACKEND ?? 'auto'} (${existsSync(join(ROOT, 'native/udp_batch/build/Release/udp_batch.node')) ? 'udp_batch addon built: native' : 'no udp_batch addon: node:dgram'})`,
   `big.test ${S.n} names; ${q.count} queries ${JSON.stringify(q.counts)}`,
   `dnsperf -c 4 -q 100 -t 2 -l ${S.dur}, ${S.runs} run(s) each (${S.order}), median; server ${pin ? `on CPU ${S.serverCpu}` : 'unpinned'}, dnsperf ${pin ? `on CPU ${S.clientCpu}` : 'unpinned'}, nice ${S.nice}`,
   `load average at start: ${loadAverage()}`,

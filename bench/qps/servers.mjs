@@ -7,7 +7,7 @@ import { delimiter, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-export const SERVER_NAMES = ['zonedns', 'knot', 'nsd', 'bind', 'dns2', 'dgram'];
+export const SERVER_NAMES = ['zonedns', 'zonedns-node', 'knot', 'nsd', 'bind', 'dns2', 'dgram'];
 
 /** Absolute path of an executable on PATH (or in the sbin directories Debian puts daemons in). */
 export function which(cmd) {
@@ -22,12 +22,26 @@ export function which(cmd) {
  * ctx = { root, here, dir (this server's scratch directory), zonesDir, small, big, port }.
  */
 export const SERVERS = {
+  // zonedns as shipped: `--udp-backend auto`, i.e. UDP through the udp_batch addon
+  // (recvmmsg/sendmmsg batches) when `npm run build:native` built it, else node:dgram. The
+  // table's header line says which one ran (UDP_BACKEND=node|native forces one).
   zonedns: {
     port: 5311,
     label: 'zonedns',
     missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
     command: ({ root, zonesDir, port, nodeFlags = [] }) => [
       process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
+      '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
+    ],
+  },
+  // The pure-JS fallback (node:dgram), what runs where the addon cannot be built.
+  'zonedns-node': {
+    port: 5317,
+    label: 'zonedns (node:dgram)',
+    missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
+    command: ({ root, zonesDir, port, nodeFlags = [] }) => [
+      process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
+      '--udp-backend', 'node',
     ],
   },
   knot: {
