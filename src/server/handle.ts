@@ -18,7 +18,7 @@ import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
 import { answerNotify, type NotifyReceiver } from '../xfr/notify-in.js';
 import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
-import { cacheVariant, patchCached, type AnswerCache, type CacheEntry } from './answer-cache.js';
+import { cacheVariant, type AnswerCache, type CacheEntry } from './answer-cache.js';
 
 export interface HandlerContext {
   readonly registry: ZoneRegistry;
@@ -157,8 +157,8 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
     const variant = cacheVariant(q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true);
     const entry = ctx.cache.get(zone, qkey, variant);
     const offset = entry?.rotating ? ctx.rotator.next(entry.rotating, rotateMode) : 0;
-    const bytes = entry?.variants[offset];
-    if (bytes !== undefined) return patchCached(bytes, decoded.id, decoded.rd, decoded.cd, q.bytes);
+    const at = entry?.rotations[offset];
+    if (at !== undefined) return ctx.cache.reply(zone, at, decoded.id, decoded.rd, decoded.cd, q.bytes);
     cached = { zone, qkey, variant, entry, offset };
   }
   const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
@@ -252,12 +252,8 @@ function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, c
     },
     limit,
   );
-  if (cacheable) {
-    const entry: CacheEntry = slot.entry ?? { rotating: rotating[0], variants: [] };
-    // The reply is the caller's to send: keep a private copy.
-    entry.variants[drawn] = Buffer.from(reply);
-    if (slot.entry === undefined) ctx.cache!.set(slot.zone, slot.qkey, slot.variant, entry);
-  }
+  // The cache copies the bytes: the reply is the caller's to send.
+  if (cacheable) ctx.cache!.set(slot.zone, slot.qkey, slot.variant, slot.entry, rotating[0], drawn, reply);
   return reply;
 }
 

@@ -99,8 +99,27 @@ describe('answer cache', () => {
   test('the cache is bounded per snapshot', () => {
     const cache = new AnswerCache(2);
     const snap = zoneFromText('other.test', OTHER('192.0.2.1'));
-    for (const k of ['a', 'b', 'c']) cache.set(snap, k, 1, { rotating: undefined, variants: [Buffer.alloc(12)] });
+    for (const k of ['a', 'b', 'c']) cache.set(snap, k, 1, undefined, undefined, 0, Buffer.alloc(12));
     expect(cache.get(snap, 'a', 1)).toBeDefined();
     expect(cache.get(snap, 'c', 1)).toBeUndefined();
+  });
+
+  test('the cache is bounded by bytes too, and keeps each variant and rotation of a name apart', () => {
+    const cache = new AnswerCache(1000, 65536); // one 64 KiB chunk
+    const snap = zoneFromText('other.test', OTHER('192.0.2.1'));
+    const reply = (fill: number, n = 30_000) => Buffer.alloc(n, fill);
+    cache.set(snap, 'a', 1, undefined, undefined, 0, reply(1));
+    cache.set(snap, 'a', 2, undefined, undefined, 0, reply(2));
+    cache.set(snap, 'b', 1, undefined, undefined, 0, reply(3)); // no room left
+    expect(cache.get(snap, 'b', 1)).toBeUndefined();
+    const a1 = cache.get(snap, 'a', 1)!;
+    const a2 = cache.get(snap, 'a', 2)!;
+    const question = 'x'.repeat(4);
+    expect(cache.reply(snap, a1.rotations[0]!, 0x1234, true, false, question)[20]).toBe(1);
+    expect(cache.reply(snap, a2.rotations[0]!, 0x1234, true, false, question)[20]).toBe(2);
+    // A patched copy: ID, RD and the question bytes are the client's; the cached bytes stay.
+    const out = cache.reply(snap, a1.rotations[0]!, 0xabcd, true, false, question);
+    expect([out[0], out[1], out[2]! & 1, out.subarray(12, 16).toString('latin1'), out.length]).toEqual([0xab, 0xcd, 1, 'xxxx', 30_000]);
+    expect(cache.reply(snap, a1.rotations[0]!, 0, false, false, 'yyyy').subarray(12, 16).toString('latin1')).toBe('yyyy');
   });
 });
