@@ -145,7 +145,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
 
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
   log.info('shutting down', { signal: stopSignal });
-  await Promise.all([server.close(), watcher?.close(), notifier.close()]);
+  // A transferred zone's copy still being written is finished, so a restart serves it.
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush()]);
   releaseSignals();
   log.info('stopped');
   return 0;

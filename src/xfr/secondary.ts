@@ -10,7 +10,8 @@
 //                                               an IXFR answered AXFR-style is used as a full zone;
 //                                               an IXFR error or a difference that does not apply
 //                                               -> AXFR from the same primary
-//          transferred zone -> buildSnapshot -> swap (one assignment) -> write the copy to disk
+//          the transferred records go into the snapshot builder as they arrive -> swap (one
+//          assignment) -> then, off the query path, the copy is written to disk
 //   success -> next check after SOA REFRESH; the expiry clock restarts
 //   failure (every primary)  -> next check after SOA RETRY
 //   no success for SOA EXPIRE -> the zone is expired: its handle keeps no snapshot, so queries for
@@ -26,20 +27,22 @@
 // age; we prefer to serve a little longer than to refuse at once).
 
 import { existsSync } from 'node:fs';
+import type { Bytes } from '../dns/bytes.js';
 import { RRClass, RRType } from '../dns/constants.js';
 import { canonicalRdata } from '../dns/rdata/canonical.js';
 import { serialGreater } from '../dns/serial.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import type { ZoneEvents } from '../reload/zones.js';
-import { buildSnapshot } from '../zone/build.js';
+import { buildSnapshot, SnapshotBuilder, type BuildResult } from '../zone/build.js';
 import { loadZoneFile } from '../zone/load.js';
 import { formatDiagnostic, type ZoneRecord } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
 import { addressBytes } from './acl.js';
 import {
-  soaSerialOf, soaTimers, TransferError, type IxfrDelta, type PrimaryAddress, type SecondaryTransport, type TransferRR,
+  soaSerialOf, soaTimers, TransferError, type IxfrDelta, type PrimaryAddress, type SecondaryTransport, type TransferReplay,
+  type TransferResult, type TransferRR, type ZoneSink,
 } from './xfr-client.js';
 import { writeZoneFile } from './zone-writer.js';
 
@@ -93,8 +96,8 @@ export interface SecondaryZoneOptions {
   events?: ZoneEvents;
   /** Per-zone serving options (transfer ACL for our own secondaries, rotation, notify). */
   options?: ZoneOptions;
-  /** Writes the copy (tests replace it). */
-  writeZone?: (file: string, snapshot: ZoneSnapshot, source: string) => void;
+  /** Writes the copy (tests replace it); called after the swap, one write at a time. */
+  writeZone?: (file: string, snapshot: ZoneSnapshot, source: string) => void | Promise<void>;
   /** TSIG key the primaries sign with: a NOTIFY must then be signed with it (RFC 8945). */
   primaryKey?: Name;
 }
@@ -118,6 +121,9 @@ export class SecondaryZone {
   private current: ZoneSnapshot | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** The copy being written, and the newest snapshot waiting for its turn (older ones are skipped). */
+  private saving: Promise<void> | undefined;
+  private toSave: { snapshot: ZoneSnapshot; source: string } | undefined;
   /** Observes every finished check (tests). */
   onCheck?: (outcome: 'current' | 'transferred' | 'failed') => void;
 
@@ -252,6 +258,9 @@ export class SecondaryZone {
       else this.opts.log.debug('secondary zone is up to date', { zone: this.zone, primary: primary.text, serial: theirs });
       return 'current';
     }
+    // The transfer's duration in the log (as BIND and Knot log theirs): from the request (IXFR
+    // first, when we have data) until the new zone is served; the copy on disk comes after.
+    const started = performance.now();
     let snapshot: ZoneSnapshot | undefined;
     let how = 'AXFR';
     if (ours !== undefined) {
@@ -264,9 +273,10 @@ export class SecondaryZone {
       if (this._state === 'stopped') return 'current';
     }
     if (snapshot === undefined) {
-      const result = await this.opts.transport.transfer(primary, this.opts.origin, 'axfr');
-      if (result.kind !== 'full') throw new TransferError('AXFR did not return a full zone');
-      snapshot = this.build(result.records, `AXFR from ${primary.text}`);
+      const sink = new BuilderSink(this.opts.origin, `AXFR from ${primary.text}`);
+      const result = await this.opts.transport.transfer(primary, this.opts.origin, 'axfr', undefined, sink);
+      if (result.kind !== 'full' && result.kind !== 'streamed') throw new TransferError('AXFR did not return a full zone');
+      snapshot = this.built(result, sink);
     }
     if (this._state === 'stopped') return 'current';
     if (this.current !== undefined && !serialGreater(snapshot.serial, this.current.serial)) {
@@ -275,7 +285,9 @@ export class SecondaryZone {
     }
     const previous = this.current?.serial;
     this.install(snapshot, `${how} from ${primary.text}`);
-    this.opts.log.info('secondary zone transferred', { zone: this.zone, primary: primary.text, how, serial: snapshot.serial, previous, records: snapshot.recordCount });
+    this.opts.log.info('secondary zone transferred', {
+      zone: this.zone, primary: primary.text, how, serial: snapshot.serial, previous, records: snapshot.recordCount, ms: Math.round(performance.now() - started),
+    });
     this.save(snapshot, primary.text);
     return 'transferred';
   }
@@ -283,26 +295,33 @@ export class SecondaryZone {
   /** IXFR from our serial; undefined result means "use AXFR". Throws on failure. */
   private async tryIxfr(primary: PrimaryAddress, ours: ZoneSnapshot): Promise<ZoneSnapshot | undefined> {
     const ourSoa: TransferRR = { owner: ours.soa.owner, type: RRType.SOA, class: RRClass.IN, ttl: ours.soa.ttl, rdata: ours.soa.rdata[0]! };
-    const result = await this.opts.transport.transfer(primary, this.opts.origin, 'ixfr', ourSoa);
+    const sink = new BuilderSink(this.opts.origin, `IXFR (AXFR-style) from ${primary.text}`);
+    const result = await this.opts.transport.transfer(primary, this.opts.origin, 'ixfr', ourSoa, sink);
     switch (result.kind) {
       case 'current':
         // The SOA query said newer, the IXFR says nothing newer: ask for the whole zone.
         throw new TransferError('IXFR answered "up to date" though the SOA is newer');
       case 'full':
-        return this.build(result.records, `IXFR (AXFR-style) from ${primary.text}`);
-      case 'incremental':
-        return this.build(applyDeltas(ours, result.deltas), `IXFR from ${primary.text}`);
+      case 'streamed':
+        return this.built(result, sink);
+      case 'incremental': {
+        // Our zone with the differences applied, straight into the builder (no list of the zone).
+        const patched = patchedZone(ours, result.deltas);
+        const into = new BuilderSink(this.opts.origin, `IXFR from ${primary.text}`);
+        patched.forEach(into.add);
+        return valid(into.finish((visit) => patched.forEach((owner, type, ttl, rdata) => visit({ owner, type, class: RRClass.IN, ttl, rdata }))));
+      }
     }
+  }
+
+  /** The snapshot of a full zone: built as it arrived (streamed into `sink`), or from its list. */
+  private built(result: Extract<TransferResult, { kind: 'full' | 'streamed' }>, sink: BuilderSink): ZoneSnapshot {
+    return result.kind === 'streamed' ? valid(sink.finish(result.replay)) : this.build(result.records, sink.source);
   }
 
   private build(rrs: readonly TransferRR[], source: string): ZoneSnapshot {
     const records: ZoneRecord[] = rrs.map((rr, i) => ({ owner: rr.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdata: rr.rdata, file: source, line: i + 1 }));
-    const result = buildSnapshot({ origin: this.opts.origin, records, file: source });
-    if (result.snapshot === undefined) {
-      const first = result.diagnostics.find((d) => d.severity === 'error');
-      throw new TransferError(`transferred zone is not valid: ${first === undefined ? 'unknown error' : first.message}`);
-    }
-    return result.snapshot;
+    return valid(buildSnapshot({ origin: this.opts.origin, records, file: source }));
   }
 
   /** The swap: one assignment; then the listeners (journal for our own IXFR-out, NOTIFY onward). */
@@ -320,15 +339,39 @@ export class SecondaryZone {
     }
   }
 
+  /**
+   * Writes the copy of a transferred zone after the swap, off the query path: it starts once the
+   * current turn is over (queries waiting meanwhile are answered first) and the writer yields while
+   * it writes. One write at a time; a zone transferred meanwhile is written next (only the newest).
+   */
   private save(snapshot: ZoneSnapshot, source: string): void {
-    const file = this.opts.file;
-    if (file === undefined) return;
+    if (this.opts.file === undefined) return;
+    this.toSave = { snapshot, source };
+    this.saving ??= this.writeCopies(this.opts.file);
+  }
+
+  private async writeCopies(file: string): Promise<void> {
     try {
-      (this.opts.writeZone ?? writeZoneFile)(file, snapshot, source);
-    } catch (e) {
-      // Still served from memory; only a restart before the next transfer loses it.
-      this.opts.log.error('cannot write the transferred zone to disk', { zone: this.zone, file, error: (e as Error).message });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let next = this.toSave; next !== undefined; next = this.toSave) {
+        this.toSave = undefined;
+        const started = performance.now();
+        try {
+          await (this.opts.writeZone ?? writeZoneFile)(file, next.snapshot, next.source);
+          this.opts.log.debug('copy of the secondary zone written', { zone: this.zone, file, serial: next.snapshot.serial, ms: Math.round(performance.now() - started) });
+        } catch (e) {
+          // Still served from memory; only a restart before the next transfer loses it.
+          this.opts.log.error('cannot write the transferred zone to disk', { zone: this.zone, file, error: (e as Error).message });
+        }
+      }
+    } finally {
+      this.saving = undefined;
     }
+  }
+
+  /** Resolves once the copy of the newest transferred zone is written (or its write failed). */
+  flush(): Promise<void> {
+    return this.saving ?? Promise.resolve();
   }
 
   private succeeded(): void {
@@ -379,6 +422,42 @@ export class SecondaryZone {
   }
 }
 
+/** A build result's snapshot, or why the transferred zone is not valid. */
+function valid(result: BuildResult): ZoneSnapshot {
+  if (result.snapshot === undefined) {
+    const first = result.diagnostics.find((d) => d.severity === 'error');
+    throw new TransferError(`transferred zone is not valid: ${first === undefined ? 'unknown error' : first.message}`);
+  }
+  return result.snapshot;
+}
+
+/**
+ * A full zone's records straight into the snapshot builder as the transfer reads them, so the zone
+ * is validated while it arrives and no list of records is kept. Diagnostics point at `source`,
+ * line = the record's position in the transfer (the replay counts the same way).
+ */
+class BuilderSink implements ZoneSink {
+  /** Made on the first record: most IXFRs offered a sink answer with differences instead. */
+  private builder: SnapshotBuilder | undefined;
+  private line = 0;
+  private replay: TransferReplay | undefined;
+
+  constructor(private readonly origin: Name, readonly source: string) {}
+
+  readonly add = (owner: Name, type: number, ttl: number, rdata: Bytes): void => {
+    this.builder ??= new SnapshotBuilder(this.origin, (visit) => {
+      let line = 0;
+      this.replay?.((rr) => visit({ owner: rr.owner, type: rr.type, class: rr.class, ttl: rr.ttl, rdata: rr.rdata, file: this.source, line: ++line }));
+    });
+    this.builder.add({ owner, type, class: RRClass.IN, ttl, rdata, file: this.source, line: ++this.line });
+  };
+
+  finish(replay: TransferReplay): BuildResult {
+    this.replay = replay;
+    return (this.builder ?? new SnapshotBuilder(this.origin, () => {})).finish({ file: this.source });
+  }
+}
+
 function clamp(v: number, min: number, max: number): number {
   return Math.min(Math.max(v, min), max);
 }
@@ -388,37 +467,93 @@ function recordKey(owner: Name, type: number, rdata: string): string {
   return `${nameKey(owner)}\u0001${type}\u0001${canonicalRdata(type, rdata)}`;
 }
 
+/** A record handed on without an object (BuilderSink.add's shape). */
+type RecordFn = (owner: Name, type: number, ttl: number, rdata: Bytes) => void;
+
 /**
- * Applies IXFR difference sequences (RFC 1995 §4) to a snapshot's records. A deletion of a
- * record we do not have means our copy and the primary's history disagree: throws, and the
- * caller falls back to AXFR.
+ * A snapshot with IXFR difference sequences (RFC 1995 §4) applied, as records to visit (the new
+ * SOA first, then the snapshot's records in its order with the changes in place, then the new
+ * ones), without listing the zone: the differences are folded into a small overlay by record
+ * identity, and only the RRsets they touch are compared record by record. A deletion of a record
+ * we do not have means our copy and the primary's history disagree: throws, and the caller falls
+ * back to AXFR.
  */
-export function applyDeltas(base: ZoneSnapshot, deltas: readonly IxfrDelta[]): TransferRR[] {
-  const records = new Map<string, TransferRR>();
+export function patchedZone(base: ZoneSnapshot, deltas: readonly IxfrDelta[]): { forEach(fn: RecordFn): void } {
+  /** Record identity -> the record now (added or replaced), or null: deleted from `base`. */
+  const overlay = new Map<string, TransferRR | null>();
+  /** Owner (case-folded) -> types of the RRsets a difference touches: only those are compared record by record. */
+  const touched = new Map<Name, Set<number>>();
+  const touch = (rr: TransferRR) => {
+    const key = nameKey(rr.owner);
+    const types = touched.get(key);
+    if (types === undefined) touched.set(key, new Set([rr.type]));
+    else types.add(rr.type);
+  };
+  const inBase = (rr: TransferRR): boolean => {
+    const node = base.nodes.get(nameKey(rr.owner));
+    if (node === undefined) return false;
+    const canonical = canonicalRdata(rr.type, rr.rdata);
+    // RRSIGs form one RRset per covered type: every set of the type is looked at.
+    return node.rrsets.some((set) => set.type === rr.type && set.rdata.some((r) => r.length === canonical.length && canonicalRdata(rr.type, r) === canonical));
+  };
   let soa: TransferRR | undefined;
-  for (const node of base.nodes.values()) {
-    for (const set of node.rrsets) {
-      for (const rdata of set.rdata) {
-        const rr: TransferRR = { owner: set.owner, type: set.type, class: RRClass.IN, ttl: set.ttl, rdata };
-        if (set.type === RRType.SOA) soa = rr;
-        else records.set(recordKey(set.owner, set.type, rdata), rr);
-      }
-    }
-  }
   let serial = base.serial;
   for (const d of deltas) {
     if (d.fromSerial !== serial) throw new TransferError(`IXFR difference from serial ${d.fromSerial}, but we have ${serial}`);
-    for (const rr of d.deleted.slice(1)) {
-      if (!records.delete(recordKey(rr.owner, rr.type, rr.rdata))) {
+    for (let i = 1; i < d.deleted.length; i++) {
+      const rr = d.deleted[i]!;
+      const key = recordKey(rr.owner, rr.type, rr.rdata);
+      touch(rr);
+      const now = overlay.get(key);
+      if (now === null || (now === undefined && !inBase(rr))) {
         throw new TransferError(`IXFR deletes a record we do not have: ${nameToText(rr.owner)} type ${rr.type}`);
       }
+      if (now !== undefined && !inBase(rr)) overlay.delete(key);
+      else overlay.set(key, null);
     }
-    for (const rr of d.added.slice(1)) records.set(recordKey(rr.owner, rr.type, rr.rdata), rr);
+    for (let i = 1; i < d.added.length; i++) {
+      const rr = d.added[i]!;
+      overlay.set(recordKey(rr.owner, rr.type, rr.rdata), rr);
+      touch(rr);
+    }
     soa = d.added[0];
     serial = d.toSerial;
   }
   if (soa === undefined) throw new TransferError('no SOA after applying IXFR');
-  return [soa, ...records.values()];
+  const newSoa = soa;
+  return {
+    forEach(fn) {
+      fn(newSoa.owner, newSoa.type, newSoa.ttl, newSoa.rdata);
+      const placed = new Set<string>();
+      for (const node of base.nodes.values()) {
+        for (const set of node.rrsets) {
+          if (set.type === RRType.SOA) continue;
+          if (touched.get(nameKey(set.owner))?.has(set.type) !== true) {
+            for (const rdata of set.rdata) fn(set.owner, set.type, set.ttl, rdata);
+            continue;
+          }
+          for (const rdata of set.rdata) {
+            const key = recordKey(set.owner, set.type, rdata);
+            const now = overlay.get(key);
+            if (now === undefined) fn(set.owner, set.type, set.ttl, rdata);
+            else if (now !== null) {
+              // Added again (another TTL, or names in another case): in the old one's place.
+              fn(now.owner, now.type, now.ttl, now.rdata);
+              placed.add(key);
+            }
+          }
+        }
+      }
+      for (const [key, rr] of overlay) if (rr !== null && !placed.has(key)) fn(rr.owner, rr.type, rr.ttl, rr.rdata);
+    },
+  };
+}
+
+/** patchedZone as a list of records (the new SOA first). */
+export function applyDeltas(base: ZoneSnapshot, deltas: readonly IxfrDelta[]): TransferRR[] {
+  const out: TransferRR[] = [];
+  patchedZone(base, deltas).forEach((owner, type, ttl, rdata) => out.push({ owner, type, class: RRClass.IN, ttl, rdata }));
+  return out;
 }
 
 /** Every secondary zone of the server, for NOTIFY dispatch and shutdown. */
@@ -443,6 +578,11 @@ export class SecondaryManager {
 
   stop(): void {
     for (const z of this.zones.values()) z.stop();
+  }
+
+  /** Resolves once every copy being written is on disk (a shutdown waits for it). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.zones.values()].map((z) => z.flush()));
   }
 
   /**

@@ -4,7 +4,8 @@
 // the secondary of zonedns, end to end over loopback (AXFR, NOTIFY -> IXFR).
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RRClass, RRType, Rcode } from '../../src/dns/constants.js';
@@ -14,7 +15,7 @@ import { printZone } from '../../src/zone/print.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import { applyDeltas, SecondaryManager, SecondaryZone } from '../../src/xfr/secondary.js';
 import {
-  buildRequest, decodeTransferMessage, networkTransport, parsePrimary, soaSerialOf, TransferAssembler, TransferError, type TransferRR,
+  buildRequest, decodeTransferMessage, networkTransport, parsePrimary, soaSerialOf, TransferAssembler, TransferError, type TransferRR, type ZoneSink,
 } from '../../src/xfr/xfr-client.js';
 import { freePort } from '../interop/support/knot.js';
 import { xfrZoneText, XFR_ZONE } from '../interop/support/xfr-scenario.js';
@@ -22,6 +23,7 @@ import { soaSerial, startXfrPrimary, waitFor, type XfrPrimary } from '../interop
 import { name, zoneFromText } from '../support/zones.js';
 
 const origin = name('c.test');
+const copyText = (file: string) => (existsSync(file) ? readFileSync(file, 'latin1') : '');
 const soaRdata = (serial: number) => {
   const counters = Buffer.alloc(20);
   counters.writeUInt32BE(serial, 0);
@@ -67,6 +69,29 @@ describe('decodeTransferMessage', () => {
   it.each(malformed)('rejects %s', (_what, mutate) => {
     const msg = mutate(Buffer.from(response([soa(5), ns])));
     expect(() => decodeTransferMessage(msg)).toThrow(TransferError);
+  });
+
+  it('names compressed against the middle of earlier names, in owners and RDATA; a repeated owner is one string', () => {
+    const srvLike: RR = { owner: name('_x._tcp.deep.sub.c.test'), type: RRType.MX, class: RRClass.IN, ttl: 60, rdata: '\x00\x05' + name('mx.deep.sub.c.test') };
+    const rrs = [soa(5), a('www.deep.sub.c.test', [1, 2, 3, 4]), a('www.deep.sub.c.test', [1, 2, 3, 5]), a('x.sub.c.test', [5, 6, 7, 8]),
+      srvLike, { ...ns, owner: name('deep.sub.c.test'), rdata: name('www.deep.sub.c.test') }];
+    const m = decodeTransferMessage(response(rrs));
+    expect(m.answer.map((rr) => [rr.owner, rr.type, rr.rdata])).toEqual(rrs.map((rr) => [rr.owner, rr.type, rr.rdata]));
+    expect(m.answer[1]!.owner).toBe(m.answer[2]!.owner);
+  });
+
+  it('names remembered from one message are not used for the next (same offsets, other names)', () => {
+    const one = decodeTransferMessage(response([soa(5), a('aa.c.test', [1, 1, 1, 1]), a('bb.aa.c.test', [2, 2, 2, 2])]));
+    const two = decodeTransferMessage(response([soa(5), a('xx.c.test', [3, 3, 3, 3]), a('yy.xx.c.test', [4, 4, 4, 4])]));
+    expect(one.answer.map((rr) => rr.owner)).toEqual([origin, name('aa.c.test'), name('bb.aa.c.test')]);
+    expect(two.answer.map((rr) => rr.owner)).toEqual([origin, name('xx.c.test'), name('yy.xx.c.test')]);
+  });
+
+  it('a TTL with the top bit set reads as zero (RFC 2181 §8)', () => {
+    const msg = Buffer.from(response([soa(5), a('t.c.test', [1, 2, 3, 4])]));
+    const ttlAt = msg.length - 4 - 2 - 4;
+    msg.writeUInt32BE(0x80000001, ttlAt);
+    expect(decodeTransferMessage(msg).answer[1]!.ttl).toBe(0);
   });
 
   it('rejects SOA RDATA whose counters are not 20 octets', () => {
@@ -118,6 +143,32 @@ describe('TransferAssembler', () => {
     expect(() => new TransferAssembler(origin, 'ixfr', 2).push([soa(5), soa(3), soa(5), soa(5)])).toThrow(/expected 2/);
   });
 
+  it('with a sink: a full zone goes there as it arrives (SOA first), not into a list', () => {
+    const got: string[] = [];
+    const sink: ZoneSink = { add: (owner, type, ttl, rdata) => { got.push(`${owner === origin ? '@' : 'x'} ${type} ${ttl} ${rdata.length}`); } };
+    const asm = new TransferAssembler(origin, 'axfr', undefined, undefined, sink);
+    expect(asm.push([soa(3), ns])).toBeUndefined();
+    expect(got).toEqual([`@ ${RRType.SOA} 300 ${soaRdata(3).length}`, `@ ${RRType.NS} 60 ${ns.rdata.length}`]);
+    const res = asm.push([mx, soa(3)]);
+    expect(res).toMatchObject({ kind: 'streamed', serial: 3, count: 3 });
+    expect(got).toHaveLength(3);
+
+    // IXFR: only once the second record shows a full zone does the SOA go to the sink.
+    got.length = 0;
+    const full = new TransferAssembler(origin, 'ixfr', 3, undefined, sink);
+    expect(full.push([soa(5)])).toBeUndefined();
+    expect(full.endOfMessage()).toBeUndefined();
+    expect(got).toEqual([]);
+    expect(full.push([ns, soa(5)])).toMatchObject({ kind: 'streamed', serial: 5, count: 2 });
+    expect(got).toHaveLength(2);
+
+    // Differences never go to the sink.
+    got.length = 0;
+    const inc = new TransferAssembler(origin, 'ixfr', 3, undefined, sink);
+    expect(inc.push([soa(5), soa(3), soa(5), ns, soa(5)])?.kind).toBe('incremental');
+    expect(got).toEqual([]);
+  });
+
   it('the record limit holds', () => {
     expect(() => new TransferAssembler(origin, 'axfr', undefined, 2).push([soa(1), ns, mx])).toThrow(/more than 2/);
   });
@@ -162,6 +213,22 @@ describe('network transport against a zonedns primary', () => {
     const cur = await t.transfer(p, o, 'ixfr', { ...ourSoa, rdata: primary.snapshot().soa.rdata[0]! });
     expect(cur.kind).toBe('current');
   }, 20_000);
+
+  it('AXFR into a sink: every record streamed, and replayed in the same order', async () => {
+    const t = networkTransport();
+    const p = parsePrimary(`127.0.0.1:${primary.port}`)!;
+    const o = name(XFR_ZONE);
+    const listed = await t.transfer(p, o, 'axfr');
+    if (listed.kind !== 'full') throw new Error(`expected full, got ${listed.kind}`);
+    const got: TransferRR[] = [];
+    const streamed = await t.transfer(p, o, 'axfr', undefined, { add: (owner, type, ttl, rdata) => { got.push({ owner, type, class: RRClass.IN, ttl, rdata }); } });
+    if (streamed.kind !== 'streamed') throw new Error(`expected streamed, got ${streamed.kind}`);
+    expect(streamed.count).toBe(listed.records.length);
+    expect(got).toEqual(listed.records);
+    const again: TransferRR[] = [];
+    streamed.replay((rr) => again.push(rr));
+    expect(again).toEqual(listed.records);
+  });
 
   it('an error rcode (zone we do not serve) is a TransferError with the rcode', async () => {
     const t = networkTransport({ soaTries: 1 });
@@ -209,6 +276,55 @@ describe('zonedns as a secondary of zonedns over loopback', () => {
     expect(printZone(sec.handle.snapshot!)).toBe(printZone(primary.snapshot()));
     expect(primary.logs.some((l) => l.startsWith('info NOTIFY acknowledged'))).toBe(true);
     expect(primary.logs.some((l) => l.startsWith('info IXFR finished') && l.includes('"answer":"incremental"'))).toBe(true);
-    expect(readFileSync(join(dir, 'xfr.test.zone'), 'latin1')).toContain('serial 2');
+    // The copy is written after the swap, off the query path: poll for it.
+    await waitFor('the copy of serial 2 on disk', () => (copyText(join(dir, 'xfr.test.zone')).includes('serial 2') ? true : undefined), 10_000, () => logs.join('\n'));
   }, 25_000);
+});
+
+describe('network transport: messages split and joined across TCP segments', () => {
+  /** A primary that answers any AXFR with `messages` (our ID patched in), written in pieces of `sizes` octets. */
+  async function slicingPrimary(messages: Buffer[], sizes: number[]): Promise<{ port: number; close(): Promise<void> }> {
+    const server = net.createServer((sock) => {
+      sock.setNoDelay(true);
+      let req = Buffer.alloc(0);
+      sock.on('data', async (d: Buffer) => {
+        req = Buffer.concat([req, d]);
+        if (req.length < 4) return;
+        const id = req.readUInt16BE(2);
+        const stream = Buffer.concat(messages.map((m) => {
+          const framed = Buffer.alloc(2 + m.length);
+          framed.writeUInt16BE(m.length, 0);
+          m.copy(framed, 2);
+          framed.writeUInt16BE(id, 2);
+          return framed;
+        }));
+        for (let off = 0, i = 0; off < stream.length; i++) {
+          const n = sizes[i % sizes.length]!;
+          sock.write(stream.subarray(off, off + n));
+          off += n;
+          // Separate segments where the kernel allows it.
+          await new Promise((r) => setImmediate(r));
+        }
+      });
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
+  }
+
+  it.each([
+    ['one octet at a time', [1]],
+    ['a length prefix split from its message, several messages per segment', [1, 5, 3000, 2, 7000]],
+  ])('%s', async (_what, sizes) => {
+    const hosts = Array.from({ length: 60 }, (_, i) => a(`h${i}.c.test`, [10, 0, 0, i]));
+    const messages = [response([soa(9), ns, ...hosts.slice(0, 20)]), response(hosts.slice(20, 40), { question: false }), response([...hosts.slice(40), mx, soa(9)], { question: false })];
+    const srv = await slicingPrimary(messages, sizes);
+    try {
+      const got = await networkTransport().transfer(parsePrimary(`127.0.0.1:${srv.port}`)!, origin, 'axfr');
+      if (got.kind !== 'full') throw new Error(`expected full, got ${got.kind}`);
+      expect(got.records.map((rr) => [rr.owner, rr.type, rr.rdata])).toEqual([soa(9), ns, ...hosts, mx].map((rr) => [rr.owner, rr.type, rr.rdata]));
+    } finally {
+      await srv.close();
+    }
+  }, 20_000);
 });

@@ -4,7 +4,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import dgram from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nameFromText } from '../../src/dns/name.js';
 import { buildNotify } from '../../src/xfr/notify.js';
@@ -50,7 +50,9 @@ describe('serve --config with a secondary zone', () => {
     expect(reply[3]! & 0xf).toBe(0);
     expect(reply[2]! & 0x04).toBe(0x04);
     await waitFor('serial 2', async () => ((await soaSerial('127.0.0.1', d.port, XFR_ZONE)) === 2 ? true : undefined), 10_000, () => d.lines.join('\n'));
-    expect(readFileSync(join(cfgDir, 'secondary', 'xfr.test.zone'), 'latin1')).toContain('serial 2');
+    // The copy is written after the swap, off the query path: poll for it.
+    const copy = join(cfgDir, 'secondary', 'xfr.test.zone');
+    await waitFor('the copy of serial 2 on disk', () => (existsSync(copy) && readFileSync(copy, 'latin1').includes('serial 2') ? true : undefined), 10_000, () => d.lines.join('\n'));
     d.child.kill('SIGTERM');
     await d.exited;
 

@@ -3,19 +3,22 @@
 // serial wrap, broken transfers, and the copy on disk.
 
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RRClass, RRType, Rcode } from '../../src/dns/constants.js';
 import { nameKey } from '../../src/dns/name.js';
 import { handleMessage, type HandlerContext } from '../../src/server/handle.js';
 import { Rotator } from '../../src/server/rotate.js';
+import { loadZoneFile } from '../../src/zone/load.js';
+import { printZone } from '../../src/zone/print.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import type { ZoneSnapshot } from '../../src/zone/snapshot.js';
 import { buildNotify } from '../../src/xfr/notify.js';
-import { SecondaryManager, SecondaryZone, type SecondaryClock } from '../../src/xfr/secondary.js';
+import { applyDeltas, SecondaryManager, SecondaryZone, type SecondaryClock, type SecondaryZoneOptions } from '../../src/xfr/secondary.js';
 import {
-  parsePrimary, TransferError, type IxfrDelta, type PrimaryAddress, type SecondaryTransport, type TransferResult, type TransferRR,
+  parsePrimary, soaSerialOf, TransferAssembler, TransferError, type IxfrDelta, type PrimaryAddress, type SecondaryTransport, type TransferResult, type TransferRR,
+  type ZoneSink,
 } from '../../src/xfr/xfr-client.js';
 import { buildQuery, decode } from '../support/server.js';
 import { name, zoneFromText } from '../support/zones.js';
@@ -100,6 +103,11 @@ class ScriptedPrimary implements SecondaryTransport {
   ixfr: 'ok' | 'error' | 'full' | 'bogus' = 'ok';
   /** Replaces the AXFR answer (a broken zone). */
   axfrRecords: TransferRR[] | undefined;
+  /**
+   * Full zones go into the secondary's sink as the network transport does (through the assembler),
+   * the result `streamed`; false: answered as a list (`full`), which a transport may also do.
+   */
+  stream = true;
   calls: string[] = [];
 
   constructor(first: ZoneSnapshot) {
@@ -118,33 +126,47 @@ class ScriptedPrimary implements SecondaryTransport {
     if (this.down) throw new TransferError('no answer to the SOA query within 2000 ms');
     return recordsOf(this.current)[0]!;
   }
-  async transfer(_p: PrimaryAddress, _o: unknown, kind: 'axfr' | 'ixfr', ourSoa?: TransferRR): Promise<TransferResult> {
+  async transfer(_p: PrimaryAddress, _o: unknown, kind: 'axfr' | 'ixfr', ourSoa?: TransferRR, sink?: ZoneSink): Promise<TransferResult> {
     this.calls.push(kind);
     if (this.down) throw new TransferError('connection refused');
-    if (kind === 'axfr') return { kind: 'full', serial: this.serial, records: this.axfrRecords ?? recordsOf(this.current) };
+    if (kind === 'axfr') return this.full(kind, this.axfrRecords ?? recordsOf(this.current), sink);
     if (this.ixfr === 'error') throw new TransferError('IXFR answered with rcode 4', Rcode.NOTIMP);
-    if (this.ixfr === 'full') return { kind: 'full', serial: this.serial, records: recordsOf(this.current) };
+    if (this.ixfr === 'full') return this.full(kind, recordsOf(this.current), sink, ourSoa);
     const from = ourSoa!.rdata;
     const ours = [...this.versions.values()].find((v) => v.soa.rdata[0] === from)!;
     const delta = deltaOf(ours, this.current);
     if (this.ixfr === 'bogus') delta.deleted.push({ owner: name('nothere.s.test'), type: RRType.A, class: RRClass.IN, ttl: 300, rdata: '\x01\x02\x03\x04' });
     return { kind: 'incremental', serial: this.serial, deltas: [delta] };
   }
+  private full(kind: 'axfr' | 'ixfr', records: TransferRR[], sink: ZoneSink | undefined, ourSoa?: TransferRR): TransferResult {
+    if (!this.stream || sink === undefined) return { kind: 'full', serial: this.serial, records };
+    const asm = new TransferAssembler(name(ORIGIN), kind, ourSoa === undefined ? undefined : soaSerialOf(ourSoa.rdata), undefined, sink);
+    const result = asm.push([...records, records[0]!]);
+    if (result?.kind !== 'streamed') throw new Error(`expected a streamed result, got ${result?.kind}`);
+    return { ...result, replay: (visit) => records.slice(0, result.count).forEach(visit) };
+  }
 }
 
-const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+/** Every line logged by the secondaries of the current test, `level message {fields}`. */
+let logs: string[] = [];
+const rec = (level: string) => (msg: string, fields?: object) => { logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`); };
+const log = { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') };
 const PRIMARY = parsePrimary('192.0.2.53:5300')!;
 let dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   dirs = [];
+  logs = [];
 });
 
-function setup(opts: { first?: ZoneSnapshot; file?: string } = {}) {
+function setup(opts: { first?: ZoneSnapshot; file?: string; writeZone?: SecondaryZoneOptions['writeZone'] } = {}) {
   const clock = new FakeClock();
   const primary = new ScriptedPrimary(opts.first ?? zone(1));
   const registry = new ZoneRegistry();
-  const sec = new SecondaryZone({ origin: name(ORIGIN), primaries: [PRIMARY], registry, transport: primary, log, clock, file: opts.file, writeZone: opts.file ? undefined : () => {} });
+  const writeZone = opts.writeZone ?? (opts.file ? undefined : () => {});
+  // A test's own writer gets a path it never opens: the copy is only written when there is a file.
+  const file = opts.file ?? (opts.writeZone ? '/nonexistent/s.test.zone' : undefined);
+  const sec = new SecondaryZone({ origin: name(ORIGIN), primaries: [PRIMARY], registry, transport: primary, log, clock, file, writeZone });
   const manager = new SecondaryManager();
   manager.add(sec);
   const ctx: HandlerContext = { registry, rotator: new Rotator('none'), maxUdp: 1232, secondaries: manager };
@@ -417,6 +439,8 @@ describe('the copy on disk', () => {
     const a = setup({ file, first: zone(7, ['txt TXT "hello world" "with \\"quotes\\""', 'mx MX 10 ns1']) });
     a.sec.start();
     await a.clock.advance(0);
+    // Written after the swap, off the query path: flush() waits for it.
+    await a.sec.flush();
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file, 'latin1')).toMatch(/serial 7/);
     a.sec.stop();
@@ -433,5 +457,182 @@ describe('the copy on disk', () => {
     expect(b.sec.state).toBe('retrying');
     expect(b.ask('v.s.test').rcode).toBe('NOERROR');
     b.sec.stop();
+  });
+});
+
+describe('the zone as it arrives', () => {
+  it('a full zone streamed into the builder is served, from AXFR and from IXFR answered AXFR-style', async () => {
+    const { clock, primary, sec, ask } = setup({ first: zone(1, ['www CNAME v', 'many TXT "a"', 'many TXT "b"']) });
+    sec.start();
+    await clock.advance(0);
+    expect(sec.serial).toBe(1);
+    expect(ask('www.s.test').answers).toHaveLength(2);
+    expect(ask('many.s.test', 'TXT').answers).toHaveLength(2);
+    primary.publish(zone(2));
+    primary.ixfr = 'full';
+    await clock.advance(REFRESH * 1000);
+    expect(sec.serial).toBe(2);
+    expect(ask('many.s.test', 'TXT').rcode).toBe('NXDOMAIN');
+    expect(logs.filter((l) => l.startsWith('info secondary zone transferred')).map((l) => JSON.parse(l.slice(l.indexOf('{'))).how)).toEqual(['AXFR', 'IXFR']);
+  });
+
+  it('a broken zone streamed into the builder is rejected; its diagnostics point into the transfer', async () => {
+    const { clock, primary, sec, ask } = setup();
+    sec.start();
+    await clock.advance(0);
+    const next = zone(2);
+    primary.publish(next);
+    primary.ixfr = 'error';
+    const cname = (target: string): TransferRR => ({ owner: name('dup.s.test'), type: RRType.CNAME, class: RRClass.IN, ttl: 300, rdata: name(target) });
+    // Records 1 (SOA) to n, then two CNAMEs at one name: the message names the first one's place.
+    const records = recordsOf(next);
+    primary.axfrRecords = [...records, cname('v.s.test'), cname('ns1.s.test')];
+    await clock.advance(REFRESH * 1000);
+    expect(sec.serial).toBe(1);
+    expect(sec.state).toBe('retrying');
+    expect(addressOf(ask('v.s.test'))).toEqual(['10.0.0.1']);
+    const failed = logs.find((l) => l.startsWith('warn secondary zone refresh failed'));
+    expect(failed).toContain(`multiple CNAME records at dup.s.test. (the first at line ${records.length + 1})`);
+  });
+
+  it('the log line of a transfer says how long it took (ms), as BIND and Knot do', async () => {
+    const { clock, sec } = setup();
+    sec.start();
+    await clock.advance(0);
+    const line = logs.find((l) => l.startsWith('info secondary zone transferred'))!;
+    const fields = JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
+    expect(fields).toMatchObject({ how: 'AXFR', serial: 1, records: 4 });
+    expect(typeof fields.ms).toBe('number');
+    expect(fields.ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a transport may still answer with a list of records', async () => {
+    const { clock, primary, sec, ask } = setup();
+    primary.stream = false;
+    sec.start();
+    await clock.advance(0);
+    expect(sec.serial).toBe(1);
+    expect(addressOf(ask('v.s.test'))).toEqual(['10.0.0.1']);
+  });
+});
+
+describe('writing the copy off the query path', () => {
+  /** A writer whose writes finish when the test says so. */
+  function gatedWriter() {
+    const writes: Array<{ serial: number; done: () => void; fail: (e: Error) => void }> = [];
+    const writeZone = (_file: string, snapshot: ZoneSnapshot) => new Promise<void>((done, fail) => { writes.push({ serial: snapshot.serial, done, fail }); });
+    return { writes, writeZone };
+  }
+
+  it('the new zone is answered while its copy is being written', async () => {
+    const w = gatedWriter();
+    const { clock, primary, sec, ask } = setup({ writeZone: w.writeZone });
+    sec.start();
+    await clock.advance(0);
+    expect(w.writes.map((x) => x.serial)).toEqual([1]);
+    primary.publish(zone(2));
+    // A check now: serial 2 is served though serial 1's copy is not written yet.
+    await sec.refresh();
+    expect(sec.serial).toBe(2);
+    expect(addressOf(ask('v.s.test'))).toEqual(['10.0.0.2']);
+    expect(w.writes.map((x) => x.serial)).toEqual([1]);
+    w.writes[0]!.done();
+    await waitForCondition(() => w.writes.length === 2);
+    expect(w.writes.map((x) => x.serial)).toEqual([1, 2]);
+    w.writes[1]!.done();
+    await sec.flush();
+  });
+
+  it('zones transferred during a write: only the newest is written next', async () => {
+    const w = gatedWriter();
+    const { clock, primary, sec } = setup({ writeZone: w.writeZone });
+    sec.start();
+    await clock.advance(0);
+    for (const serial of [2, 3, 4]) {
+      primary.publish(zone(serial));
+      await sec.refresh();
+    }
+    expect(sec.serial).toBe(4);
+    w.writes[0]!.done();
+    await waitForCondition(() => w.writes.length === 2);
+    w.writes[1]!.done();
+    await sec.flush();
+    expect(w.writes.map((x) => x.serial)).toEqual([1, 4]);
+  });
+
+  it('a failed write is logged and the zone served on; the next transfer writes again', async () => {
+    const w = gatedWriter();
+    const { clock, primary, sec, ask } = setup({ writeZone: w.writeZone });
+    sec.start();
+    await clock.advance(0);
+    w.writes[0]!.fail(new Error('ENOSPC: no space left on device'));
+    await sec.flush();
+    expect(logs.some((l) => l.startsWith('error cannot write the transferred zone to disk') && l.includes('ENOSPC'))).toBe(true);
+    expect(sec.state).toBe('serving');
+    expect(ask('v.s.test').rcode).toBe('NOERROR');
+    primary.publish(zone(2));
+    await sec.refresh();
+    await waitForCondition(() => w.writes.length === 2);
+    w.writes[1]!.done();
+    await sec.flush();
+    expect(w.writes.map((x) => x.serial)).toEqual([1, 2]);
+  });
+
+  it('the copy is a zone file that loads back to the same zone, written atomically', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zonedns-sec-'));
+    dirs.push(dir);
+    const file = join(dir, 'sub', 's.test.zone');
+    const first = zone(9, ['txt TXT "x y" "z"', 'mx MX 10 ns1', 'sub NS ns.sub', 'ns.sub A 192.0.2.9', '*.w AAAA 2001:db8::1', 'www CNAME v']);
+    const { clock, sec } = setup({ file, first });
+    sec.start();
+    await clock.advance(0);
+    await sec.flush();
+    const loaded = loadZoneFile(file, { origin: name(ORIGIN) });
+    expect(loaded.diagnostics).toEqual([]);
+    expect(printZone(loaded.snapshot!)).toBe(printZone(first));
+    expect(readFileSync(file, 'latin1').split('\n').slice(2, 3)[0]).toMatch(/^s\.test\.\t300\tIN\tSOA\t/);
+    expect(readdirSync(join(dir, 'sub'))).toEqual(['s.test.zone']);
+  });
+});
+
+/** Polls (bounded) until `cond` holds, letting timers and I/O run. */
+async function waitForCondition(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('applying IXFR differences (applyDeltas)', () => {
+  const base = zone(1, ['mx MX 10 ns1', 'x A 192.0.2.10', 'x A 192.0.2.11']);
+  const soaOf = (serial: number) => recordsOf(zone(serial))[0]!;
+  const rr = (owner: string, type: number, rdata: string, ttl = 300): TransferRR => ({ owner: name(owner), type, class: RRClass.IN, ttl, rdata });
+  const x10 = rr('x.s.test', RRType.A, '\xc0\x00\x02\x0a');
+  const x11 = rr('x.s.test', RRType.A, '\xc0\x00\x02\x0b');
+  const y = rr('y.s.test', RRType.A, '\xc0\x00\x02\x14');
+  const text = (rrs: TransferRR[]) => rrs.map(key).sort();
+
+  it('follows records across sequences: deleted, added, deleted again, re-added with another TTL', () => {
+    const out = applyDeltas(base, [
+      { fromSerial: 1, toSerial: 2, deleted: [soaOf(1), x10], added: [soaOf(2), y] },
+      { fromSerial: 2, toSerial: 3, deleted: [soaOf(2), y], added: [soaOf(3), { ...x10, ttl: 60 }] },
+    ]);
+    expect(out[0]).toEqual(soaOf(3));
+    const expected = recordsOf(base).slice(1).filter((r) => key(r) !== key(x10));
+    expect(text(out.slice(1))).toEqual(text([...expected, { ...x10, ttl: 60 }]));
+  });
+
+  it('matches records by canonical form: names in RDATA in another case', () => {
+    const out = applyDeltas(base, [{ fromSerial: 1, toSerial: 2, deleted: [soaOf(1), rr('MX.s.test', RRType.MX, '\x00\x0a' + name('NS1.S.TEST'))], added: [soaOf(2)] }]);
+    expect(out.some((r) => r.type === RRType.MX)).toBe(false);
+    expect(out).toHaveLength(recordsOf(base).length - 1);
+  });
+
+  it('a record deleted twice, deleted before it was added, or never there: an error (the caller falls back to AXFR)', () => {
+    const twice = [{ fromSerial: 1, toSerial: 2, deleted: [soaOf(1), x11], added: [soaOf(2)] }, { fromSerial: 2, toSerial: 3, deleted: [soaOf(2), x11], added: [soaOf(3)] }];
+    expect(() => applyDeltas(base, twice)).toThrow(/deletes a record we do not have: x\.s\.test\. type 1/);
+    expect(() => applyDeltas(base, [{ fromSerial: 1, toSerial: 2, deleted: [soaOf(1), y], added: [soaOf(2), y] }])).toThrow(/do not have/);
+    expect(() => applyDeltas(base, [{ fromSerial: 5, toSerial: 6, deleted: [soaOf(5)], added: [soaOf(6)] }])).toThrow(/from serial 5, but we have 1/);
   });
 });

@@ -8,7 +8,7 @@
 //      in test/xfr/secondary.test.ts, not by waiting).
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger, LogFields } from '../../../src/log.js';
@@ -108,7 +108,9 @@ export function secondaryOfScenario(opts: { name: string; start(spec: PrimarySpe
     const transferred = after.find((l) => l.includes('secondary zone transferred'));
     expect(transferred).toMatch(/"how":"IXFR"/);
     await sameAnswers();
-    expect(readFileSync(join(dir, 'xfr.test.zone'), 'latin1')).toContain('serial 2');
+    // The copy is written after the swap, off the query path: poll for it.
+    const copy = join(dir, 'xfr.test.zone');
+    await waitFor('the copy of serial 2 on disk', () => (existsSync(copy) && readFileSync(copy, 'latin1').includes('serial 2') ? true : undefined), 10_000, details);
   }, 30_000);
 
   test(`with ${opts.name} stopped, zonedns keeps serving the zone`, async () => {
