@@ -202,9 +202,9 @@ export function primaryLogSeconds(name, text) {
 
 /**
  * The secondary's own account of the transfer, in seconds. BIND: "Transfer completed: ..., S
- * secs"; Knot: "AXFR, incoming, ..., finished, S seconds". zonedns logs no duration: the time
- * between its first log line ("listening", logged as the first SOA query goes out) and "secondary
- * zone transferred" (logged once the transferred zone is validated and swapped in).
+ * secs"; Knot: "AXFR, incoming, ..., finished, S seconds"; zonedns: the `ms` of "secondary zone
+ * transferred" (transfer request to serving), or for older builds without it, the time between
+ * its first log line and that one.
  */
 export function secondaryLogSeconds(name, text) {
   switch (name) {
@@ -220,6 +220,7 @@ export function secondaryLogSeconds(name, text) {
       const lines = jsonLines(text);
       const done = lines.find((j) => j.msg === 'secondary zone transferred');
       if (!done || !lines.length) return undefined;
+      if (typeof done.ms === 'number') return done.ms / 1000;
       return (Date.parse(done.time) - Date.parse(lines[0].time)) / 1000;
     }
     default:
