@@ -50,9 +50,14 @@ export function isAtOrBelow(name: Name, key: Name): boolean {
   if (skip < 0) return false;
   let i = 0;
   while (i < skip) i += name.charCodeAt(i) + 1;
-  if (i !== skip) return false;
+  return i === skip && isAtOrBelowAt(name, skip, key);
+}
+
+/** True if s[at, at + key.length) is `key` (a case-folded name), ASCII case-insensitively. */
+export function isAtOrBelowAt(s: string, at: number, key: Name): boolean {
+  if (at < 0 || at + key.length > s.length) return false;
   for (let j = 0; j < key.length; j++) {
-    let c = name.charCodeAt(skip + j);
+    let c = s.charCodeAt(at + j);
     if (c >= 0x41 && c <= 0x5a) c += 32;
     if (c !== key.charCodeAt(j)) return false;
   }
@@ -60,35 +65,34 @@ export function isAtOrBelow(name: Name, key: Name): boolean {
 }
 
 /**
- * The uncompressed name at `offset` in `data`, as `readName` reads it, or undefined where
- * readName throws (past the end, a label over 63 octets, a name over 255).
+ * Where the uncompressed name at `offset` in `data` ends (the index after its root label), or -1
+ * where readName would throw (past the end, a label over 63 octets, a name over 255).
  */
-export function nameAt(data: Bytes, offset: number): Name | undefined {
+export function nameEnd(data: Bytes, offset: number): number {
   let i = offset;
   for (;;) {
-    if (i >= data.length) return undefined;
+    if (i >= data.length) return -1;
     const len = data.charCodeAt(i);
     if (len === 0) break;
-    if (len > MAX_LABEL) return undefined;
+    if (len > MAX_LABEL) return -1;
     i += len + 1;
   }
   i += 1;
-  if (i - offset > MAX_NAME) return undefined;
-  return data.slice(offset, i) as Name;
+  return i - offset > MAX_NAME ? -1 : i;
 }
 
-/** The RRset of `node` a record of `type` with `rdata` belongs to. */
-export function findSet(node: BuildNode, type: number, rdata: Bytes): BuildSet | undefined {
-  const sets = node.rrsets;
+/** The RRset among sets[0, n) a record of `type` with `rdata` belongs to. */
+export function findSet(sets: readonly BuildSet[], n: number, type: number, rdata: Bytes): BuildSet | undefined {
   if (type === RRType.RRSIG) {
+    // Each covered type's signatures are their own RRset (RFC 4034 §3).
     const covered = coveredType(rdata);
-    for (let k = 0; k < sets.length; k++) {
+    for (let k = 0; k < n; k++) {
       const s = sets[k];
       if (s.type === type && coveredType(s.first) === covered) return s;
     }
     return undefined;
   }
-  for (let k = 0; k < sets.length; k++) if (sets[k].type === type) return sets[k];
+  for (let k = 0; k < n; k++) if (sets[k].type === type) return sets[k];
   return undefined;
 }
 
@@ -162,7 +166,7 @@ export class PositionResolver {
           }
         }
         if (node === undefined) return;
-        const set = findSet(node, rec.type, rec.rdata);
+        const set = findSet(node.rrsets, node.rrsets.length, rec.type, rec.rdata);
         if (set !== undefined && first.has(set) && first.get(set) === undefined) {
           first.set(set, { file: rec.file, line: rec.line });
           remaining--;

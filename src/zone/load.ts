@@ -6,9 +6,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RRType } from '../dns/constants.js';
 import { nameFromText, type Name } from '../dns/name.js';
-import { noOrigin, SnapshotBuilder, type BuildResult } from './build.js';
+import { noOrigin, sizeHint, SnapshotBuilder, type BuildResult } from './build.js';
 import { parseZone, parseZoneFile, type ParseResult } from './parse.js';
-import type { ZoneRecord } from './record.js';
+import type { RecordSink, ZoneRecord } from './record.js';
 
 export interface LoadOptions {
   /** The zone's origin; when absent it is found from the SOA owner, $ORIGIN, or the file name. */
@@ -50,29 +50,34 @@ export function originFromFileName(path: string): Name | undefined {
  * found ($ORIGIN, the file name). `replay` parses the same input again for diagnostic positions.
  */
 function streamLoad(
-  parse: (onRecord: (rec: ZoneRecord) => void) => ParseResult,
+  parse: (sink: RecordSink) => ParseResult,
   replay: (onRecord: (rec: ZoneRecord) => void) => void,
   file: string,
   opts: LoadOptions,
+  bytes: number,
 ): LoadResult {
   let builder: SnapshotBuilder | undefined;
   let origin: Name | undefined;
   let waiting: ZoneRecord[] = [];
   const start = (o: Name) => {
     origin = o;
-    builder = new SnapshotBuilder(o, replay);
+    builder = new SnapshotBuilder(o, replay, sizeHint(bytes));
     for (const r of waiting) builder.add(r);
     waiting = [];
   };
   if (opts.origin !== undefined) start(opts.origin);
-  const parsed = parse((rec) => {
-    if (builder !== undefined) {
-      builder.add(rec);
-      return;
-    }
-    waiting.push(rec);
-    if (rec.type === RRType.SOA) start(rec.owner);
-  });
+  // Straight into the builder once there is one.
+  const sink: RecordSink = builder ?? {
+    record(owner, type, cls, ttl, rdata, recFile, line) {
+      if (builder !== undefined) {
+        builder.record(owner, type, cls, ttl, rdata, recFile, line);
+        return;
+      }
+      waiting.push({ owner, type, class: cls, ttl, rdata, file: recFile, line });
+      if (type === RRType.SOA) start(owner);
+    },
+  };
+  const parsed = parse(sink);
   if (builder === undefined) {
     if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
     start(parsed.origin);
@@ -83,19 +88,31 @@ function streamLoad(
 
 export function loadZoneText(text: string, opts: LoadOptions = {}): LoadResult {
   const file = opts.file ?? '<string>';
-  const parse = (onRecord: (rec: ZoneRecord) => void) => parseZone(text, { file, origin: opts.origin, onRecord });
-  return streamLoad(parse, parse, file, opts);
+  return streamLoad(
+    (sink) => parseZone(text, { file, origin: opts.origin, sink }),
+    (onRecord) => parseZone(text, { file, origin: opts.origin, onRecord }),
+    file,
+    opts,
+    text.length,
+  );
 }
 
 export function loadZoneFile(path: string, opts: LoadOptions = {}): LoadResult {
   const origin = opts.origin ?? originFromFileName(path);
+  let bytes = 0;
+  try {
+    if (opts.readFile === undefined) bytes = statSync(path).size;
+  } catch {
+    // The parser reports what is wrong with the file.
+  }
   return streamLoad(
-    (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, onRecord }),
+    (sink) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, sink }),
     // Positions come from the same files again, without onRead (a reload's fingerprint must
     // cover each file once).
     (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, onRecord }),
     path,
     opts,
+    bytes,
   );
 }
 

@@ -8,6 +8,9 @@ import { ROOT, nameFromText, type Name } from '../dns/name.js';
 import { NameError } from '../errors.js';
 import { quoteText } from './parse-quote.js';
 
+/** Where nameAt writes: a token of up to 4 * MAX_NAME characters (longer ones are refused first). */
+const scratch = Buffer.alloc(8 * MAX_NAME);
+
 /**
  * The name written as src[start, end), made absolute with `origin`. Throws NameError (with the
  * text quoted) for an empty label, a label over 63 or a name over 255 octets, or a relative name
@@ -23,27 +26,34 @@ export function nameAt(src: string, start: number, end: number, origin: Name | u
   // Cheap bound first, so a 10 MB token costs nothing: even as `\DDD` escapes, 4 characters make
   // at least one octet.
   if (end - start > 4 * MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets: ${quoteText(src.slice(start, end))}`);
-  let wire = '';
+  // Written octet by octet into a scratch buffer and made a string once: building it from
+  // pieces left ~240 bytes of intermediate strings per name, and a cons string to flatten.
+  const wire = scratch;
+  let n = 1; // wire[0] waits for the first label's length
+  let lengthAt = 0;
   let labelStart = start;
   for (let i = start; i < end; i++) {
     const c = src.charCodeAt(i);
     if (c === 0x5c /* \ */) return nameFromText(src.slice(start, end), origin);
     if (c === 0x2e /* . */) {
       if (i === labelStart) throw new NameError(`empty label in ${quoteText(src.slice(start, end))}`);
-      wire += String.fromCharCode(i - labelStart) + src.slice(labelStart, i);
+      wire[lengthAt] = i - labelStart;
+      lengthAt = n++;
       labelStart = i + 1;
-    } else if (i - labelStart >= MAX_LABEL) {
-      throw new NameError(`label longer than ${MAX_LABEL} octets in ${quoteText(src.slice(start, end))}`);
+    } else {
+      if (i - labelStart >= MAX_LABEL) throw new NameError(`label longer than ${MAX_LABEL} octets in ${quoteText(src.slice(start, end))}`);
+      wire[n++] = c;
     }
   }
   if (labelStart === end) {
-    // Ended with a dot: absolute.
-    const name = wire + '\x00';
-    if (name.length > MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets: ${quoteText(src.slice(start, end))}`);
-    return name as Name;
+    // Ended with a dot: absolute; the octet after it is the root label.
+    wire[lengthAt] = 0;
+    if (n > MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets: ${quoteText(src.slice(start, end))}`);
+    return wire.toString('latin1', 0, n) as Name;
   }
   if (origin === undefined) throw new NameError(`relative name ${quoteText(src.slice(start, end))} but there is no origin (set $ORIGIN, or write it with a final dot)`);
-  const name = wire + String.fromCharCode(end - labelStart) + src.slice(labelStart, end) + origin;
-  if (name.length > MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets: ${quoteText(src.slice(start, end))} with origin appended`);
-  return name as Name;
+  wire[lengthAt] = end - labelStart;
+  if (n + origin.length > MAX_NAME) throw new NameError(`name longer than ${MAX_NAME} octets: ${quoteText(src.slice(start, end))} with origin appended`);
+  for (let k = 0; k < origin.length; k++) wire[n++] = origin.charCodeAt(k);
+  return wire.toString('latin1', 0, n) as Name;
 }

@@ -29,8 +29,9 @@ import { compileTemplate, expandTemplate, parseRange, rangeCount, type Template 
 import { classAt, isMetaType, typeAt } from './parse-keywords.js';
 import { NameInterner } from './parse-intern.js';
 import { nameAt } from './parse-name.js';
+import { quickRdata } from './parse-quick.js';
 import { quoteText } from './parse-quote.js';
-import type { Diagnostic, ZoneRecord } from './record.js';
+import type { Diagnostic, RecordSink, ZoneRecord } from './record.js';
 import { Tokenizer, tokenizeFields } from './tokenizer.js';
 import { readZoneChunks, type ZoneChunk } from './chunks.js';
 import { looksLikeTtl, parseTtl } from '../dns/ttl.js';
@@ -50,10 +51,14 @@ export interface ParseOptions {
   maxIncludeDepth?: number;
   /**
    * Receives each record as it is parsed, in file order, instead of the result's `records` (left
-   * empty): a big zone streams into the snapshot builder without a list of a million objects.
-   * Owners are then not interned here (the builder keeps one name per node).
+   * empty). Owners are then not interned here (the builder keeps one name per node).
    */
   onRecord?: (rec: ZoneRecord) => void;
+  /**
+   * Like onRecord, as fields, without an object per record (see RecordSink): how a big zone
+   * streams into the snapshot builder. Wins over onRecord.
+   */
+  sink?: RecordSink;
   /** Sees the content of every file read, in pieces, in order (a reload fingerprints it). */
   onRead?: (path: string, text: string) => void;
 }
@@ -202,13 +207,15 @@ class ZoneParser {
       this.parseText(text, file, depth, chain, ctx);
       return;
     }
-    let pieces: Generator<ZoneChunk> | undefined;
+    let pieces: Generator<ZoneChunk, void, number | undefined> | undefined;
     try {
       pieces = readZoneChunks(file);
+      /** The line after the last piece, as the tokenizer counted (the reader need not count again). */
+      let nextLine: number | undefined;
       for (;;) {
-        let piece: IteratorResult<ZoneChunk>;
+        let piece: IteratorResult<ZoneChunk, void>;
         try {
-          piece = pieces.next();
+          piece = pieces.next(nextLine);
         } catch (e) {
           this.reportUnreadable(file, at, e);
           return;
@@ -218,7 +225,7 @@ class ZoneParser {
           return;
         }
         this.readOk(file, piece.value.text);
-        this.parseText(piece.value.text, file, depth, chain, ctx, piece.value.firstLine);
+        nextLine = this.parseText(piece.value.text, file, depth, chain, ctx, piece.value.firstLine);
         if (this.stopped) return;
       }
     } finally {
@@ -237,8 +244,11 @@ class ZoneParser {
     this.error(ErrorCode.ZONE_IO, at, `cannot read "${file}": ${why}`);
   }
 
-  /** Parses text that starts at line `firstLine` of `file` (a whole file unless firstLine > 1). */
-  parseText(text: string, file: string, depth: number, chain: readonly ChainLink[], ctx: FileContext, firstLine = 1): void {
+  /**
+   * Parses text that starts at line `firstLine` of `file` (a whole file unless firstLine > 1).
+   * Returns the line after the text (firstLine + its newlines) when it was read to the end.
+   */
+  parseText(text: string, file: string, depth: number, chain: readonly ChainLink[], ctx: FileContext, firstLine = 1): number | undefined {
     // Only a file's first piece may start with a byte order mark.
     const tk = new Tokenizer(text, 0, firstLine, firstLine === 1);
     while (!this.stopped && tk.next()) {
@@ -260,6 +270,7 @@ class ZoneParser {
       }
       this.record(tk, file, ctx);
     }
+    return this.stopped ? undefined : tk.line;
   }
 
   // ---- records -------------------------------------------------------------------------------
@@ -294,7 +305,7 @@ class ZoneParser {
 
     if (!this.ttlClassType(tk, i, file)) return;
     const first = this.headNext;
-    this.finishRecord(owner, this.headTtl, this.headClass, this.headType, tk.rdataTokens(first), file, tk.entryLine, ctx, tk, first);
+    this.finishRecord(owner, this.headTtl, this.headClass, this.headType, undefined, file, tk.entryLine, ctx, tk, first);
   }
 
   /**
@@ -352,9 +363,10 @@ class ZoneParser {
 
   /**
    * The part shared by records and $GENERATE: class and TTL defaults, RDATA, and the record.
-   * `tk`/`firstRdata` locate RDATA tokens for error positions (absent for generated records).
+   * `tk`/`firstRdata` locate RDATA tokens for error positions (absent for generated records), and
+   * are the RDATA itself when `rdataTokens` is undefined.
    */
-  private finishRecord(owner: Name, explicitTtl: number, explicitClass: number, type: number, rdataTokens: RdataToken[], file: string, line: number, ctx: FileContext, tk: Tokenizer | undefined, firstRdata: number): boolean {
+  private finishRecord(owner: Name, explicitTtl: number, explicitClass: number, type: number, rdataTokens: RdataToken[] | undefined, file: string, line: number, ctx: FileContext, tk: Tokenizer | undefined, firstRdata: number): boolean {
     let cls = explicitClass;
     if (cls < 0) cls = this.zoneClass ?? RRClass.IN;
     if (this.zoneClass === undefined) this.zoneClass = cls;
@@ -377,12 +389,19 @@ class ZoneParser {
       if (origin === undefined) origin = ctx.origin = owner;
     }
 
-    let rdata: string;
-    try {
-      rdata = parseRdata(type, rdataTokens, origin ?? NO_ORIGIN);
-    } catch (e) {
-      this.reportRdataError(e, type, rdataTokens, { file, line }, tk, firstRdata);
-      return false;
+    let rdata: string | undefined;
+    if (rdataTokens === undefined) {
+      // From the file: the common types straight from its text, the others through tokens.
+      rdata = quickRdata(tk!, firstRdata, type, origin ?? NO_ORIGIN);
+      if (rdata === undefined) rdataTokens = tk!.sharedRdataTokens(firstRdata);
+    }
+    if (rdata === undefined) {
+      try {
+        rdata = parseRdata(type, rdataTokens!, origin ?? NO_ORIGIN);
+      } catch (e) {
+        this.reportRdataError(e, type, rdataTokens!, { file, line }, tk, firstRdata);
+        return false;
+      }
     }
     if (origin === undefined && rdata.includes(NO_ORIGIN)) {
       this.error(ErrorCode.BAD_NAME, { file, line }, `${typeToString(type)} data has a relative name (or "@") but there is no origin: set $ORIGIN or write names with a final dot`);
@@ -399,8 +418,10 @@ class ZoneParser {
     }
     ctx.lastTtl = ttl;
 
-    const sink = this.opts.onRecord;
-    if (sink !== undefined) sink({ owner, type, class: cls, ttl, rdata: flattened(rdata), file, line });
+    const sink = this.opts.sink;
+    const onRecord = this.opts.onRecord;
+    if (sink !== undefined) sink.record(owner, type, cls, ttl, flattened(rdata), file, line);
+    else if (onRecord !== undefined) onRecord({ owner, type, class: cls, ttl, rdata: flattened(rdata), file, line });
     else this.records.push({ owner: this.intern(owner), type, class: cls, ttl, rdata: flattened(rdata), file, line });
     return true;
   }

@@ -84,7 +84,8 @@ export class Tokenizer {
   readonly src: string;
   private pos: number;
   private readonly limit: number;
-  private line = 1;
+  /** The line the tokenizer is on: after the last entry, the line after the text. */
+  line = 1;
   private lineStart: number;
 
   /** Tokens of the current entry: `src.slice(tokenStart[i], tokenEnd[i])` is the text. */
@@ -100,6 +101,8 @@ export class Tokenizer {
   hasOwner = false;
   /** First problem in the current entry; when set the entry must be skipped (tokens may be partial). */
   issue: TokenIssue | undefined;
+  /** sharedRdataTokens' arrays, by length. */
+  private readonly shared: RdataToken[][] = [];
 
   /** `columnBase` shifts reported columns (for re-tokenizing a fragment of a line). */
   constructor(src: string, private readonly columnBase = 0, firstLine = 1, atFileStart = true) {
@@ -126,6 +129,27 @@ export class Tokenizer {
   /** Length of token i in characters. */
   length(i: number): number {
     return this.tokenEnd[i] - this.tokenStart[i];
+  }
+
+  /**
+   * The same as rdataTokens, in an array and objects this tokenizer reuses: valid until the next
+   * call. A million records otherwise leave ~100 MB of token objects for the GC.
+   */
+  sharedRdataTokens(from: number): RdataToken[] {
+    const n = Math.max(0, this.count - from);
+    let out = this.shared[n];
+    if (out === undefined) {
+      out = this.shared[n] = new Array<RdataToken>(n);
+      for (let i = 0; i < n; i++) out[i] = { text: '', quoted: false, column: 0 };
+    }
+    for (let i = 0; i < n; i++) {
+      const t = out[i];
+      const k = from + i;
+      t.text = this.src.slice(this.tokenStart[k], this.tokenEnd[k]);
+      t.quoted = this.tokenQuoted[k] === 1;
+      t.column = this.tokenColumn[k];
+    }
+    return out;
   }
 
   /** RdataToken objects for tokens [from, count): what parseRdata takes. */

@@ -157,6 +157,18 @@ www TXT "t"
     // Nodes in order of first record, each new empty non-terminal after the node that needed it.
     expect([...z.nodes.keys()]).toEqual(['example.test', 'ns1.example.test', 'x.y.z.example.test', 'q.deep.a.b.example.test', 'b.example.test', 'y.z.example.test', 'z.example.test', 'deep.a.b.example.test', 'a.b.example.test'].map(key));
   } },
+  { name: 'a name first met as an empty non-terminal takes the case of its first record', body: 'x.Y.z A 192.0.2.1\ny.Z A 192.0.2.2\n', diagnostics: [], shape: (z) => {
+    expect(node(z, 'y.z.example.test')!.name).toBe(name('y.Z.example.test'));
+    for (const s of node(z, 'y.z.example.test')!.rrsets) expect(s.owner).toBe(name('y.Z.example.test'));
+    expect(node(z, 'z.example.test')!.name).toBe(name('z.example.test'));
+    // Named nodes in order of their first record, then the empty non-terminals.
+    expect([...z.nodes.keys()]).toEqual(['example.test', 'ns1.example.test', 'x.y.z.example.test', 'y.z.example.test', 'z.example.test'].map(key));
+  } },
+  { name: 'the apex takes the case of its first record, even after names below it', zone: '$TTL 300\nwww.example.test. A 192.0.2.1\nEXAMPLE.Test. SOA ns1 hostmaster 1 3600 600 86400 60\n@ NS ns1\nns1 A 192.0.2.2\n', diagnostics: [], shape: (z) => {
+    expect(z.apex.name).toBe(name('EXAMPLE.Test'));
+    expect(z.soa.owner).toBe(z.apex.name);
+    expect([...z.nodes.keys()]).toEqual(['www.example.test', 'example.test', 'ns1.example.test'].map(key));
+  } },
   { name: 'wildcards flag their parent (an empty non-terminal too)', body: '* A 192.0.2.1\n*.w.v TXT "w"\nx.*.e TXT "e"\n', diagnostics: [], shape: (z) => {
     expect(z.apex.flags).toBe(NodeFlag.APEX | NodeFlag.WILDCARD_CHILD);
     expect(flags(z, 'w.v.example.test')).toBe(NodeFlag.WILDCARD_CHILD);
@@ -296,6 +308,21 @@ www TXT "t"
   ] },
   { name: 'occluded NS / MX are not checked; AAAA-only targets are fine', body: 'sub NS ns.sub\nns.sub A 192.0.2.1\nx.sub MX 10 nothing\nv6 AAAA 2001:db8::1\n@ MX 5 v6\n', diagnostics: [
     ['warning', 7, 'x.sub.example.test. MX is occluded'],
+  ] },
+
+  // --- Order of diagnostics: node order, also when a node gets records again later
+  { name: 'CNAME rules report in node order', body: 'a A 192.0.2.5\nb CNAME ns1\nb A 192.0.2.6\na CNAME ns1\n', diagnostics: [
+    ['error', 8, 'CNAME and other data at a.example.test.'],
+    ['error', 6, 'CNAME and other data at b.example.test.'],
+  ] },
+  { name: 'target findings report in node order', body: 'm1 A 192.0.2.8\nm2 MX 10 none2\nm1 MX 10 none1\nm1 NS ns1\nm1 NS none3\n', diagnostics: [
+    ['warning', 7, 'm1.example.test. MX none1.example.test.: target has no address'],
+    ['warning', 8, 'm1.example.test. NS none3.example.test.: target has no address'],
+    ['warning', 6, 'm2.example.test. MX none2.example.test.: target has no address'],
+  ] },
+  { name: 'a SOA below the apex, with a CNAME', body: 'x CNAME ns1\nx SOA ns1 hostmaster 1 3600 600 86400 60\n', diagnostics: [
+    ['error', 6, 'SOA record at x.example.test. is not at the zone apex'],
+    ['error', 5, 'CNAME and other data at x.example.test.'],
   ] },
 
   // --- Order of diagnostics across passes

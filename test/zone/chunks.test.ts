@@ -34,6 +34,21 @@ describe('lastEntryBoundary', () => {
   });
 });
 
+describe('lastEntryBoundary without parentheses (the native search)', () => {
+  // A Buffer with no "(" takes a shortcut; a plain Uint8Array is always scanned. Both must agree.
+  const texts = [
+    'a A 1\nb A 2\n', 'a A 1\nb A', 'a A 1', '', '\n', 'a TXT "x ; y"\nb TXT "open\nc A 1\n', 'a A 1 ; ) )\nb\\\nc\n',
+    'a TXT "\\"\nb A 1\n', ') a\nb\n',
+  ];
+  test.each(texts.map((t) => [JSON.stringify(t), t]))('%s', (_, text) => {
+    const buf = bytes(text);
+    expect(lastEntryBoundary(buf, buf.length)).toBe(lastEntryBoundary(new Uint8Array(buf), buf.length));
+    // Only the first `end` octets count, also when a "(" follows them.
+    const withParen = bytes(text + '(\n');
+    expect(lastEntryBoundary(withParen, buf.length)).toBe(lastEntryBoundary(new Uint8Array(buf), buf.length));
+  });
+});
+
 /** A zone with entries spanning lines, comments and quotes holding parentheses. */
 function trickyZone(entries: number): string {
   const lines = ['$ORIGIN chunks.test.', '$TTL 300', '@ SOA ns1 hostmaster (', '  1 ; serial (', '  3600 600 86400 300 )', '@ NS ns1', 'ns1 A 192.0.2.1'];
@@ -63,6 +78,16 @@ describe('readZoneChunks', () => {
       line += p.text.split('\n').length - 1;
     }
     if (size < 1000) expect(pieces.length).toBeGreaterThan(5);
+  });
+
+  test('a consumer that counted the lines says where the next piece starts', () => {
+    const pieces = readZoneChunks(file, 1000);
+    const first = pieces.next();
+    expect(first.done).toBe(false);
+    const second = pieces.next(1234);
+    expect(second.done).toBe(false);
+    if (!second.done) expect(second.value.firstLine).toBe(1234);
+    pieces.return(undefined);
   });
 
   test('an unreadable file throws what the file system says', () => {

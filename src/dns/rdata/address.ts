@@ -53,6 +53,7 @@ function hexValue(c: number): number {
 
 // Scratch for parseIPv6: parsing is synchronous, so one buffer serves every call.
 const groups = new Uint16Array(8);
+const words = new Uint16Array(8);
 
 /**
  * IPv6 text (RFC 4291 §2.2: eight groups of 1-4 hex digits, one `::`, optional trailing dotted
@@ -102,15 +103,15 @@ export function parseIPv6(text: string): Bytes | undefined {
     }
   }
   if (gap < 0 ? n !== 8 : n > 7) return undefined;
-  let out = '';
   const fill = 8 - n;
-  for (let g = 0; g < 8; g++) {
-    let w = 0;
-    if (gap < 0 || g < gap) w = groups[g]!;
-    else if (g >= gap + fill) w = groups[g - fill]!;
-    out += String.fromCharCode(w >>> 8, w & 0xff);
-  }
-  return out;
+  const w = words;
+  for (let g = 0; g < 8; g++) w[g] = gap < 0 || g < gap ? groups[g]! : g >= gap + fill ? groups[g - fill]! : 0;
+  // One string at once: eight pieces and their concatenations were ~350 bytes of garbage per
+  // AAAA record, a sixth of the records of a big zone.
+  return String.fromCharCode(
+    w[0]! >>> 8, w[0]! & 0xff, w[1]! >>> 8, w[1]! & 0xff, w[2]! >>> 8, w[2]! & 0xff, w[3]! >>> 8, w[3]! & 0xff,
+    w[4]! >>> 8, w[4]! & 0xff, w[5]! >>> 8, w[5]! & 0xff, w[6]! >>> 8, w[6]! & 0xff, w[7]! >>> 8, w[7]! & 0xff,
+  );
 }
 
 /**
