@@ -17,8 +17,9 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import {
   buildNotify, Notifier, parseNotifyTarget, udpNotifyTransport, tsigErrorName,
-  type NotifyClock, type NotifyOutcome, type NotifyTarget, type NotifyTransport,
+  type NotifyOutcome, type NotifyTarget, type NotifyTransport,
 } from '../../src/xfr/notify.js';
+import { FakeClock } from './support/fake-clock.js';
 import { SecondaryManager, SecondaryZone } from '../../src/xfr/secondary.js';
 import { createTsigHook } from '../../src/xfr/tsig-hook.js';
 import { parseTsigKey, TsigKeyring, type TsigKey } from '../../src/xfr/tsig-keys.js';
@@ -127,32 +128,6 @@ describe('config: which key signs a NOTIFY target', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-class FakeClock implements NotifyClock {
-  now = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private seq = 0;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ at: this.now + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== h);
-  }
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const t = this.timers[0];
-      if (t === undefined || t.at > end) break;
-      this.timers.shift();
-      this.now = t.at;
-      t.fn();
-    }
-    this.now = end;
-  }
-}
 
 class FakeTransport implements NotifyTransport {
   sent: Array<{ at: number; msg: Buffer; target: NotifyTarget }> = [];

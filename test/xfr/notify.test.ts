@@ -6,42 +6,13 @@ import dgram from 'node:dgram';
 import { RRType } from '../../src/dns/constants.js';
 import {
   buildNotify, DEFAULT_NOTIFY_SCHEDULE, Notifier, parseNotifyTarget, retryDelays, udpNotifyTransport,
-  type NotifyClock, type NotifyOutcome, type NotifyTarget, type NotifyTransport,
+  type NotifyOutcome, type NotifyTarget, type NotifyTransport,
 } from '../../src/xfr/notify.js';
 import { zoneFromText } from '../support/zones.js';
 import { parse } from './support/xfr.js';
+import { FakeClock } from './support/fake-clock.js';
 
 const snap = zoneFromText('n.test', '$TTL 300\n@ SOA ns h 2024 3600 900 604800 300\n@ NS ns\nns A 192.0.2.1\n');
-
-/** A clock that runs only when told to: advance(ms) fires what falls due, in order. */
-class FakeClock implements NotifyClock {
-  now = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private seq = 0;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ at: this.now + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== h);
-  }
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const t = this.timers[0];
-      if (t === undefined || t.at > end) break;
-      this.timers.shift();
-      this.now = t.at;
-      t.fn();
-    }
-    this.now = end;
-  }
-  get pending(): number {
-    return this.timers.length;
-  }
-}
 
 class FakeTransport implements NotifyTransport {
   sent: Array<{ at: number; msg: Buffer; target: NotifyTarget }> = [];
