@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { BUNDLED_ZONES, cleanupDaemons, makeTempDir, PACKAGE_VERSION, pickPort, runZonedns } from './support/daemon.js';
+import { BUNDLED_ZONES, cleanupDaemons, makeTempDir, PACKAGE_VERSION, runZonedns } from './support/daemon.js';
 
 afterEach(cleanupDaemons);
 
@@ -13,8 +13,10 @@ describe('serve: --listen on a port already taken', () => {
     ['UDP', 'udp'],
     ['TCP', 'tcp'],
   ] as const)('taken for %s: non-zero exit and an error line saying the port is taken', async (_what, proto) => {
-    const port = await pickPort();
-    const holder = await occupy(proto, '127.0.0.1', port);
+    // Port 0: the kernel picks one free for this protocol (a port picked free for UDP could be
+    // taken for TCP by another test, which once failed this test in CI).
+    const holder = await occupy(proto, '127.0.0.1', 0);
+    const port = holder.port;
     try {
       const r = await runZonedns(['serve', '--zones', BUNDLED_ZONES, '--listen', `127.0.0.1:${port}`], { timeoutMs: 8000 });
       expect(r.code).not.toBe(0);
@@ -83,19 +85,19 @@ test.each([
 });
 
 /** Holds a UDP or TCP port on host until close(). */
-async function occupy(proto: 'udp' | 'tcp', host: string, port: number): Promise<{ close(): Promise<void> }> {
+async function occupy(proto: 'udp' | 'tcp', host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
   if (proto === 'udp') {
     const s = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.bind(port, host, () => resolve());
     });
-    return { close: () => new Promise<void>((r) => s.close(() => r())) };
+    return { port: s.address().port, close: () => new Promise<void>((r) => s.close(() => r())) };
   }
   const srv = net.createServer();
   await new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
     srv.listen(port, host, () => resolve());
   });
-  return { close: () => new Promise<void>((r) => srv.close(() => r())) };
+  return { port: (srv.address() as net.AddressInfo).port, close: () => new Promise<void>((r) => srv.close(() => r())) };
 }
