@@ -560,12 +560,22 @@ static napi_value set_int(napi_env env, napi_value exports, const char* name, in
   return exports;
 }
 
+// memory.cc: a full GC that also shrinks V8's young generation (see there for why).
+extern int zonedns_reduce_memory(void);
+
+static napi_value js_reduce_memory(napi_env env, napi_callback_info info) {
+  napi_value r;
+  napi_get_boolean(env, zonedns_reduce_memory() != 0, &r);
+  return r;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor fns[] = {
     {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"addressOf", NULL, js_address_of, NULL, NULL, NULL, napi_enumerable, NULL},
     {"stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"reduceMemory", NULL, js_reduce_memory, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   set_int(env, exports, "BATCH", BATCH);

@@ -5,6 +5,7 @@
 // ZONEDNS_REQUIRE_PEERS=1 (CI, which builds it) a missing addon fails instead.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { startServer, type RunningServer, type UdpBackend } from '../../src/server/server.js';
@@ -375,5 +376,29 @@ describe('udpBackend in the configuration file and on the command line', () => {
       expect(a.answers.map((r) => (r as { data: string }).data)).toEqual(['192.0.2.10', '192.0.2.11', '192.0.2.12']);
       await d.stop();
     }
+  });
+});
+
+// The addon's other job (native/udp_batch/memory.cc): `serve` asks it, once the zones are loaded,
+// to run a GC that shrinks V8's young generation. In a child process, so this test's own heap
+// does not matter: objects that survive grow the young generation; the call must shrink it.
+describeNative('reduceMemory (the GC `serve` runs after loading)', () => {
+  test('shrinks a young generation grown by surviving objects, and keeps the objects', () => {
+    const dist = new URL('../../dist/server/udp-batch.js', import.meta.url).href;
+    const script = `
+      import v8 from 'node:v8';
+      import { reduceMemory } from ${JSON.stringify(dist)};
+      const keep = [];
+      for (let i = 0; i < 300000; i++) keep.push({ i, s: 'x' + i });
+      const size = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      const before = size();
+      const ok = reduceMemory();
+      console.log(JSON.stringify({ before, after: size(), ok, kept: keep.length, last: keep[299999].s }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { before: number; after: number; ok: boolean; kept: number; last: string };
+    expect(out).toMatchObject({ ok: true, kept: 300000, last: 'x299999' });
+    expect(out.before).toBeGreaterThan(4 * 1048576);
+    expect(out.after).toBeLessThan(out.before / 4);
   });
 });
