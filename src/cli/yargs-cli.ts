@@ -1,0 +1,77 @@
+// The yargs adapter: the only file that knows about yargs. Commands are plain functions
+// (runCheck, runServe) so tests can call them without a process or yargs, and can hand this
+// program fakes to see what it parsed. main.ts loads it only when serve-argv.ts cannot vouch
+// for the arguments (help, usage errors, `check`).
+
+import yargs from 'yargs';
+import { runCheck, EXIT_USAGE } from './check.js';
+import { runServe } from './serve.js';
+import { SERVE_OPTIONS } from './serve-options.js';
+
+/** What the commands run; main passes the real ones. */
+export interface Commands {
+  runServe: typeof runServe;
+  runCheck: typeof runCheck;
+}
+
+export async function runYargs(args: readonly string[], commands: Commands = { runServe, runCheck }): Promise<void> {
+  await yargs([...args])
+    .scriptName('zonedns')
+    .usage('$0 <command> [options]')
+    .command(
+      'check [paths..]',
+      'Load and validate zone files without serving (like named-checkzone)',
+      (y) => y
+        .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'Zone files, or directories of *.zone files' })
+        .option('config', { type: 'string', alias: 'c', describe: 'Check every zone a configuration file lists' })
+        .option('origin', { type: 'string', alias: 'o', describe: 'Zone origin (default: SOA owner, $ORIGIN, or the file name)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Machine-readable result on stdout' })
+        .option('print', { type: 'boolean', default: false, describe: 'Dump the canonical zone: one RR per line, absolute names' })
+        .example('$0 check zones/example.com.zone', 'check one zone file')
+        .example('$0 check --print -o example.com db.example', 'dump the zone as named-checkzone -D does')
+        .example('$0 check --config zonedns.json', 'check every zone of a configuration'),
+      (args) => {
+        const out = commands.runCheck({ paths: args.paths as string[], config: args.config, origin: args.origin, json: args.json, print: args.print });
+        process.stdout.write(out.stdout);
+        process.stderr.write(out.stderr);
+        process.exitCode = out.code;
+      },
+    )
+    .command(
+      'serve',
+      'Serve the zones over UDP and TCP, reloading zone files when they change',
+      (y) => y
+        .options(SERVE_OPTIONS)
+        .example('$0 serve', 'serve ./zones on 127.0.0.1 and ::1, port 5353')
+        .example('$0 serve --zones /etc/zonedns/zones --listen 0.0.0.0:53', 'serve a directory on port 53 (needs privileges)')
+        .example('$0 serve --config /etc/zonedns/zonedns.json', 'serve what a configuration file lists'),
+      async (args) => {
+        const code = await commands.runServe({
+          config: args.config,
+          zones: args.zones,
+          listen: args.listen,
+          rotate: args.rotate,
+          serial: args.serial,
+          logLevel: args['log-level'],
+          logFormat: args['log-format'],
+          queryLog: args['query-log'],
+          maxUdp: args['max-udp'],
+          udpBackend: args['udp-backend'],
+          watch: args.watch,
+        });
+        if (code !== 0) process.exitCode = code;
+      },
+    )
+    .demandCommand(1, 'Give a command: serve or check')
+    .strict()
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      void y;
+      process.stderr.write(`zonedns: ${msg}\nRun "zonedns --help" for usage.\n`);
+      process.exit(EXIT_USAGE);
+    })
+    .help()
+    .alias('h', 'help')
+    .version()
+    .parseAsync();
+}
