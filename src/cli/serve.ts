@@ -10,7 +10,7 @@ import { ZoneManager } from '../reload/zones.js';
 import type { RotateMode } from '../server/rotate.js';
 import { parseListen, startServer, type Endpoint, type UdpBackend } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
-import { reduceMemory } from '../server/udp-batch.js';
+import { trimAfterLoad, trimAfterReloads } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
@@ -39,8 +39,6 @@ export interface ServeFlags {
   /** Watch zone files and reload on change (default true). */
   watch?: boolean;
 }
-
-const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
 
 export async function runServe(flags: ServeFlags): Promise<number> {
   let config: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
@@ -104,11 +102,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
   if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
-  // Loading grew V8's young generation to its maximum and V8 keeps it; give it back now, while
-  // no query waits on the pause (a reload's growth is left to V8: shrinking there would stall
-  // answers for a full GC). A no-op without the native addon.
-  const rssBefore = process.memoryUsage.rss();
-  if (reduceMemory()) log.debug('memory reduced after loading', { rssMiB: mib(rssBefore), nowMiB: mib(process.memoryUsage.rss()) });
+  // Loading grew V8's young generation and V8 keeps it: give it back now, while no query waits
+  // on the pause (server/memory.ts; a no-op without the native addon).
+  trimAfterLoad(log, 'loading');
 
   let server;
   try {
@@ -138,21 +134,25 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   xfr.start();
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
+  const trim = trimAfterReloads(log);
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
     zones.pathChanged(path);
     watcher?.add(zones.watchedPaths());
+    trim.poke();
   });
   await watcher?.ready;
   onHup = () => {
     log.info('SIGHUP: reloading every zone');
     zones.loadAll();
     watcher?.add(zones.watchedPaths());
+    trim.poke();
   };
   if (hupPending) onHup();
   log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });
 
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
   log.info('shutting down', { signal: stopSignal });
+  trim.cancel();
   // A transferred zone's copy still being written is finished, so a restart serves it.
   await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush()]);
   releaseSignals();

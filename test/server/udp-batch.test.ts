@@ -14,27 +14,9 @@ import { parseConfig } from '../../src/cli/config.js';
 import { cleanupDaemons, runZonedns, startDaemon } from '../daemon/support/daemon.js';
 import { UdpClient } from '../e2e/support/net.js';
 import { encodeName, flagsWord, header, query, u16 } from '../e2e/support/wire.js';
-import { requirePeers } from '../support/peers.js';
+import { describeNative } from '../support/native.js';
 import { decode, flagsOf, rcodeOf } from '../support/server.js';
 import { registryOf, zoneFromText } from '../support/zones.js';
-
-function describeNative(title: string, body: () => void): void {
-  const why = nativeUdpUnavailable();
-  if (why === undefined) {
-    describe(title, body);
-    return;
-  }
-  if (requirePeers) {
-    describe(title, () => {
-      test('the udp_batch addon is built (npm run build:native)', () => {
-        throw new Error(`ZONEDNS_REQUIRE_PEERS=1 and ${why}`);
-      });
-    });
-    return;
-  }
-  process.stderr.write(`\n[skip] ${title}: ${why}\n`);
-  describe.skip(`${title} [skipped: ${why}]`, body);
-}
 
 const HOSTS = 250;
 const ZONE = [

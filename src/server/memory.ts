@@ -1,0 +1,54 @@
+// Giving back the memory a zone load leaves behind. Loading a big zone keeps most of what it
+// allocates, so V8 grows its young generation to the maximum (two 16 MiB semi-spaces) and keeps
+// it; a reload also leaves the old snapshot for a later full GC. With a 100k-name zone that is
+// ~28 MiB at start and ~120 MiB after a reload, for a process that answers from ~40 MiB of zone.
+// The udp_batch addon's reduceMemory runs the one GC that shrinks the young generation.
+
+import v8 from 'node:v8';
+import type { Logger } from '../log.js';
+import { reduceMemory } from './udp-batch.js';
+
+/** A young generation above this was grown by a load (V8 starts it at 1 MiB per semi-space). */
+const GROWN_BYTES = 8 * 1048576;
+/** Reloads often come in bursts (an editor's save, a directory sync): one GC after the last. */
+const SETTLE_MS = 1000;
+
+const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
+
+function youngGenerationBytes(): number {
+  for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_size;
+  return 0;
+}
+
+/** Shrink now (the initial load, before serving: nobody waits on the pause). */
+export function trimAfterLoad(log: Logger, why: string): void {
+  const rss = process.memoryUsage.rss();
+  const t0 = performance.now();
+  if (reduceMemory()) {
+    log.debug('memory reduced', { after: why, rssMiB: mib(rss), nowMiB: mib(process.memoryUsage.rss()), ms: Math.round(performance.now() - t0) });
+  }
+}
+
+/**
+ * After reloads: once they settle, and only if the young generation grew. A reload of a small
+ * zone grows nothing, so it never pays for a full GC of a big zone's heap; a big reload (which
+ * itself held the event loop far longer) pays one pause of a full GC.
+ */
+export function trimAfterReloads(log: Logger): { poke(): void; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const run = () => {
+    timer = undefined;
+    if (youngGenerationBytes() > GROWN_BYTES) trimAfterLoad(log, 'reload');
+  };
+  return {
+    poke() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(run, SETTLE_MS);
+      timer.unref();
+    },
+    cancel() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
