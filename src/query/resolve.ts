@@ -124,15 +124,16 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
     const own = (set: RRset): RRset => (synthesized ? { owner: ownerName, type: set.type, ttl: set.ttl, rdata: set.rdata } : set);
     if (qtype === RRType.ANY) {
       // RFC 8482 §4.1: one RRset is a complete answer. Like Knot: the lowest type number.
-      if (node.rrsets.length === 0) return negative('nodata', zone, answer);
-      let first = node.rrsets[0];
-      for (const s of node.rrsets) if (s.type < first.type) first = s;
+      let first = node.firstSet;
+      if (first === undefined) return negative('nodata', zone, answer);
+      for (let s = first.next; s !== undefined; s = s.next) if (s.type < first.type) first = s;
       return positive(zone, answer, [own(first)]);
     }
     if (qtype === RRType.RRSIG) {
       // Signatures are one RRset per covered type (RFC 4034 §3); a query for RRSIG gets them all.
-      const sigs = node.rrsets.filter((s) => s.type === RRType.RRSIG);
-      if (sigs.length > 0) return positive(zone, answer, sigs.map(own));
+      const sigs: RRset[] = [];
+      for (let s = node.firstSet; s !== undefined; s = s.next) if (s.type === RRType.RRSIG) sigs.push(own(s));
+      if (sigs.length > 0) return positive(zone, answer, sigs);
     }
     const exact = getRRset(node, qtype);
     if (exact) return positive(zone, answer, [own(exact)]);

@@ -98,19 +98,17 @@ function diffRRset(old: RRset | undefined, next: RRset | undefined, deleted: RRs
 
 function diffNode(old: ZoneNode | undefined, next: ZoneNode | undefined, isApex: boolean, deleted: RRset[], added: RRset[]): void {
   if (old === next) return;
-  const oldSets = old?.rrsets ?? [];
-  const nextSets = next?.rrsets ?? [];
   // Fast path, the common case on a reload: the same RRsets in the same order (RRSIG sets of the
   // same covered types line up too, since their RDATA is compared whole).
-  if (oldSets.length === nextSets.length) {
-    let same = true;
-    for (let i = 0; i < oldSets.length && same; i++) {
-      const o = oldSets[i]!;
-      const n = nextSets[i]!;
-      same = o.type === n.type && o.ttl === n.ttl && sameRdata(o.rdata, n.rdata);
-    }
-    if (same) return;
+  let o = old?.firstSet;
+  let n = next?.firstSet;
+  while (o !== undefined && n !== undefined && o.type === n.type && o.ttl === n.ttl && sameRdata(o.rdata, n.rdata)) {
+    o = o.next;
+    n = n.next;
   }
+  if (o === undefined && n === undefined) return;
+  const oldSets = old?.rrsets ?? [];
+  const nextSets = next?.rrsets ?? [];
   // The apex SOA is the journal entry's own (oldSoa/newSoa), never part of the differences.
   const skip = (s: RRset) => isApex && s.type === RRType.SOA;
   // Nodes hold a handful of RRsets: a linear match is cheaper than building maps.

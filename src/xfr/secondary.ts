@@ -494,7 +494,10 @@ export function patchedZone(base: ZoneSnapshot, deltas: readonly IxfrDelta[]): {
     if (node === undefined) return false;
     const canonical = canonicalRdata(rr.type, rr.rdata);
     // RRSIGs form one RRset per covered type: every set of the type is looked at.
-    return node.rrsets.some((set) => set.type === rr.type && set.rdata.some((r) => r.length === canonical.length && canonicalRdata(rr.type, r) === canonical));
+    for (let set = node.firstSet; set !== undefined; set = set.next) {
+      if (set.type === rr.type && set.rdata.some((r) => r.length === canonical.length && canonicalRdata(rr.type, r) === canonical)) return true;
+    }
+    return false;
   };
   let soa: TransferRR | undefined;
   let serial = base.serial;
@@ -526,7 +529,7 @@ export function patchedZone(base: ZoneSnapshot, deltas: readonly IxfrDelta[]): {
       fn(newSoa.owner, newSoa.type, newSoa.ttl, newSoa.rdata);
       const placed = new Set<string>();
       for (const node of base.nodes.values()) {
-        for (const set of node.rrsets) {
+        for (let set = node.firstSet; set !== undefined; set = set.next) {
           if (set.type === RRType.SOA) continue;
           if (touched.get(nameKey(set.owner))?.has(set.type) !== true) {
             for (const rdata of set.rdata) fn(set.owner, set.type, set.ttl, rdata);

@@ -18,7 +18,7 @@ import { dirname } from 'node:path';
 import { classToString, RRType, typeToString } from '../dns/constants.js';
 import { nameToText } from '../dns/name.js';
 import { rdataToText } from '../dns/rdata/index.js';
-import type { ZoneNode, ZoneSnapshot } from '../zone/snapshot.js';
+import type { RRset, ZoneNode, ZoneSnapshot } from '../zone/snapshot.js';
 
 /** Text per write: a few ms of formatting between two turns of the event loop. */
 const CHUNK_CHARS = 256 * 1024;
@@ -29,17 +29,18 @@ export function* zoneFileChunks(snapshot: ZoneSnapshot, source?: string, chunkCh
   let text = `; ${nameToText(snapshot.origin)} serial ${snapshot.serial}, transferred${from} (written by zonedns; replaced on each transfer)\n`
     + `$ORIGIN ${nameToText(snapshot.origin)}\n`;
   const cls = classToString(snapshot.class);
+  const put = (owner: string, set: RRset): void => {
+    const head = `${owner}\t${set.ttl}\t${cls}\t${typeToString(set.type)}\t`;
+    for (const rdata of set.rdata) text += `${head}${rdataToText(set.type, rdata)}\n`;
+  };
   const node = (n: ZoneNode, soaFirst: boolean): void => {
     const owner = nameToText(n.name);
-    const sets = soaFirst ? [...n.rrsets].sort((a, b) => Number(b.type === RRType.SOA) - Number(a.type === RRType.SOA)) : n.rrsets;
-    for (const set of sets) {
-      const head = `${owner}\t${set.ttl}\t${cls}\t${typeToString(set.type)}\t`;
-      for (const rdata of set.rdata) text += `${head}${rdataToText(set.type, rdata)}\n`;
-    }
+    if (soaFirst) for (const set of [...n.rrsets].sort((a, b) => Number(b.type === RRType.SOA) - Number(a.type === RRType.SOA))) put(owner, set);
+    else for (let set = n.firstSet; set !== undefined; set = set.next) put(owner, set);
   };
   node(snapshot.apex, true);
   for (const n of snapshot.nodes.values()) {
-    if (n === snapshot.apex || n.rrsets.length === 0) continue;
+    if (n === snapshot.apex || n.firstSet === undefined) continue;
     node(n, false);
     if (text.length >= chunkChars) {
       yield text;

@@ -6,15 +6,10 @@ import { MAX_LABEL, MAX_NAME, RRType } from '../dns/constants.js';
 import { nameKey, type Name } from '../dns/name.js';
 import { ErrorCode } from '../errors.js';
 import type { Diagnostic, Severity, ZoneRecord } from './record.js';
-import type { PackedRRset } from './snapshot.js';
+import type { PackedRRset, SnapshotNode } from './snapshot.js';
 
-/** A ZoneNode while it is built: the same fields in the same order, writable. */
-export interface BuildNode {
-  name: Name;
-  /** Replaced, never changed in place: arrays are exact-size, and empty ones are shared. */
-  rrsets: readonly BuildSet[];
-  flags: number;
-}
+/** A ZoneNode while it is built: the snapshot's own class, written through its fields. */
+export type BuildNode = SnapshotNode;
 
 /** An RRset while it is built: the snapshot's own class, written through `r`. */
 export type BuildSet = PackedRRset;
@@ -81,10 +76,21 @@ export function nameEnd(data: Bytes, offset: number): number {
   return i - offset > MAX_NAME ? -1 : i;
 }
 
-/** The RRset among sets[0, n) a record of `type` with `rdata` belongs to. */
-export function findSet(sets: readonly BuildSet[], n: number, type: number, rdata: Bytes): BuildSet | undefined {
+/** The RRset a record of `type` with `rdata` belongs to, in the chain from `set` (see PackedRRset.next). */
+export function findSet(set: BuildSet | undefined, type: number, rdata: Bytes): BuildSet | undefined {
   if (type === RRType.RRSIG) {
     // Each covered type's signatures are their own RRset (RFC 4034 §3).
+    const covered = coveredType(rdata);
+    for (let s = set; s !== undefined; s = s.next) if (s.type === type && coveredType(s.first) === covered) return s;
+    return undefined;
+  }
+  for (let s = set; s !== undefined; s = s.next) if (s.type === type) return s;
+  return undefined;
+}
+
+/** findSet among sets[0, n). */
+export function findSetIn(sets: readonly BuildSet[], n: number, type: number, rdata: Bytes): BuildSet | undefined {
+  if (type === RRType.RRSIG) {
     const covered = coveredType(rdata);
     for (let k = 0; k < n; k++) {
       const s = sets[k];
@@ -166,7 +172,7 @@ export class PositionResolver {
           }
         }
         if (node === undefined) return;
-        const set = findSet(node.rrsets, node.rrsets.length, rec.type, rec.rdata);
+        const set = findSet(node.firstSet, rec.type, rec.rdata);
         if (set !== undefined && first.has(set) && first.get(set) === undefined) {
           first.set(set, { file: rec.file, line: rec.line });
           remaining--;

@@ -7,7 +7,7 @@ import { rdataToText } from '../dns/rdata/index.js';
 import type { ZoneSnapshot } from './snapshot.js';
 
 export function printZone(zone: ZoneSnapshot): string {
-  const nodes = [...zone.nodes.values()].filter((n) => n.rrsets.length > 0);
+  const nodes = [...zone.nodes.values()].filter((n) => n.firstSet !== undefined);
   nodes.sort((a, b) => canonicalCompare(a.name, b.name));
   const cls = classToString(zone.class);
   const lines: string[] = [];

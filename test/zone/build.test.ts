@@ -62,9 +62,11 @@ const cases: Case[] = [
   { name: 'RRset shape: owner, type, ttl, rdata in file order', body: 'www A 192.0.2.10\nwww A 192.0.2.9\nwww TXT "x"\n', diagnostics: [], shape: (z) => {
     const www = node(z, 'www.example.test')!;
     expect(www.rrsets.map((s) => s.type)).toEqual([RRType.A, RRType.TXT]);
-    expect(Object.keys(www).sort()).toEqual(['flags', 'name', 'rrsets']);
+    // The node is its first RRset; the others follow it through `next` (no array per node).
+    expect(www.firstSet).toBe(www);
+    expect(Object.keys(www).sort()).toEqual(['flags', 'next', 'owner', 'r', 'ttl', 'type']);
     // One record's RDATA is kept bare (no one-element array); `rdata` wraps it on demand.
-    expect(Object.keys(www.rrsets[0]).sort()).toEqual(['owner', 'r', 'ttl', 'type']);
+    expect(Object.keys(www.rrsets[1]).sort()).toEqual(['next', 'owner', 'r', 'ttl', 'type']);
     expect(www.rrsets[1].rdata).toHaveLength(1);
     expect(www.rrsets[0].rdata).toBe(www.rrsets[0].rdata); // two records: one array, always the same
     expect(www.rrsets[0].owner).toBe(www.name);
@@ -203,7 +205,7 @@ www TXT "t"
   { name: 'class comes from the first record', zone: '$TTL 300\n@ CH SOA ns1 hostmaster 1 3600 600 86400 60\n@ CH NS ns1\nns1 CH A 192.0.2.1\n', diagnostics: [], shape: (z) => {
     expect(z.class).toBe(3);
   } },
-  { name: 'serial override: a new SOA RRset on a new apex node', body: 'www A 192.0.2.1\n', opts: { serial: (s) => s + 5 }, diagnostics: [], shape: (z) => {
+  { name: 'serial override: the SOA RRset carries the served serial', body: 'www A 192.0.2.1\n', opts: { serial: (s) => s + 5 }, diagnostics: [], shape: (z) => {
     expect(z.serial).toBe(2026010106);
     const soa = getRRset(z.apex, RRType.SOA)!;
     expect(z.soa).toBe(soa);
