@@ -115,6 +115,8 @@ export class SecondaryZone {
   private readonly timers: SecondaryTimers;
   private readonly zone: string;
   private _state: SecondaryState = 'loading';
+  /** Aborted by stop(): ends an SOA query or transfer in flight. */
+  private readonly stopped = new AbortController();
   private refreshTimer: unknown;
   private expireTimer: unknown;
   /** The data the expiry clock protects; kept apart from the handle, which loses it on expiry. */
@@ -214,6 +216,8 @@ export class SecondaryZone {
 
   stop(): void {
     this._state = 'stopped';
+    // An SOA query or transfer in flight would otherwise hold the process for its timeout.
+    this.stopped.abort();
     this.clock.clearTimeout(this.refreshTimer);
     this.clock.clearTimeout(this.expireTimer);
     this.refreshTimer = this.expireTimer = undefined;
@@ -250,7 +254,7 @@ export class SecondaryZone {
 
   /** One primary: SOA query, then a transfer if it has a newer serial. Throws on failure. */
   private async checkPrimary(primary: PrimaryAddress): Promise<'current' | 'transferred'> {
-    const soa = await this.opts.transport.querySoa(primary, this.opts.origin);
+    const soa = await this.opts.transport.querySoa(primary, this.opts.origin, this.stopped.signal);
     const theirs = soaSerialOf(soa.rdata);
     const ours = this.current;
     if (ours !== undefined && !serialGreater(theirs, ours.serial)) {
@@ -274,7 +278,7 @@ export class SecondaryZone {
     }
     if (snapshot === undefined) {
       const sink = new BuilderSink(this.opts.origin, `AXFR from ${primary.text}`);
-      const result = await this.opts.transport.transfer(primary, this.opts.origin, 'axfr', undefined, sink);
+      const result = await this.opts.transport.transfer(primary, this.opts.origin, 'axfr', undefined, sink, this.stopped.signal);
       if (result.kind !== 'full' && result.kind !== 'streamed') throw new TransferError('AXFR did not return a full zone');
       snapshot = this.built(result, sink);
     }
@@ -296,7 +300,7 @@ export class SecondaryZone {
   private async tryIxfr(primary: PrimaryAddress, ours: ZoneSnapshot): Promise<ZoneSnapshot | undefined> {
     const ourSoa: TransferRR = { owner: ours.soa.owner, type: RRType.SOA, class: RRClass.IN, ttl: ours.soa.ttl, rdata: ours.soa.rdata[0]! };
     const sink = new BuilderSink(this.opts.origin, `IXFR (AXFR-style) from ${primary.text}`);
-    const result = await this.opts.transport.transfer(primary, this.opts.origin, 'ixfr', ourSoa, sink);
+    const result = await this.opts.transport.transfer(primary, this.opts.origin, 'ixfr', ourSoa, sink, this.stopped.signal);
     switch (result.kind) {
       case 'current':
         // The SOA query said newer, the IXFR says nothing newer: ask for the whole zone.

@@ -470,13 +470,27 @@ export function buildRequest(id: number, origin: Name, qtype: number, ourSoa?: T
 
 /** What the secondary asks a primary. Both reject with TransferError (or a socket error). */
 export interface SecondaryTransport {
-  /** The primary's SOA for the zone, from an authoritative NOERROR answer. */
-  querySoa(primary: PrimaryAddress, origin: Name): Promise<TransferRR>;
+  /**
+   * The primary's SOA for the zone, from an authoritative NOERROR answer. `signal` aborts it
+   * (the zone stopped): the promise rejects at once and the socket and timers are gone.
+   */
+  querySoa(primary: PrimaryAddress, origin: Name, signal?: AbortSignal): Promise<TransferRR>;
   /**
    * An AXFR, or an IXFR from `ourSoa`, read to completion. With a sink, a transport may hand the
    * records of a full zone to it as they arrive (result `streamed`) instead of listing them.
    */
-  transfer(primary: PrimaryAddress, origin: Name, kind: 'axfr' | 'ixfr', ourSoa?: TransferRR, sink?: ZoneSink): Promise<TransferResult>;
+  transfer(primary: PrimaryAddress, origin: Name, kind: 'axfr' | 'ixfr', ourSoa?: TransferRR, sink?: ZoneSink, signal?: AbortSignal): Promise<TransferResult>;
+}
+
+/** Calls `abort` when `signal` fires; returns the function that stops listening. */
+function onAbort(signal: AbortSignal | undefined, abort: () => void): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    queueMicrotask(abort);
+    return () => {};
+  }
+  signal.addEventListener('abort', abort, { once: true });
+  return () => signal.removeEventListener('abort', abort);
 }
 
 export interface RealTransportOptions {
@@ -538,12 +552,12 @@ export function parsePrimary(text: string): PrimaryAddress | undefined {
 export function networkTransport(opts: RealTransportOptions = {}): SecondaryTransport {
   const limits = opts.limits ?? DEFAULT_TRANSFER_LIMITS;
   return {
-    async querySoa(primary, origin) {
+    async querySoa(primary, origin, signal) {
       const tries = opts.soaTries ?? 3;
       let lastError: Error = new TransferError('no answer');
-      for (let i = 0; i < tries; i++) {
+      for (let i = 0; i < tries && signal?.aborted !== true; i++) {
         try {
-          return await soaOnce(primary, origin, opts.soaTimeoutMs ?? 2000, opts.signer?.(primary));
+          return await soaOnce(primary, origin, opts.soaTimeoutMs ?? 2000, opts.signer?.(primary), signal);
         } catch (e) {
           lastError = e as Error;
           if (e instanceof TransferError && e.rcode !== undefined) throw e; // an answer: do not repeat
@@ -551,25 +565,30 @@ export function networkTransport(opts: RealTransportOptions = {}): SecondaryTran
       }
       throw lastError;
     },
-    transfer(primary, origin, kind, ourSoa, sink) {
-      return tcpTransfer(primary, origin, kind, ourSoa, limits, opts.signer?.(primary), sink);
+    transfer(primary, origin, kind, ourSoa, sink, signal) {
+      return tcpTransfer(primary, origin, kind, ourSoa, limits, opts.signer?.(primary), sink, signal);
     },
   };
 }
 
-function soaOnce(primary: PrimaryAddress, origin: Name, timeoutMs: number, signer: RequestSigner | undefined): Promise<TransferRR> {
+function soaOnce(primary: PrimaryAddress, origin: Name, timeoutMs: number, signer: RequestSigner | undefined, signal: AbortSignal | undefined): Promise<TransferRR> {
   const id = randomId();
   let req = buildRequest(id, origin, RRType.SOA);
   if (signer) req = signer.sign(req);
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(isIPv6(primary.host) ? 'udp6' : 'udp4');
+    let settled = false;
     const finish = (err: Error | undefined, rr?: TransferRR) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      stopListening();
       sock.close();
       if (err) reject(err);
       else resolve(rr!);
     };
     const timer = setTimeout(() => finish(new TransferError(`no answer to the SOA query within ${timeoutMs} ms`)), timeoutMs);
+    const stopListening = onAbort(signal, () => finish(new TransferError('SOA query abandoned: the zone stopped')));
     sock.on('error', (e) => finish(e));
     sock.on('message', (msg, rinfo) => {
       // Only the primary itself, with our ID (RFC 5452 reasoning).
@@ -596,7 +615,7 @@ function soaOnce(primary: PrimaryAddress, origin: Name, timeoutMs: number, signe
   });
 }
 
-function tcpTransfer(primary: PrimaryAddress, origin: Name, kind: 'axfr' | 'ixfr', ourSoa: TransferRR | undefined, limits: TransferLimits, signer: RequestSigner | undefined, sink: ZoneSink | undefined): Promise<TransferResult> {
+function tcpTransfer(primary: PrimaryAddress, origin: Name, kind: 'axfr' | 'ixfr', ourSoa: TransferRR | undefined, limits: TransferLimits, signer: RequestSigner | undefined, sink: ZoneSink | undefined, signal: AbortSignal | undefined): Promise<TransferResult> {
   const id = randomId();
   let req = buildRequest(id, origin, kind === 'axfr' ? RRType.AXFR : RRType.IXFR, kind === 'ixfr' ? ourSoa : undefined);
   if (signer) req = signer.sign(req);
@@ -621,11 +640,13 @@ function tcpTransfer(primary: PrimaryAddress, origin: Name, kind: 'axfr' | 'ixfr
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      stopListening();
       sock.destroy();
       if (err) reject(err);
       else resolve(result!);
     };
     const timer = setTimeout(() => finish(new TransferError(`${what} incomplete after ${limits.timeoutMs} ms`)), limits.timeoutMs);
+    const stopListening = onAbort(signal, () => finish(new TransferError(`${what} abandoned: the zone stopped`)));
     sock.on('connect', () => {
       const len = Buffer.alloc(2);
       len.writeUInt16BE(req.length);
