@@ -13,10 +13,10 @@
 // large for any message. The first message echoes the question (§2.2.1: later ones MAY omit it,
 // and BIND and Knot do); each carries an OPT when the query had one (§2.2.5).
 
-import { RRClass } from '../dns/constants.js';
+import { RRClass, RRType } from '../dns/constants.js';
 import type { DecodedQuery, RR } from '../wire/index.js';
 import { MessageWriter, Section, TCP_MAX_MESSAGE, type EdnsResponse } from '../wire/index.js';
-import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
+import { NodeFlag, type RRset, type ZoneSnapshot } from '../zone/snapshot.js';
 
 /**
  * Default size of a transfer message. A compression pointer reaches only the first 16 KiB of a
@@ -35,6 +35,7 @@ export interface TransferStreamOptions {
   /**
    * Signs message number `index` (0-based) of the stream and returns the signed message (RFC 8945
    * §5.3.1: every message of a multi-message answer carries a TSIG). Provided by the TSIG module.
+   * Must not modify `msg`: it may be a cached message (axfr-cache.ts).
    */
   readonly sign?: (msg: Buffer, index: number) => Buffer;
   /** The UDP payload size we advertise in our OPT. */
@@ -46,6 +47,11 @@ export interface TransferStats {
   messages: number;
   records: number;
   bytes: number;
+  /**
+   * Set by the AXFR cache (axfr-cache.ts): replayed ('hit'), encoded and kept ('built'), encoded
+   * only ('miss': too large, or another transfer is building it), or no cache ('off').
+   */
+  cache?: 'hit' | 'built' | 'miss' | 'off';
 }
 
 /**
@@ -64,6 +70,8 @@ export class MessagePacker {
     private readonly query: DecodedQuery,
     private readonly opts: TransferStreamOptions = {},
     readonly stats: TransferStats = { messages: 0, records: 0, bytes: 0 },
+    /** Sees every message as written, before signing (the AXFR cache keeps them). */
+    private readonly keep?: (unsigned: Buffer) => void,
   ) {
     this.maxSize = Math.min(opts.maxMessageSize ?? TRANSFER_MESSAGE_SIZE, TCP_MAX_MESSAGE);
     this.reserve = opts.reserve ?? 0;
@@ -85,6 +93,7 @@ export class MessagePacker {
 
   private finishOne(): Buffer {
     let msg = this.writer.finish();
+    if (this.keep !== undefined) this.keep(msg);
     if (this.opts.sign !== undefined) msg = this.opts.sign(msg, this.index);
     this.index++;
     this.stats.messages++;
@@ -132,6 +141,8 @@ export class MessagePacker {
 
   /** `put` for an RRset of a snapshot, written without an RR object per record (AXFR). */
   putSet(set: RRset, cls: number): Buffer[] | undefined {
+    // `rdata` wraps a lone record in a new array (PackedRRset): measured, that is cheaper than
+    // passing the bare string on (a polymorphic putRecords).
     const rdatas = set.rdata;
     if (this.writer.putRecords(Section.ANSWER, set.owner, set.type, cls, set.ttl, rdatas)) {
       this.stats.records += rdatas.length;
@@ -168,11 +179,10 @@ export function* axfrRecords(snapshot: ZoneSnapshot): Generator<RR[], void, unde
   const cls = snapshot.class;
   const soa = rrsOf(snapshot.soa, cls);
   yield soa;
-  for (const set of snapshot.apex.rrsets) if (set !== snapshot.soa) yield rrsOf(set, cls);
-  for (const [key, node] of snapshot.nodes) {
-    if (key === snapshot.originKey) continue;
-    const sets = node.rrsets;
-    for (let i = 0; i < sets.length; i++) yield rrsOf(sets[i]!, cls);
+  for (let set = snapshot.apex.firstSet; set !== undefined; set = set.next) if (set.type !== RRType.SOA) yield rrsOf(set, cls);
+  for (const node of snapshot.nodes.values()) {
+    if (node === snapshot.apex || (node.flags & NodeFlag.APEX) !== 0) continue;
+    for (let set = node.firstSet; set !== undefined; set = set.next) yield rrsOf(set, cls);
   }
   yield soa;
 }
@@ -192,21 +202,28 @@ export function* packMessages(records: Iterable<readonly RR[]>, query: DecodedQu
  * stream). Each message is at most `maxMessageSize` octets. The same records in the same order as
  * packMessages(axfrRecords(snapshot)), written straight from the RRsets.
  */
-export function* axfrMessages(snapshot: ZoneSnapshot, query: DecodedQuery, opts: TransferStreamOptions = {}, stats?: TransferStats): Generator<Buffer, void, undefined> {
-  const packer = new MessagePacker(query, opts, stats);
+export function* axfrMessages(
+  snapshot: ZoneSnapshot,
+  query: DecodedQuery,
+  opts: TransferStreamOptions = {},
+  stats?: TransferStats,
+  keep?: (unsigned: Buffer) => void,
+): Generator<Buffer, void, undefined> {
+  const packer = new MessagePacker(query, opts, stats, keep);
   const cls = snapshot.class;
+  const apex = snapshot.apex;
   let done = packer.putSet(snapshot.soa, cls);
   if (done !== undefined) yield* done;
-  for (const set of snapshot.apex.rrsets) {
-    if (set === snapshot.soa) continue;
+  for (let set = apex.firstSet; set !== undefined; set = set.next) {
+    if (set.type === RRType.SOA) continue;
     done = packer.putSet(set, cls);
     if (done !== undefined) yield* done;
   }
-  for (const [key, node] of snapshot.nodes) {
-    if (key === snapshot.originKey) continue;
-    const sets = node.rrsets;
-    for (let i = 0; i < sets.length; i++) {
-      done = packer.putSet(sets[i]!, cls);
+  // values(), not entries(): the node table would fold every name into a key we do not need.
+  for (const node of snapshot.nodes.values()) {
+    if (node === apex || (node.flags & NodeFlag.APEX) !== 0) continue;
+    for (let set = node.firstSet; set !== undefined; set = set.next) {
+      done = packer.putSet(set, cls);
       if (done !== undefined) yield* done;
     }
   }

@@ -18,7 +18,8 @@ import type { Logger } from '../log.js';
 import { buildErrorResponse, readName, responseSizeLimit, Section, type DecodedQuery, type Transport } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import { transferDecision, type TransferPolicy } from './acl.js';
-import { axfrMessages, type TransferStats, type TransferStreamOptions } from './axfr.js';
+import type { TransferStats, TransferStreamOptions } from './axfr.js';
+import { axfrCache, type AxfrCache } from './axfr-cache.js';
 import { ixfrMessages, ixfrUdpMessage, planIxfr, type IxfrPlan } from './ixfr.js';
 
 /**
@@ -48,6 +49,8 @@ export interface XfrContext {
   readonly log?: Logger;
   /** Merge journal entries into one difference sequence (RFC 1995 §6). Default true. */
   readonly condense?: boolean;
+  /** Encoded AXFRs kept per snapshot (axfr-cache.ts); default the process-wide `axfrCache`. */
+  readonly axfrCache?: AxfrCache;
 }
 
 /** The SOA serial a client sent in an IXFR's authority section (RFC 1995 §3), or why there is none. */
@@ -121,7 +124,7 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   if (kind === 'AXFR') {
     const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
     log?.info('AXFR started', fields);
-    return logged(axfrMessages(snapshot, query, opts, stats), stats, log, 'AXFR', fields);
+    return logged((xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats), stats, log, 'AXFR', fields);
   }
 
   const cs = ixfrClientSerial(msg, query);
@@ -135,7 +138,9 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   }
   const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
   log?.info('IXFR started', planFields);
-  return logged(ixfrMessages(snapshot, query, plan, opts, stats), stats, log, 'IXFR', planFields);
+  // The AXFR-style answer is the AXFR's messages under the IXFR question (RFC 1995 §4): cached alike.
+  const messages = plan.kind === 'full' ? (xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats) : ixfrMessages(snapshot, query, plan, opts, stats);
+  return logged(messages, stats, log, 'IXFR', planFields);
 }
 
 /** Passes messages through and logs how the stream ended. */
@@ -146,7 +151,8 @@ function* logged(messages: Generator<Buffer, void, undefined>, stats: TransferSt
     yield* messages;
     complete = true;
   } finally {
-    const done = { ...fields, messages: stats.messages, records: stats.records, bytes: stats.bytes, ms: Math.round(performance.now() - started) };
+    const done: Record<string, string | number> = { ...fields, messages: stats.messages, records: stats.records, bytes: stats.bytes, ms: Math.round(performance.now() - started) };
+    if (stats.cache !== undefined) done.cache = stats.cache;
     if (complete) log?.info(`${kind} finished`, done);
     else log?.warn(`${kind} aborted`, done);
   }
