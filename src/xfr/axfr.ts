@@ -16,7 +16,8 @@
 import { RRClass, RRType } from '../dns/constants.js';
 import type { DecodedQuery, RR } from '../wire/index.js';
 import { MessageWriter, Section, TCP_MAX_MESSAGE, type EdnsResponse } from '../wire/index.js';
-import { NodeFlag, type RRset, type ZoneSnapshot } from '../zone/snapshot.js';
+import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
+import { transferOrder } from './axfr-order.js';
 
 /**
  * Default size of a transfer message. A compression pointer reaches only the first 16 KiB of a
@@ -180,8 +181,7 @@ export function* axfrRecords(snapshot: ZoneSnapshot): Generator<RR[], void, unde
   const soa = rrsOf(snapshot.soa, cls);
   yield soa;
   for (let set = snapshot.apex.firstSet; set !== undefined; set = set.next) if (set.type !== RRType.SOA) yield rrsOf(set, cls);
-  for (const node of snapshot.nodes.values()) {
-    if (node === snapshot.apex || (node.flags & NodeFlag.APEX) !== 0) continue;
+  for (const node of transferOrder(snapshot)) {
     for (let set = node.firstSet; set !== undefined; set = set.next) yield rrsOf(set, cls);
   }
   yield soa;
@@ -219,9 +219,8 @@ export function* axfrMessages(
     done = packer.putSet(set, cls);
     if (done !== undefined) yield* done;
   }
-  // values(), not entries(): the node table would fold every name into a key we do not need.
-  for (const node of snapshot.nodes.values()) {
-    if (node === apex || (node.flags & NodeFlag.APEX) !== 0) continue;
+  // Canonical order (axfr-order.ts): what secondaries load fastest.
+  for (const node of transferOrder(snapshot)) {
     for (let set = node.firstSet; set !== undefined; set = set.next) {
       done = packer.putSet(set, cls);
       if (done !== undefined) yield* done;
