@@ -21,8 +21,11 @@ if (!existsSync(main) || statSync(main).mtimeMs < newest(join(root, 'src'))) {
 }
 // The udp_batch addon makes UDP about twice as fast; it builds in a second or two where a C
 // compiler and Node's headers are present. Without it zonedns serves UDP through node:dgram.
+// Rebuilt when its sources are newer than the build (a pull that changed them).
 const addon = join(root, 'native/udp_batch/build/Release/udp_batch.node');
-if (!existsSync(addon) && process.platform === 'linux') {
+const addonSources = ['udp_batch.c', 'memory.cc', 'binding.gyp'].map((f) => join(root, 'native/udp_batch', f)).filter((f) => existsSync(f));
+const stale = () => addonSources.some((f) => statSync(f).mtimeMs > statSync(addon).mtimeMs);
+if ((!existsSync(addon) || stale()) && process.platform === 'linux') {
   const b = spawnSync(process.execPath, [join(root, 'native/udp_batch/build.mjs')], { cwd: root, stdio: 'ignore' });
   if (b.status !== 0) process.stderr.write('note: the udp_batch addon did not build (`npm run build:native` shows why); serving UDP through node:dgram\n');
 }

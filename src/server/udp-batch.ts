@@ -78,7 +78,8 @@ export function nativeUdpUnavailable(): string | undefined {
  */
 export function reduceMemory(): boolean {
   const { addon } = load();
-  return addon !== undefined && addon.reduceMemory();
+  // An addon built before reduceMemory existed still serves UDP; it just cannot do this.
+  return addon !== undefined && typeof addon.reduceMemory === 'function' && addon.reduceMemory();
 }
 
 /** Formatted client addresses by their raw bytes: a direct-mapped cache of 2^CLIENT_CACHE_BITS. */
