@@ -6,11 +6,11 @@ import { ConfigError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log.js';
 import type { SerialPolicy } from '../reload/serial-policy.js';
 import { watchPaths } from '../reload/watch.js';
-import { ZoneManager } from '../reload/zones.js';
+import { ZoneManager, type ZoneEvents } from '../reload/zones.js';
 import type { RotateMode } from '../server/rotate.js';
 import { parseListen, startServer, type Endpoint, type UdpBackend } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
-import { trimAfterLoad, trimAfterReloads } from '../server/memory.js';
+import { trimAfterLoad, trimAfterZoneChanges } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
@@ -82,8 +82,17 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const xfr = new XfrService({
     log, stateDir: config.stateDir, journal: { ...DEFAULT_JOURNAL_LIMITS, ...config.journal }, notifier, defaultNotify: config.notify,
   });
+  // Every new snapshot (a file reload, a secondary's transfer, a zone added later) goes to the
+  // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
+  // load left behind once such events settle.
+  const trim = trimAfterZoneChanges(log);
+  const events: ZoneEvents = {
+    loaded: (handle) => { xfr.loaded(handle); trim.poke(); },
+    swapped: (handle, old, changed) => { xfr.swapped(handle, old, changed); trim.poke(); },
+    removed: (handle) => xfr.removed(handle),
+  };
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, xfr);
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events);
   zones.loadAll();
   const secondaries = new SecondaryManager();
   for (const z of config.zones) {
@@ -94,7 +103,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     }
     const key = z.primaryKey === undefined ? undefined : config.keys.get(z.primaryKey);
     secondaries.add(new SecondaryZone({
-      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events: xfr, primaryKey: z.primaryKey,
+      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
       options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify },
     }));
@@ -134,18 +143,15 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   xfr.start();
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
-  const trim = trimAfterReloads(log);
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
     zones.pathChanged(path);
     watcher?.add(zones.watchedPaths());
-    trim.poke();
   });
   await watcher?.ready;
   onHup = () => {
     log.info('SIGHUP: reloading every zone');
     zones.loadAll();
     watcher?.add(zones.watchedPaths());
-    trim.poke();
   };
   if (hupPending) onHup();
   log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });

@@ -30,15 +30,17 @@ export function trimAfterLoad(log: Logger, why: string): void {
 }
 
 /**
- * After reloads: once they settle, and only if the young generation grew. A reload of a small
- * zone grows nothing, so it never pays for a full GC of a big zone's heap; a big reload (which
- * itself held the event loop far longer) pays one pause of a full GC.
+ * After new snapshots (file reloads, a secondary's transfers, zones added later): once they
+ * settle, and only if the young generation grew. A small zone's reload grows nothing, so it never
+ * pays for a full GC of a big zone's heap; a big reload (which itself held the event loop far
+ * longer) pays one pause of a full GC. Measured: a 100k-name secondary zone just transferred
+ * 122 → 88 MiB of RSS, a reloaded 100k zone 139 → 96 MiB.
  */
-export function trimAfterReloads(log: Logger): { poke(): void; cancel(): void } {
+export function trimAfterZoneChanges(log: Logger): { poke(): void; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
   const run = () => {
     timer = undefined;
-    if (youngGenerationBytes() > GROWN_BYTES) trimAfterLoad(log, 'reload');
+    if (youngGenerationBytes() > GROWN_BYTES) trimAfterLoad(log, 'zone-changes');
   };
   return {
     poke() {

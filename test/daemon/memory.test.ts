@@ -32,7 +32,7 @@ describeNative('memory given back after loading', () => {
     const since = d.mark();
     d.write('big.test.zone', bigZone(60_000, 'added A 192.0.2.99\n'));
     await d.waitFor('added.big.test', 'A', hasA('192.0.2.99'), 30_000);
-    await d.waitForLog(/ debug memory reduced after=reload /, { since, timeoutMs: 15_000 });
+    await d.waitForLog(/ debug memory reduced after=zone-changes /, { since, timeoutMs: 15_000 });
     expect(hasA('10.0.234.95')(await d.query('h59999.big.test', 'A', { transport: 'tcp' }))).toBe(true);
   }, 90_000);
 });
