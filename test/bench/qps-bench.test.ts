@@ -4,25 +4,14 @@
 // report must have every row with answered queries. Timings are never asserted: the machine is shared.
 
 import { expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeWithPeers } from '../support/peers.js';
+import { ROOT, runBench } from './support/run-bench.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Row { name: string; check?: { n: number; wrong: number; noAnswer: number; skipped?: boolean }; udp?: { qps: number }; udpRuns: Array<{ completed: number }> }
-
-function runBench(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // SIGTERM on timeout: the bench then stops the servers it started, by PID.
-    execFile(process.execPath, [join(ROOT, 'bench/qps/run.mjs'), '--smoke'], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 100_000, killSignal: 'SIGTERM', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
 
 describeWithPeers('npm run bench harness (--smoke: zonedns and the Node dgram responder, 2,000 names)', ['dnsperf'], () => {
   test('measures both and prints the table; zonedns\'s sampled answers are right', async () => {
@@ -30,7 +19,7 @@ describeWithPeers('npm run bench harness (--smoke: zonedns and the Node dgram re
     const out = mkdtempSync(join(tmpdir(), 'zonedns-qps-bench-test-'));
     try {
       // A short budget: in CI other tests share the cores, and the bench must not wait for quiet.
-      const res = await runBench({ OUT: out, N: '2000', QUERIES: '5000', SAMPLE: '50', DUR: '1', RATE: '1000', BUDGET: '30', QUIET_WAIT: '0' });
+      const res = await runBench('bench/qps/run.mjs', ['--smoke'], { OUT: out, N: '2000', QUERIES: '5000', SAMPLE: '50', DUR: '1', RATE: '1000', BUDGET: '30', QUIET_WAIT: '0' });
       const details = `exit ${res.code}\n--- stdout ---\n${res.stdout.slice(-6000)}\n--- stderr ---\n${res.stderr.slice(-4000)}`;
       expect({ code: res.code, details }).toEqual({ code: 0, details });
       const table = readFileSync(join(out, 'table.md'), 'utf8');

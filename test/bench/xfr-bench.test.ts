@@ -5,27 +5,16 @@
 // never asserted: the machine is shared.
 
 import { expect, test } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeWithPeers } from '../support/peers.js';
+import { ROOT, runBench } from './support/run-bench.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RECORDS = 2000;
 
 interface Run { seconds?: number; rrs?: number; problems: string[] }
 interface Job { key: string; kind: 'client' | 'secondary'; label: string; runs: Run[]; summary: { seconds?: number; complete: number; runs: number } }
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // SIGTERM on timeout: the bench then stops the servers it started, by PID.
-    execFile(process.execPath, [join(ROOT, 'bench/xfr/run.mjs'), ...args], { cwd: ROOT, timeout: 100_000, killSignal: 'SIGTERM', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
 
 describeWithPeers('bench:xfr harness (zonedns and Knot, 2,000 records)', ['knotd'], () => {
   test('prints the table with a time in every row, and every transfer was complete', async () => {
@@ -33,7 +22,7 @@ describeWithPeers('bench:xfr harness (zonedns and Knot, 2,000 records)', ['knotd
     const dir = mkdtempSync(join(tmpdir(), 'zonedns-xfr-bench-test-'));
     try {
       const json = join(dir, 'xfr.json');
-      const res = await runBench(['--records', String(RECORDS), '--runs', '1', '--axfrs', '1', '--servers', 'zonedns,knot', '--deadline', '30', '--json', json]);
+      const res = await runBench('bench/xfr/run.mjs', ['--records', String(RECORDS), '--runs', '1', '--axfrs', '1', '--servers', 'zonedns,knot', '--deadline', '30', '--json', json]);
       const details = `exit ${res.code}\n--- stdout ---\n${res.stdout}\n--- stderr ---\n${res.stderr.slice(-4000)}`;
       expect({ code: res.code, details }).toEqual({ code: 0, details });
 
