@@ -22,6 +22,7 @@
 // DNAME, RRSIG, NSEC, ... must not be compressed (RFC 3597 §4, RFC 2782, RFC 6672 §2.5, RFC 4034).
 
 import { RRType } from '../dns/constants.js';
+import { fmix32 } from '../dns/hash.js';
 import type { Bytes } from '../dns/bytes.js';
 import type { Name } from '../dns/name.js';
 import { EDNS_DO, Flag, HEADER_SIZE, NO_OPTIONS, OPCODE_SHIFT, RCODE_MASK, Section, type EdnsOption } from './message.js';
@@ -164,14 +165,6 @@ const MAX_ENTRIES = MAX_POINTER_TARGET + 1 + 128;
 const labelStarts = new Int32Array(128);
 const suffixHashes = new Int32Array(128);
 
-/** Final mix of a suffix hash: the low bits pick the slot, the high bits are the tag. */
-function mixHash(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  return h ^ (h >>> 16);
-}
 
 /**
  * Fills labelStarts/suffixHashes for the name at `start` in `s`; returns the label count, or -1
@@ -198,7 +191,7 @@ function hashSuffixes(s: string, start: number): number {
       if (c >= 0x41 && c <= 0x5a) c += 32;
       h = Math.imul(h ^ c, 0x01000193);
     }
-    suffixHashes[k] = mixHash(h);
+    suffixHashes[k] = fmix32(h); // the low bits pick the slot, the high bits are the tag
   }
   return n;
 }

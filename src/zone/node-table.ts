@@ -13,6 +13,7 @@
 // for the CPU's address caches) and names are compared only when those bits match. A table of
 // 2^24 - 1 names or more gives the index all 31 bits and compares every name met.
 
+import { fmix32 } from '../dns/hash.js';
 import { nameKey, type Name } from '../dns/name.js';
 
 /** Multiplier of the polynomial hash (the FNV prime: odd, bits spread). */
@@ -38,13 +39,7 @@ export function hashRange(s: string, start: number, end: number, h: number): num
  * The polynomial's low bits are weak, so a hash is mixed (murmur3 fmix32) before use: the low bits
  * pick the first slot to probe, the top 8 are kept in the slot.
  */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
+const mix = fmix32;
 
 /** True if `name` folded is s[start, end) folded. */
 function sameFolded(name: string, s: string, start: number, end: number): boolean {
