@@ -10,7 +10,7 @@ import { Opcode, RRClass, RRType, Rcode, typeToString } from '../dns/constants.j
 import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
 import { resolve, type Resolution } from '../query/resolve.js';
 import {
-  buildErrorResponse, decodeQuery, encodeResponse, responseSizeLimit,
+  buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, responseSizeLimit,
   type DecodedQuery, type RR, type SectionEntry, type Transport,
 } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
@@ -196,7 +196,8 @@ function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, c
   let aa = true;
   switch (res.kind) {
     case 'refused':
-      return buildErrorResponse(query, Rcode.REFUSED, ctx.maxUdp);
+      // Not a name of ours: we are no resolver (RA=0). With EDNS, say so as Knot does (RFC 8914).
+      return buildErrorResponse(query, Rcode.REFUSED, ctx.maxUdp, EDE_NOT_AUTHORITATIVE);
     case 'servfail':
       return buildErrorResponse(query, Rcode.SERVFAIL, ctx.maxUdp);
     case 'answer':

@@ -25,7 +25,8 @@ interface Expect {
   /** 'echo': the question section is the query's question, byte for byte. */
   question: 'echo' | 'none';
   /** Expected OPT in the reply: absent, or present with this DO bit. */
-  opt: 'none' | { do: boolean };
+  /** `ede`: the one option expected, an RFC 8914 Extended DNS Error with this info-code. */
+  opt: 'none' | { do: boolean; ede?: number };
   an?: number;
   ns?: number;
   ar?: number;
@@ -57,7 +58,7 @@ const NAME_256 = `${label(63)}.${label(63, 'b')}.${label(63, 'c')}.${label(50, '
 const err = (rcode: number, extra: Partial<Expect> = {}): Expect => ({ rcode, aa: false, question: 'echo', opt: 'none', an: 0, ns: 0, ar: 0, ...extra });
 /** Error reply with no question section (the question could not be read, or QDCOUNT != 1). */
 const errNoQ = (rcode: number, extra: Partial<Expect> = {}): Expect => err(rcode, { question: 'none', ...extra });
-const withOpt = (e: Expect, d = false): Expect => ({ ...e, opt: { do: d }, ar: 1 });
+const withOpt = (e: Expect, d = false, ede?: number): Expect => ({ ...e, opt: { do: d, ede }, ar: 1 });
 
 const cases: Case[] = [
   // ---- dropped: no header, or a response (answering responses makes reflection loops)
@@ -208,7 +209,8 @@ const cases: Case[] = [
     msg: q('tricky.test', 'A', { edns: { options: [{ code: 65001, data: Buffer.from('hello') }, { code: 3, data: Buffer.alloc(0) }] } }),
     expect: { rcode: NOERROR, aa: true, question: 'echo', opt: { do: false }, an: 3, ns: 0, ar: 1 },
   },
-  { name: 'OPT on a REFUSED reply', msg: q('example.com', 'A', { edns: { do: true } }), expect: withOpt(err(REFUSED), true) },
+  // A name in none of our zones: EDE 20, Not Authoritative, as Knot adds (RFC 8914 §4.21).
+  { name: 'OPT on a REFUSED reply, with EDE 20', msg: q('example.com', 'A', { edns: { do: true } }), expect: withOpt(err(REFUSED), true, 20) },
   { name: 'OPT on a NOTIMP reply', msg: q('tricky.test', 'A', { opcode: STATUS, edns: {} }), expect: withOpt(err(NOTIMP)) },
   { name: 'OPT on a REFUSED class CH reply', msg: q('tricky.test', 'A', { qclass: 3, edns: {} }), expect: withOpt(err(REFUSED)) },
 
@@ -345,8 +347,10 @@ function checkReply(raw: Buffer, c: Case, t: Transport): void {
     expect(r.opt).toBeUndefined();
   } else {
     expect(r.opt).toBeDefined();
-    expect({ udpSize: r.opt!.udpSize, version: r.opt!.version, flags: r.opt!.flags, options: r.opt!.rdata.length }).toEqual({
-      udpSize: 1232, version: 0, flags: e.opt.do ? 0x8000 : 0, options: 0,
+    // Options: none, or the one EDE (code 15, length 2, the info-code, no text).
+    const options = e.opt.ede === undefined ? '' : Buffer.from([0, 15, 0, 2, e.opt.ede >> 8, e.opt.ede & 0xff]).toString('hex');
+    expect({ udpSize: r.opt!.udpSize, version: r.opt!.version, flags: r.opt!.flags, options: r.opt!.rdata.toString('hex') }).toEqual({
+      udpSize: 1232, version: 0, flags: e.opt.do ? 0x8000 : 0, options,
     });
     // BADVERS: header rcode 0 and extended rcode 1 (RFC 6891 §6.1.3); otherwise no extension.
     expect(r.opt!.extRcode).toBe(e.rcode >> 4);

@@ -31,7 +31,6 @@ import {
  * known, accepted gap. Each is counted and printed, never failed. Everything else is hard.
  */
 const LENIENCY: Record<string, string> = {
-  'edns-ede': 'Knot adds RFC 8914 Extended DNS Error options (e.g. on REFUSED); zonedns does not send EDE yet',
   'owner-case': 'owner case in authority and additional, and of answer RRs not owned by the QNAME (chain targets), follows each server\'s compression; names compare case-insensitively (RFC 4343). Answer RRs owned by the QNAME stay hard (qname-case)',
   'both-truncated': 'both set TC=1: what a truncated UDP reply still carries is the server\'s choice (RFC 2181 §9); the TCP variant compares the full answer',
   any: 'qtype ANY: RFC 8482 lets a server answer with a subset of the RRsets; Knot answers one RRset over UDP',
