@@ -67,18 +67,7 @@ export class AxfrCache {
       cache = { variants: new Map(), bytes: 0, building: new Set(), refused: new Set() };
       this.bySnapshot.set(snapshot, cache);
     }
-    const key = variantKey(query, opts);
-    const hit = cache.variants.get(key);
-    if (hit !== undefined) {
-      stats.cache = 'hit';
-      return replay(hit, query, opts.sign, stats);
-    }
-    if (cache.building.has(key) || cache.refused.has(key)) {
-      stats.cache = 'miss';
-      return axfrMessages(snapshot, query, opts, stats);
-    }
-    stats.cache = 'built';
-    return this.build(cache, key, snapshot, query, opts, stats);
+    return this.stream(cache, variantKey(query, opts), snapshot, query, opts, stats);
   }
 
   /** Octets of encoded messages cached for `snapshot` (builds in progress included). */
@@ -91,7 +80,8 @@ export class AxfrCache {
     return this.bySnapshot.get(snapshot)?.variants.size ?? 0;
   }
 
-  private *build(cache: SnapshotCache, key: string, snapshot: ZoneSnapshot, query: DecodedQuery, opts: TransferStreamOptions, stats: TransferStats): Generator<Buffer, void, undefined> {
+  /** Replays, builds, or (another transfer is building it, or it is too big) only encodes. */
+  private *stream(cache: SnapshotCache, key: string, snapshot: ZoneSnapshot, query: DecodedQuery, opts: TransferStreamOptions, stats: TransferStats): Generator<Buffer, void, undefined> {
     const max = this.maxBytes;
     let kept: Buffer[] | undefined = [];
     let size = 0;
@@ -108,8 +98,8 @@ export class AxfrCache {
       }
       kept.push(msg);
     };
-    // Generators start when first asked for a message: another transfer of this variant may have
-    // begun (or finished) building since messages() chose to build.
+    // Decided when the first message is asked for (a generator starts then), so a transfer that
+    // waited sees what another one built or began building meanwhile.
     const hit = cache.variants.get(key);
     if (hit !== undefined) {
       stats.cache = 'hit';
@@ -121,6 +111,7 @@ export class AxfrCache {
       yield* axfrMessages(snapshot, query, opts, stats);
       return;
     }
+    stats.cache = 'built';
     cache.building.add(key);
     let complete = false;
     try {
@@ -130,9 +121,7 @@ export class AxfrCache {
       cache.building.delete(key);
       if (!complete) stats.cache = 'miss';
       if (kept !== undefined) {
-        // Two builds of one variant can only both get here when both began before either
-        // started; the first one kept wins.
-        if (complete && !cache.variants.has(key)) cache.variants.set(key, kept);
+        if (complete) cache.variants.set(key, kept);
         else cache.bytes -= size;
       }
     }
