@@ -8,6 +8,7 @@ import { formatDiagnostic } from '../zone/record.js';
 import { loadZoneDirectory, loadZoneFile, type LoadResult } from '../zone/load.js';
 import { printZone } from '../zone/print.js';
 import { loadConfigFile } from './config.js';
+import { zoneLimits } from '../zone/limits.js';
 
 export interface CheckOptions {
   /** Zone files or directories of `*.zone` files. */
@@ -47,8 +48,8 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     } catch (e) {
       return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${(e as Error).message}\n` };
     }
-    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir));
-    for (const z of config.zones) results.push(loadZoneFile(z.file, { origin: z.origin }));
+    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir, config.zoneLimits));
+    for (const z of config.zones) results.push(loadZoneFile(z.file, { origin: z.origin, limits: zoneLimits(config.zoneLimits, z.limits) }));
   } else if (opts.paths.length === 0) {
     return { code: EXIT_USAGE, stdout: '', stderr: 'zonedns check: give zone files, a directory, or --config FILE\n' };
   }

@@ -11,8 +11,12 @@
 //   "tcp": { "idleTimeoutMs": 10000, "maxConnections": 512 },
 //   "transfer": { "allow": ["127.0.0.1", "10.0.0.0/8", "::1"], "keys": ["xfr-key."] },
 //   "notify": ["192.0.2.2", "[2001:db8::2]:5300"],
-//   "stateDir": "state", "journal": { "maxEntries": 100, "maxBytes": 16777216 }
+//   "stateDir": "state", "journal": { "maxEntries": 100, "maxBytes": 16777216 },
+//   "zoneLimits": { "maxRecords": 10000000, "maxIncludes": 1024, "includeWithin": "zone-directory" }
 // }
+// `zoneLimits` bounds what loading one zone may take (src/zone/limits.ts: maxIncludes,
+// maxIncludeDepth, maxGenerateRecords, maxRecords, maxZoneBytes, maxEntryBytes, includeWithin:
+// "anywhere" | "zone-directory" | ["/dir", ...]); zones[i].zoneLimits overrides it field by field.
 // `transfer` and `notify` may also be set per zone (zones[i].transfer, zones[i].notify), which
 // replaces the server-wide value for that zone. Without any `transfer`, AXFR/IXFR are REFUSED.
 // `stateDir` keeps the IXFR journals across restarts (in memory only without it).
@@ -38,6 +42,7 @@ import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js
 import type { JournalLimits } from '../xfr/journal.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';
+import { LIMIT_RANGES, type IncludeWithin, type ZoneLimits } from '../zone/limits.js';
 
 export interface ZoneConfig {
   file: string;
@@ -56,6 +61,8 @@ export interface ZoneConfig {
   primaries?: PrimaryAddress[];
   /** TSIG key name for requests to the primaries; their NOTIFYs must be signed with it. */
   primaryKey?: Name;
+  /** `zoneLimits` of this zone, over the server's. */
+  limits?: Partial<ZoneLimits>;
 }
 
 export interface Config {
@@ -79,6 +86,8 @@ export interface Config {
   journal?: Partial<JournalLimits>;
   /** TSIG keys (RFC 8945) from `keys` and `keyFile` (BIND's tsig-keygen format). */
   keys: TsigKeyring;
+  /** Bounds on loading a zone, server-wide (zones[i].zoneLimits override them). */
+  zoneLimits?: Partial<ZoneLimits>;
 }
 
 const ROTATE: readonly RotateMode[] = ['cyclic', 'random', 'none'];
@@ -135,7 +144,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   } catch (e) {
     throw new ConfigError(`${source}: not valid JSON: ${(e as Error).message}`);
   }
-  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'udpBackend', 'log', 'tcp', 'transfer', 'notify', 'notifyKey', 'stateDir', 'journal', 'keys', 'keyFile', '$comment']);
+  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'udpBackend', 'log', 'tcp', 'transfer', 'notify', 'notifyKey', 'stateDir', 'journal', 'keys', 'keyFile', 'zoneLimits', '$comment']);
   const cfg: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
   // NOTIFY targets get their keys once `keys`/`keyFile` are read (below).
   const zoneNotify: Array<RawTarget[] | undefined> = [];
@@ -152,7 +161,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (!Array.isArray(top.zones)) fail('zones', 'expected an array');
     cfg.zones = top.zones.map((z, i) => {
       const p = `zones[${i}]`;
-      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify', 'notifyKey', 'primaries', 'primaryKey']);
+      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify', 'notifyKey', 'primaries', 'primaryKey', 'zoneLimits']);
       if (o.file === undefined) fail(`${p}.file`, 'required');
       const zone: ZoneConfig = { file: resolve(baseDir, str(o.file, `${p}.file`)) };
       if (o.origin !== undefined) zone.origin = parseOrigin(str(o.origin, `${p}.origin`), `${p}.origin`);
@@ -168,6 +177,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
         if (zone.origin === undefined) fail(`${p}.origin`, 'required for a zone with primaries');
         if (zone.serial !== undefined) fail(`${p}.serial`, 'not allowed with primaries: a secondary serves the primary\'s serial');
       }
+      if (o.zoneLimits !== undefined) zone.limits = limits(o.zoneLimits, `${p}.zoneLimits`, dirname(zone.file));
       if (o.primaryKey !== undefined) {
         if (zone.primaries === undefined) fail(`${p}.primaryKey`, 'needs primaries');
         zone.primaryKey = parseOrigin(str(o.primaryKey, `${p}.primaryKey`), `${p}.primaryKey`);
@@ -213,6 +223,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     }
   }
   if (top.stateDir !== undefined) cfg.stateDir = resolve(baseDir, str(top.stateDir, 'stateDir'));
+  if (top.zoneLimits !== undefined) cfg.zoneLimits = limits(top.zoneLimits, 'zoneLimits', baseDir);
   if (top.journal !== undefined) {
     const o = object(top.journal, 'journal', ['maxEntries', 'maxBytes']);
     cfg.journal = {};
@@ -254,6 +265,23 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (z.notifyKey !== undefined && cfg.keys.get(z.notifyKey) === undefined) fail(`zones[${i}].notifyKey`, `TSIG key "${nameToText(z.notifyKey)}" is not defined (add it to "keys" or "keyFile")`);
   });
   return cfg;
+}
+
+/** `zoneLimits`: each bound an integer in its range; `includeWithin` a keyword or directories (relative to `baseDir`). */
+function limits(v: Json, path: string, baseDir: string): Partial<ZoneLimits> {
+  const o = object(v, path, [...Object.keys(LIMIT_RANGES), 'includeWithin']);
+  const out: { -readonly [K in keyof ZoneLimits]?: ZoneLimits[K] } = {};
+  for (const [key, [min, max]] of Object.entries(LIMIT_RANGES) as Array<[keyof typeof LIMIT_RANGES, readonly [number, number]]>) {
+    if (o[key] !== undefined) out[key] = int(o[key], `${path}.${key}`, min, max);
+  }
+  if (o.includeWithin !== undefined) {
+    const w = o.includeWithin;
+    let within: IncludeWithin;
+    if (Array.isArray(w)) within = w.map((d, i) => resolve(baseDir, str(d, `${path}.includeWithin[${i}]`)));
+    else within = oneOf(w, `${path}.includeWithin`, ['anywhere', 'zone-directory'] as const);
+    out.includeWithin = within;
+  }
+  return out;
 }
 
 /** `{ "allow": [prefixes], "keys": [names] }` -> a compiled policy. */

@@ -9,6 +9,7 @@ import { nameFromText, type Name } from '../dns/name.js';
 import { noOrigin, sizeHint, SnapshotBuilder, type BuildResult } from './build.js';
 import { parseZone, parseZoneFile, type ParseResult } from './parse.js';
 import type { RecordSink, ZoneRecord } from './record.js';
+import type { ZoneLimits } from './limits.js';
 
 export interface LoadOptions {
   /** The zone's origin; when absent it is found from the SOA owner, $ORIGIN, or the file name. */
@@ -21,6 +22,8 @@ export interface LoadOptions {
   onRead?: (path: string, text: string) => void;
   /** Picks the served serial from the file's (see BuildInput.serial). */
   serial?: (fileSerial: number) => number;
+  /** Bounds on the input (limits.ts); unset fields keep their defaults. */
+  limits?: Partial<ZoneLimits>;
 }
 
 export interface LoadResult extends BuildResult {
@@ -89,8 +92,8 @@ function streamLoad(
 export function loadZoneText(text: string, opts: LoadOptions = {}): LoadResult {
   const file = opts.file ?? '<string>';
   return streamLoad(
-    (sink) => parseZone(text, { file, origin: opts.origin, sink }),
-    (onRecord) => parseZone(text, { file, origin: opts.origin, onRecord }),
+    (sink) => parseZone(text, { file, origin: opts.origin, limits: opts.limits, sink }),
+    (onRecord) => parseZone(text, { file, origin: opts.origin, limits: opts.limits, onRecord }),
     file,
     opts,
     text.length,
@@ -106,10 +109,10 @@ export function loadZoneFile(path: string, opts: LoadOptions = {}): LoadResult {
     // The parser reports what is wrong with the file.
   }
   return streamLoad(
-    (sink) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, sink }),
+    (sink) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, limits: opts.limits, sink }),
     // Positions come from the same files again, without onRead (a reload's fingerprint must
     // cover each file once).
-    (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, onRecord }),
+    (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, limits: opts.limits, onRecord }),
     path,
     opts,
     bytes,
@@ -125,6 +128,6 @@ export function zoneFilesIn(dir: string): string[] {
     .filter((p) => statSync(p).isFile());
 }
 
-export function loadZoneDirectory(dir: string): LoadResult[] {
-  return zoneFilesIn(dir).map((path) => loadZoneFile(path));
+export function loadZoneDirectory(dir: string, limits?: Partial<ZoneLimits>): LoadResult[] {
+  return zoneFilesIn(dir).map((path) => loadZoneFile(path, { limits }));
 }
