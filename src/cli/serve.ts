@@ -92,8 +92,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     removed: (handle) => xfr.removed(handle),
   };
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events);
-  zones.loadAll();
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial, limits: config.zoneLimits }, events);
+  await zones.loadAll();
   const secondaries = new SecondaryManager();
   for (const z of config.zones) {
     if (z.primaries === undefined) continue;
@@ -135,6 +135,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
     log.error(`cannot listen: ${err.message}${hint}`);
     secondaries.stop();
+    await zones.close();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
   }
@@ -144,14 +145,12 @@ export async function runServe(flags: ServeFlags): Promise<number> {
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
-    zones.pathChanged(path);
-    watcher?.add(zones.watchedPaths());
+    void zones.pathChanged(path).then(() => watcher?.add(zones.watchedPaths()));
   });
   await watcher?.ready;
   onHup = () => {
     log.info('SIGHUP: reloading every zone');
-    zones.loadAll();
-    watcher?.add(zones.watchedPaths());
+    void zones.loadAll().then(() => watcher?.add(zones.watchedPaths()));
   };
   if (hupPending) onHup();
   log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });
@@ -160,7 +159,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   log.info('shutting down', { signal: stopSignal });
   trim.cancel();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), zones.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;

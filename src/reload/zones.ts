@@ -1,14 +1,16 @@
 // The set of served zones and how they change: initial load, reload of one file, rescan of the
-// zones directory, SIGHUP. A reload builds a complete snapshot on the side and swaps one
-// reference; on any error the old snapshot keeps serving and the error is logged as file:line.
+// zones directory, SIGHUP. A reload builds a complete snapshot on the side — off this thread, in
+// a load worker (loader.ts) — and swaps one reference; on any error the old snapshot keeps
+// serving and the error is logged as file:line. A zone whose file changes while it is being
+// loaded starts again from the new file: the older load is abandoned, not waited for.
 
-import { createHash, type Hash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { serialGreater } from '../dns/serial.js';
 import { nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
-import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
+import { zoneLimits, type ZoneLimits } from '../zone/limits.js';
+import { zoneFilesIn } from '../zone/load.js';
 import { formatDiagnostic } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
@@ -16,6 +18,8 @@ import type { RotateMode } from '../server/rotate.js';
 import type { TransferPolicy } from '../xfr/acl.js';
 import type { NotifyTarget } from '../xfr/notify.js';
 import { servedSerial, type SerialPolicy } from './serial-policy.js';
+import type { StageRequest } from './build-stages.js';
+import { ZoneLoader } from './loader.js';
 
 /** One zone file we serve, and what we know about its last good load. */
 interface ManagedZone {
@@ -25,6 +29,8 @@ interface ManagedZone {
   readonly configuredOrigin: Name | undefined;
   readonly serialPolicy: SerialPolicy;
   readonly options: ZoneOptions;
+  readonly limits: ZoneLimits;
+  readonly stages: readonly StageRequest[];
   handle: ZoneHandle | undefined;
   /** Every file the last load read ($INCLUDEs too), absolute. */
   files: string[];
@@ -32,6 +38,10 @@ interface ManagedZone {
   fingerprint: string | undefined;
   /** The same at the last attempt, good or not: a rescan does not retry unchanged broken files. */
   attempted: string | undefined;
+  /** The load in progress, if any: aborting it lets a newer one take over. */
+  loading: AbortController | undefined;
+  /** Something in the zones directory changed during that load: check the files again after it. */
+  recheck: boolean;
 }
 
 export interface ZoneSource {
@@ -43,6 +53,10 @@ export interface ZoneSource {
   transfer?: TransferPolicy;
   /** Secondaries to NOTIFY on change. */
   notify?: readonly NotifyTarget[];
+  /** Bounds on the zone's input, over the server's (zone/limits.ts). */
+  limits?: Partial<ZoneLimits>;
+  /** Build stages to run on each load (build-stages.ts). */
+  stages?: readonly StageRequest[];
 }
 
 /**
@@ -70,25 +84,34 @@ export class ZoneManager {
   /**
    * @param zonesDir a directory whose `*.zone` files are zones (added and removed as files come and go)
    * @param sources zones configured one by one (file + optional origin)
+   * @param loader where loads run (a ZoneLoader of its own unless given; close() ends it)
    */
   constructor(
     private readonly registry: ZoneRegistry,
     private readonly log: Logger,
     private readonly zonesDir: string | undefined,
     sources: readonly ZoneSource[] = [],
-    private readonly defaults: { serial?: SerialPolicy } = {},
+    private readonly defaults: { serial?: SerialPolicy; limits?: Partial<ZoneLimits> } = {},
     private readonly events: ZoneEvents = {},
+    private readonly loader: ZoneLoader = new ZoneLoader(),
   ) {
     for (const s of sources) this.track(resolvePath(s.file), s);
   }
 
-  /** Loads everything (start-up and SIGHUP). */
-  loadAll(): void {
+  /** Loads everything (start-up and SIGHUP); resolves when every load it started is over. */
+  async loadAll(): Promise<void> {
     // The rescan first: it drops vanished files (no bogus "cannot read" reloads) and loads new
     // ones; then every zone that was already known is reloaded.
     const known = new Set(this.zones.values());
-    this.rescanDirectory();
-    for (const z of this.zones.values()) if (known.has(z)) this.load(z);
+    const loads = this.rescanDirectory();
+    for (const z of this.zones.values()) if (known.has(z)) loads.push(this.load(z));
+    await Promise.all(loads);
+  }
+
+  /** Abandons the loads in progress and ends the load workers. */
+  async close(): Promise<void> {
+    for (const z of this.zones.values()) z.loading?.abort();
+    await this.loader.close();
   }
 
   /** Every path to watch: zone files, their includes, and the zones directory. */
@@ -105,52 +128,67 @@ export class ZoneManager {
   /**
    * Something changed at `path` (a zone file, an include, or anything in the zones directory,
    * e.g. a Kubernetes `..data` symlink swap). Reloads the zones that use it; for paths we do not
-   * know, rescans the directory and reloads zones whose content changed.
+   * know, rescans the directory and reloads zones whose content changed. Resolves when the loads
+   * it started are over.
    */
-  pathChanged(path: string): void {
+  async pathChanged(path: string): Promise<void> {
     const abs = resolvePath(path);
     let known = false;
+    const loads: Promise<void>[] = [];
     for (const z of [...this.zones.values()]) {
       if (z.file === abs || z.files.includes(abs)) {
         known = true;
         if (z.file === abs && !existsSync(abs) && this.zonesDir !== undefined) this.remove(z);
-        else this.load(z);
+        else loads.push(this.load(z));
       }
     }
-    if (!known || this.zonesDir !== undefined) this.rescanDirectory(!known);
+    if (!known || this.zonesDir !== undefined) loads.push(...this.rescanDirectory(!known));
+    await Promise.all(loads);
   }
 
-  /** Adds new `*.zone` files, removes vanished ones; with `reloadChanged`, reloads changed ones. */
-  private rescanDirectory(reloadChanged = false): void {
-    if (this.zonesDir === undefined) return;
+  /**
+   * Adds new `*.zone` files, removes vanished ones; with `reloadChanged`, reloads changed ones
+   * (the load worker compares fingerprints: a zone whose files did not change is not loaded).
+   */
+  private rescanDirectory(reloadChanged = false): Promise<void>[] {
+    if (this.zonesDir === undefined) return [];
     let files: string[];
     try {
       files = zoneFilesIn(this.zonesDir).map((f) => resolvePath(f));
     } catch (e) {
       this.log.error(`cannot read zones directory: ${(e as Error).message}`, { dir: this.zonesDir });
-      return;
+      return [];
     }
     const present = new Set(files);
     for (const z of [...this.zones.values()]) {
       if (z.configuredOrigin === undefined && !present.has(z.file) && z.file.startsWith(resolvePath(this.zonesDir))) this.remove(z);
     }
+    const loads: Promise<void>[] = [];
     for (const f of files) {
       const existing = this.zones.get(f);
-      if (existing === undefined) this.load(this.track(f, {}));
-      else if (reloadChanged && existing.attempted !== fingerprintOf(existing.files)) this.load(existing);
+      if (existing === undefined) loads.push(this.load(this.track(f, {})));
+      else if (!reloadChanged) continue;
+      // A load in progress is not restarted for an unrelated change (a busy directory would
+      // starve a big zone); once it is done, its files are checked again.
+      else if (existing.loading !== undefined) existing.recheck = true;
+      else loads.push(this.load(existing, { unlessUnchanged: true }));
     }
+    return loads;
   }
 
   private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
-      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify },
+      limits: zoneLimits(this.defaults.limits, source.limits), stages: source.stages ?? [],
+      handle: undefined, files: [file], fingerprint: undefined, attempted: undefined, loading: undefined, recheck: false,
     };
     this.zones.set(file, z);
     return z;
   }
 
   private remove(z: ManagedZone): void {
+    z.loading?.abort();
     this.zones.delete(z.file);
     if (z.handle) {
       this.registry.delete(z.handle.origin);
@@ -162,28 +200,37 @@ export class ZoneManager {
 
   /** Another file may define an origin that was just freed ("zone defined twice"): load it now. */
   private retryUnserved(except?: ManagedZone): void {
-    for (const other of [...this.zones.values()]) if (other.handle === undefined && other !== except) this.load(other);
+    for (const other of [...this.zones.values()]) if (other.handle === undefined && other !== except && other.loading === undefined) void this.load(other);
   }
 
-  /** Loads one zone on the side; swaps it in only if it loaded without errors. */
-  private load(z: ManagedZone): void {
-    // Each file's content is hashed as it streams through the parser (no second read).
-    const perFile = new Map<string, Hash>();
-    const onRead = (p: string, text: string) => {
-      let h = perFile.get(p);
-      if (h === undefined) perFile.set(p, (h = createHash('sha256')));
-      h.update(text, 'latin1');
-    };
+  /**
+   * Loads one zone on the side (in the load worker); swaps it in only if it loaded without
+   * errors. A load of the same zone still running is abandoned: this one reads the newer files.
+   * With `unlessUnchanged`, nothing is loaded when the files are as at the last attempt.
+   */
+  private async load(z: ManagedZone, opts: { unlessUnchanged?: boolean } = {}): Promise<void> {
+    z.loading?.abort();
+    const loading = (z.loading = new AbortController());
+    z.recheck = false;
     const started = performance.now();
-    let fingerprint: string | undefined;
-    const digest = () => (fingerprint ??= combineFileHashes([...perFile].map(([p, h]) => [p, h.digest('hex')])));
-    // Called after every file was read, so the fingerprint covers the whole zone.
-    const serial = (fileSerial: number) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, digest() !== z.fingerprint, new Date());
-    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial });
+    // Asked once every file was read, so the fingerprint covers the whole zone.
+    const serial = (fileSerial: number, fingerprint: string) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, fingerprint !== z.fingerprint, new Date());
+    const unlessUnchanged = opts.unlessUnchanged && z.attempted !== undefined ? { files: z.files, fingerprint: z.attempted } : undefined;
+    const result = await this.loader.load(
+      { file: z.file, origin: z.configuredOrigin, limits: z.limits, stages: z.stages, unlessUnchanged },
+      { serial, signal: loading.signal },
+    );
+    if (z.loading === loading) z.loading = undefined;
+    // Superseded by a newer load, or the zone went away meanwhile.
+    if (result === undefined || loading.signal.aborted || this.zones.get(z.file) !== z) return;
+    if (z.recheck) queueMicrotask(() => void this.load(z, { unlessUnchanged: true }));
+    if (result.unchanged) return;
     this.stats.loads++;
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
+    if (result.omitted > 0) this.log.warn(`${result.omitted} more diagnostics not shown`, { file: z.file });
     const snap = result.snapshot;
-    z.attempted = digest();
+    const fingerprint = result.fingerprint;
+    z.attempted = fingerprint;
     if (snap === undefined) {
       this.stats.failures++;
       this.log.error(z.handle?.snapshot ? 'zone reload failed; still serving the previous version' : 'zone not loaded', {
@@ -220,7 +267,7 @@ export class ZoneManager {
     }
     z.files = snap.files.map((f) => resolvePath(f));
     const changed = z.fingerprint !== undefined && z.fingerprint !== fingerprint;
-    z.fingerprint = digest();
+    z.fingerprint = fingerprint;
     const fields = { zone: nameToText(snap.origin), serial: snap.serial, records: snap.recordCount, file: z.file, ms: Math.round(performance.now() - started) };
     if (old === undefined) {
       this.log.info('zone loaded', fields);
@@ -238,24 +285,4 @@ export class ZoneManager {
       this.log.error('zone change listener failed', { zone: nameToText(snap.origin), error: (e as Error).message });
     }
   }
-}
-
-/** One fingerprint from (path, SHA-256 of content) pairs, in the order the files were read. */
-function combineFileHashes(files: Array<[string, string]>): string {
-  const hash = createHash('sha256');
-  for (const [p, h] of files) hash.update(p).update('\0').update(h).update('\0');
-  return hash.digest('hex');
-}
-
-/** The fingerprint a load of these files would compute now (missing files count as empty). */
-export function fingerprintOf(files: readonly string[]): string | undefined {
-  return combineFileHashes(files.map((p) => {
-    let text = '';
-    try {
-      if (statSync(p).isFile()) text = readFileSync(p, 'latin1');
-    } catch {
-      // vanished: hashes as empty, so the zone counts as changed
-    }
-    return [p, createHash('sha256').update(text, 'latin1').digest('hex')];
-  }));
 }

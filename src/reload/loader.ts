@@ -1,0 +1,259 @@
+// Zone loads off the thread that answers. A load (load-job.ts) runs in a worker thread: reading,
+// parsing, validation and build stages take no time from queries, however big or hostile the
+// input. The finished snapshot comes back as packed arrays (zone/packed.ts) and is made into
+// objects here in slices of a few ms (slicer.ts), then handed to the caller, who swaps it in with
+// one assignment.
+//
+// Workers: at most one per spare core (one on a 2-core machine: the other core answers), started
+// when there is work, each running one job at a time, and ended when idle for IDLE_MS, after a
+// job that left a big heap (its memory goes back to the system at once), after a crash, or when
+// the job it runs is superseded (a load that is no longer wanted is stopped where it is).
+//
+// Jobs wait in order; a load whose signal aborts (the file changed again: a newer load
+// supersedes it) leaves the queue, or stops its worker, or stops being assembled, and resolves
+// undefined.
+
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ErrorCode } from '../errors.js';
+import { SnapshotAssembler } from '../zone/packed.js';
+import type { ZoneSnapshot } from '../zone/snapshot.js';
+import type { LoadOutcome, LoadRequest } from './load-job.js';
+import type { WorkerIn, WorkerOut } from './load-worker.js';
+import { Slicer, type SlicedTask } from './slicer.js';
+
+export interface LoadResult extends LoadOutcome {
+  /** The files had not changed since the last attempt (LoadRequest.unlessUnchanged): nothing was loaded. */
+  unchanged: boolean;
+  /** The zone to serve; absent when it did not load (the diagnostics say why). */
+  snapshot?: ZoneSnapshot;
+}
+
+export interface LoadCall {
+  /** Chooses the served serial from the file's, given the fingerprint of what was read. */
+  serial?: (fileSerial: number, fingerprint: string) => number;
+  /** Abort: the load is no longer wanted (it resolves undefined). */
+  signal?: AbortSignal;
+}
+
+export interface ZoneLoaderOptions {
+  /** Most workers at once (default: spare cores, 1 to 4). */
+  workers?: number;
+  /** The slicer that assembles snapshots (default: 4 ms slices). */
+  slicer?: Slicer;
+}
+
+/** A worker ended when idle this long (it costs ~10 MiB of memory while it lives). */
+const IDLE_MS = 2000;
+/** A worker whose heap is bigger than this after a job is ended rather than kept. */
+const RETIRE_HEAP_BYTES = 64 * 1048576;
+
+interface Job {
+  id: number;
+  request: LoadRequest;
+  call: LoadCall;
+  resolve: (result: LoadResult | undefined) => void;
+  worker?: LoadWorker;
+  outcome?: LoadOutcome;
+  assembler?: SnapshotAssembler;
+  assembly?: SlicedTask;
+  /** Every segment has come. */
+  ended?: boolean;
+  settled?: boolean;
+}
+
+interface LoadWorker {
+  thread: Worker;
+  job: Job | undefined;
+  idle: NodeJS.Timeout | undefined;
+}
+
+export class ZoneLoader {
+  private readonly maxWorkers: number;
+  private readonly slicer: Slicer;
+  private readonly workers = new Set<LoadWorker>();
+  private readonly queue: Job[] = [];
+  private readonly jobs = new Map<number, Job>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(opts: ZoneLoaderOptions = {}) {
+    this.maxWorkers = opts.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    this.slicer = opts.slicer ?? new Slicer();
+  }
+
+  /** Loads a zone off this thread; undefined when aborted. */
+  load(request: LoadRequest, call: LoadCall = {}): Promise<LoadResult | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const job: Job = { id: this.nextId++, request, call, resolve };
+      if (call.signal?.aborted) {
+        resolve(undefined);
+        return;
+      }
+      call.signal?.addEventListener('abort', () => this.abort(job), { once: true });
+      this.jobs.set(job.id, job);
+      this.queue.push(job);
+      this.dispatch();
+    });
+  }
+
+  /** Stops every worker and drops every job (each resolves undefined). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of [...this.jobs.values()]) this.settle(job, undefined);
+    await Promise.all([...this.workers].map((w) => this.retire(w)));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let worker: LoadWorker | undefined;
+      for (const w of this.workers) if (w.job === undefined) worker = w;
+      if (worker === undefined && this.workers.size < this.maxWorkers) worker = this.spawn();
+      if (worker === undefined) return;
+      const job = this.queue.shift()!;
+      if (worker.idle !== undefined) clearTimeout(worker.idle);
+      worker.idle = undefined;
+      worker.job = job;
+      job.worker = worker;
+      // A worker keeps the process alive while it works for someone, not while idle.
+      worker.thread.ref();
+      this.send(worker, { kind: 'load', id: job.id, request: job.request });
+    }
+  }
+
+  private spawn(): LoadWorker {
+    const thread = new Worker(workerScript());
+    const worker: LoadWorker = { thread, job: undefined, idle: undefined };
+    this.workers.add(worker);
+    thread.on('message', (m: WorkerOut) => this.onMessage(worker, m));
+    // A crash (an exception outside a job, out of memory) ends the worker: its job fails.
+    thread.on('error', (e) => this.lost(worker, `the load worker failed: ${e.message}`));
+    thread.on('exit', (code) => this.lost(worker, `the load worker exited (code ${code})`));
+    return worker;
+  }
+
+  private send(worker: LoadWorker, message: WorkerIn): void {
+    worker.thread.postMessage(message);
+  }
+
+  private onMessage(worker: LoadWorker, m: WorkerOut): void {
+    const job = this.jobs.get(m.id);
+    if (m.kind === 'done') {
+      if (worker.job?.id === m.id) worker.job = undefined;
+      if (m.heapBytes > RETIRE_HEAP_BYTES) void this.retire(worker);
+      else this.idleLater(worker);
+      this.dispatch();
+      return;
+    }
+    if (job === undefined || job.settled) return; // aborted meanwhile
+    switch (m.kind) {
+      case 'unchanged':
+        this.settle(job, { unchanged: true, diagnostics: [], omitted: 0, origin: undefined, files: [], fingerprint: '' });
+        return;
+      case 'serial?': {
+        let serial: number;
+        try {
+          serial = job.call.serial?.(m.fileSerial, m.fingerprint) ?? m.fileSerial;
+        } catch (e) {
+          if (worker.job === job) void this.retire(worker);
+          this.fail(job, `choosing the served serial failed: ${(e as Error).message}`);
+          return;
+        }
+        this.send(worker, { kind: 'serial', id: m.id, serial });
+        return;
+      }
+      case 'loaded':
+        job.outcome = m.outcome;
+        if (m.head === undefined) {
+          this.settle(job, { ...m.outcome, unchanged: false });
+          return;
+        }
+        job.assembler = new SnapshotAssembler(m.head);
+        job.assembly = this.slicer.run((deadline) => job.assembler!.step(deadline), () => job.ended === true);
+        job.assembly.done.then(
+          () => this.settle(job, { ...job.outcome!, unchanged: false, snapshot: job.assembler!.finish() }),
+          (e: unknown) => this.fail(job, `the loaded zone could not be assembled: ${(e as Error).message}`),
+        );
+        return;
+      case 'segment':
+        job.assembler?.add(m.segment);
+        job.assembly?.wake();
+        return;
+      case 'end':
+        job.ended = true;
+        job.assembly?.wake();
+        return;
+      case 'failed':
+        this.fail(job, `the zone load failed: ${m.message}`);
+        return;
+    }
+  }
+
+  /** A job that ended without an outcome of its own: one error diagnostic at the zone file. */
+  private fail(job: Job, message: string): void {
+    this.settle(job, {
+      unchanged: false,
+      diagnostics: [{ severity: 'error', code: ErrorCode.ZONE_IO, file: job.request.file, line: 1, message }],
+      omitted: 0,
+      origin: job.outcome?.origin,
+      files: job.outcome?.files ?? [],
+      fingerprint: job.outcome?.fingerprint ?? '',
+    });
+  }
+
+  private settle(job: Job, result: LoadResult | undefined): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.assembly?.cancel();
+    job.assembler = undefined;
+    this.jobs.delete(job.id);
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    job.resolve(result);
+  }
+
+  private abort(job: Job): void {
+    if (job.settled) return;
+    // Still in its worker: stop the worker where it is (a runaway or superseded parse).
+    if (job.worker !== undefined && job.worker.job === job) void this.retire(job.worker);
+    this.settle(job, undefined);
+    this.dispatch();
+  }
+
+  private idleLater(worker: LoadWorker): void {
+    worker.thread.unref();
+    if (worker.idle !== undefined) clearTimeout(worker.idle);
+    worker.idle = setTimeout(() => void this.retire(worker), IDLE_MS);
+    worker.idle.unref();
+  }
+
+  /** Ends a worker (its job, if any, is the caller's to settle). */
+  private async retire(worker: LoadWorker): Promise<void> {
+    if (!this.workers.delete(worker)) return;
+    if (worker.idle !== undefined) clearTimeout(worker.idle);
+    worker.job = undefined;
+    await worker.thread.terminate();
+  }
+
+  /** A worker ended by itself (crash, out of memory): fail its job, start another for the queue. */
+  private lost(worker: LoadWorker, why: string): void {
+    if (!this.workers.delete(worker)) return;
+    if (worker.idle !== undefined) clearTimeout(worker.idle);
+    const job = worker.job;
+    worker.job = undefined;
+    if (job !== undefined) this.fail(job, why);
+    if (!this.closed) this.dispatch();
+  }
+}
+
+/**
+ * The worker's script: the compiled load-worker.js beside this module. Under ts-jest this module
+ * runs from src/ as TypeScript; its compiled twin in dist/ (`npm test` builds it first) is used.
+ */
+function workerScript(): URL {
+  const here = new URL('./load-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(here)) ? here : new URL('../../dist/reload/load-worker.js', import.meta.url);
+}
