@@ -12,6 +12,7 @@ import { parseListen, startServer, type Endpoint, type UdpBackend } from '../ser
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { trimAfterLoad, trimAfterZoneChanges } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
+import { isZoneFileName } from '../zone/load.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
 import { XfrService } from '../xfr/service.js';
@@ -146,7 +147,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
     void zones.pathChanged(path).then(() => watcher?.add(zones.watchedPaths()));
-  });
+  }, { watchFile: isZoneFileName });
   await watcher?.ready;
   onHup = () => {
     log.info('SIGHUP: reloading every zone');

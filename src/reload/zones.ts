@@ -10,7 +10,7 @@ import { serialGreater } from '../dns/serial.js';
 import { nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import { zoneLimits, type ZoneLimits } from '../zone/limits.js';
-import { zoneFilesIn } from '../zone/load.js';
+import { listZoneFiles } from '../zone/load.js';
 import { formatDiagnostic } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
@@ -80,6 +80,8 @@ export interface ReloadStats {
 export class ZoneManager {
   private readonly zones = new Map<string, ManagedZone>();
   readonly stats: ReloadStats = { loads: 0, failures: 0 };
+  /** The last rescan of the zones directory (they run one after the other). */
+  private rescans: Promise<unknown> = Promise.resolve();
 
   /**
    * @param zonesDir a directory whose `*.zone` files are zones (added and removed as files come and go)
@@ -103,7 +105,7 @@ export class ZoneManager {
     // The rescan first: it drops vanished files (no bogus "cannot read" reloads) and loads new
     // ones; then every zone that was already known is reloaded.
     const known = new Set(this.zones.values());
-    const loads = this.rescanDirectory();
+    const loads = await this.rescanDirectory();
     for (const z of this.zones.values()) if (known.has(z)) loads.push(this.load(z));
     await Promise.all(loads);
   }
@@ -142,19 +144,27 @@ export class ZoneManager {
         else loads.push(this.load(z));
       }
     }
-    if (!known || this.zonesDir !== undefined) loads.push(...this.rescanDirectory(!known));
+    if (!known || this.zonesDir !== undefined) loads.push(...await this.rescanDirectory(!known));
     await Promise.all(loads);
   }
 
   /**
    * Adds new `*.zone` files, removes vanished ones; with `reloadChanged`, reloads changed ones
    * (the load worker compares fingerprints: a zone whose files did not change is not loaded).
+   * Resolves, once the directory is read, to the loads it started. One rescan at a time: one
+   * that read the directory before a file appeared must not remove what a later one added.
    */
-  private rescanDirectory(reloadChanged = false): Promise<void>[] {
+  private rescanDirectory(reloadChanged = false): Promise<Array<Promise<void>>> {
+    const scan = this.rescans.then(() => this.rescanNow(reloadChanged));
+    this.rescans = scan.catch(() => undefined);
+    return scan;
+  }
+
+  private async rescanNow(reloadChanged: boolean): Promise<Array<Promise<void>>> {
     if (this.zonesDir === undefined) return [];
     let files: string[];
     try {
-      files = zoneFilesIn(this.zonesDir).map((f) => resolvePath(f));
+      files = (await listZoneFiles(this.zonesDir)).map((f) => resolvePath(f));
     } catch (e) {
       this.log.error(`cannot read zones directory: ${(e as Error).message}`, { dir: this.zonesDir });
       return [];
