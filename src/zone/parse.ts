@@ -30,7 +30,7 @@ import { classAt, isMetaType, typeAt } from './parse-keywords.js';
 import { NameInterner } from './parse-intern.js';
 import { nameAt } from './parse-name.js';
 import { quickRdata } from './parse-quick.js';
-import { quoteText } from './parse-quote.js';
+import { boundedMessage, quoteText } from './parse-quote.js';
 import type { Diagnostic, RecordSink, ZoneRecord } from './record.js';
 import { Tokenizer, tokenizeFields } from './tokenizer.js';
 import { InputLimitError, readZoneChunks, type ReadBudget, type ZoneChunk } from './chunks.js';
@@ -715,7 +715,7 @@ class ZoneParser {
 
   private error(code: Diagnostic['code'], at: Place, message: string): void {
     if (this.stopped) return;
-    this.diagnostics.push({ severity: 'error', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message });
+    this.diagnostics.push({ severity: 'error', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message: boundedMessage(message) });
     this.errorCount++;
     if (this.errorCount >= this.maxErrors) {
       this.stopped = true;
@@ -726,14 +726,14 @@ class ZoneParser {
   /** An error after which reading on makes no sense (a bound was hit): the parse stops here. */
   private fatal(code: Diagnostic['code'], at: Place, message: string): void {
     if (this.stopped) return;
-    this.diagnostics.push({ severity: 'error', code, file: at.file, line: at.line, message });
+    this.diagnostics.push({ severity: 'error', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message: boundedMessage(message) });
     this.errorCount++;
     this.stopped = true;
   }
 
   private warning(code: Diagnostic['code'], at: Place, message: string): void {
     if (this.stopped) return;
-    this.diagnostics.push({ severity: 'warning', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message });
+    this.diagnostics.push({ severity: 'warning', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message: boundedMessage(message) });
   }
 }
 
