@@ -3,6 +3,8 @@
 export interface HostileInput {
   /** The zone file to drop into the zones directory (none for the symlinked directory). */
   file: string | undefined;
+  /** Puts the prepared zone file in place (renamed over it), or the symlink. */
+  drop(): void;
   /** What its load must fail with, over the logged `file:line: message`. */
   expect: RegExp | undefined;
   cleanup(): void;

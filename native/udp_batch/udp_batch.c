@@ -574,6 +574,15 @@ static napi_value js_reduce_memory(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// memory.cc: malloc's free memory back to the system.
+extern int zonedns_trim_malloc(void);
+
+static napi_value js_trim_malloc(napi_env env, napi_callback_info info) {
+  napi_value r;
+  napi_get_boolean(env, zonedns_trim_malloc() != 0, &r);
+  return r;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor fns[] = {
     {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -581,6 +590,7 @@ NAPI_MODULE_INIT() {
     {"addressOf", NULL, js_address_of, NULL, NULL, NULL, napi_enumerable, NULL},
     {"stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
     {"reduceMemory", NULL, js_reduce_memory, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"trimMalloc", NULL, js_trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   set_int(env, exports, "BATCH", BATCH);

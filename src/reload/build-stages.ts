@@ -8,8 +8,9 @@
 // zone/build.ts SnapshotBuilder), plus any diagnostics; an error among them, or no snapshot,
 // keeps the zone's previous version serving, as a parse error does. Options come from the main
 // thread by structured clone (plain data: no functions, no class instances). A stage may take
-// as long as it needs: the worker can be stopped at any moment (a newer version of the file
-// supersedes the load), so it must not leave anything half-written outside its return value.
+// as long as it needs, but should look at `cancelled()` now and then: a newer version of the file
+// supersedes the load, and a stage that does not stop within a few seconds has its worker ended.
+// Either way it must not leave anything half-written outside its return value.
 
 import type { Diagnostic } from '../zone/record.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
@@ -24,6 +25,8 @@ export interface StageInput {
   /** The zone file (diagnostics point into it). */
   file: string;
   options: unknown;
+  /** True once the load is no longer wanted (a newer one superseded it): a long stage should look now and then, and stop. */
+  cancelled(): boolean;
 }
 
 export interface StageResult {

@@ -63,6 +63,8 @@ export interface JobChannel {
   send(message: JobMessage, transfer?: ArrayBuffer[]): void;
   /** The serial to serve for the file's (sends `serial?` and waits for the answer). */
   servedSerial(fileSerial: number, fingerprint: string): Promise<number>;
+  /** True once the load is no longer wanted: the job then stops where it is and sends nothing more. */
+  cancelled(): boolean;
 }
 
 export const MAX_SENT_DIAGNOSTICS = 200;
@@ -73,7 +75,8 @@ export async function runLoadJob(req: LoadRequest, channel: JobChannel): Promise
     return;
   }
   const read = new FingerprintCollector();
-  const loaded = loadZoneFile(req.file, { origin: req.origin, onRead: read.onRead, limits: req.limits });
+  const loaded = loadZoneFile(req.file, { origin: req.origin, onRead: read.onRead, limits: req.limits, cancelled: channel.cancelled });
+  if (channel.cancelled()) return;
   const fingerprint = read.fingerprint();
   const diagnostics = [...loaded.diagnostics];
   let snapshot = loaded.snapshot;
@@ -81,7 +84,8 @@ export async function runLoadJob(req: LoadRequest, channel: JobChannel): Promise
     // Before the stages: a signature over the SOA must cover the serial that is served.
     const serial = await channel.servedSerial(snapshot.serial, fingerprint);
     if (serial >>> 0 !== snapshot.serial) snapshot = withServedSerial(snapshot, serial);
-    snapshot = await runStages(snapshot, req, diagnostics);
+    snapshot = await runStages(snapshot, req, channel, diagnostics);
+    if (channel.cancelled()) return;
   }
   const outcome: LoadOutcome = {
     diagnostics: diagnostics.slice(0, MAX_SENT_DIAGNOSTICS),
@@ -98,11 +102,14 @@ export async function runLoadJob(req: LoadRequest, channel: JobChannel): Promise
   // nodes array, not the index.
   const head = packHead(snapshot);
   channel.send({ kind: 'loaded', outcome, head }, transferables(head));
-  for (const segment of packNodes(snapshot)) channel.send({ kind: 'segment', segment }, transferables(segment));
+  for (const segment of packNodes(snapshot)) {
+    if (channel.cancelled()) return;
+    channel.send({ kind: 'segment', segment }, transferables(segment));
+  }
   channel.send({ kind: 'end' });
 }
 
-async function runStages(built: ZoneSnapshot, req: LoadRequest, diagnostics: Diagnostic[]): Promise<ZoneSnapshot | undefined> {
+async function runStages(built: ZoneSnapshot, req: LoadRequest, channel: JobChannel, diagnostics: Diagnostic[]): Promise<ZoneSnapshot | undefined> {
   let snapshot: ZoneSnapshot | undefined = built;
   for (const { stage: name, options } of req.stages ?? []) {
     const stage = BUILD_STAGES.get(name);
@@ -110,7 +117,7 @@ async function runStages(built: ZoneSnapshot, req: LoadRequest, diagnostics: Dia
       diagnostics.push({ severity: 'error', code: ErrorCode.CONFIG, file: req.file, line: 1, message: `unknown build stage "${name}"` });
       return undefined;
     }
-    const result = await stage.run(snapshot, { file: req.file, options });
+    const result = await stage.run(snapshot, { file: req.file, options, cancelled: channel.cancelled });
     diagnostics.push(...result.diagnostics);
     snapshot = result.diagnostics.some((d) => d.severity === 'error') ? undefined : result.snapshot;
     if (snapshot === undefined) return undefined;

@@ -5,23 +5,26 @@
 // one assignment.
 //
 // Workers: at most one per spare core (one on a 2-core machine: the other core answers), started
-// when there is work, each running one job at a time, and ended when idle for IDLE_MS, after a
-// job that left a big heap (its memory goes back to the system at once), after a crash, or when
-// the job it runs is superseded (a load that is no longer wanted is stopped where it is).
+// when there is work, each running one job at a time, giving back what a job took before the
+// next (load-worker.ts), and ended when idle for IDLE_MS, when its heap stays big, or after a
+// crash.
 //
 // Jobs wait in order; a load whose signal aborts (the file changed again: a newer load
-// supersedes it) leaves the queue, or stops its worker, or stops being assembled, and resolves
-// undefined.
+// supersedes it) leaves the queue, or is told to stop in its worker (one word of shared memory
+// the job looks at; a job that does not stop within CANCEL_GRACE_MS has its worker ended), or
+// stops being assembled, and resolves undefined.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import { trimMalloc } from '../server/memory.js';
 import { SnapshotAssembler } from '../zone/packed.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
 import type { LoadOutcome, LoadRequest } from './load-job.js';
-import type { WorkerIn, WorkerOut } from './load-worker.js';
+import type { LoadWorkerData, WorkerIn, WorkerOut } from './load-worker.js';
 import { Slicer, type SlicedTask } from './slicer.js';
 
 export interface LoadResult extends LoadOutcome {
@@ -43,12 +46,16 @@ export interface ZoneLoaderOptions {
   workers?: number;
   /** The slicer that assembles snapshots (default: 4 ms slices). */
   slicer?: Slicer;
+  /** Where workers starting and ending are told (debug). */
+  log?: Logger;
 }
 
 /** A worker ended when idle this long (it costs ~10 MiB of memory while it lives). */
 const IDLE_MS = 2000;
-/** A worker whose heap is bigger than this after a job is ended rather than kept. */
-const RETIRE_HEAP_BYTES = 64 * 1048576;
+/** A worker whose heap is still bigger than this after a job (and its GC) is ended rather than kept. */
+const RETIRE_HEAP_BYTES = 96 * 1048576;
+/** How long a job told to stop may take to stop before its worker is ended. */
+const CANCEL_GRACE_MS = 3000;
 
 interface Job {
   id: number;
@@ -68,11 +75,14 @@ interface LoadWorker {
   thread: Worker;
   job: Job | undefined;
   idle: NodeJS.Timeout | undefined;
+  /** Shared with the worker: [0] is the id of a job told to stop (LoadWorkerData). */
+  cancel: Int32Array<SharedArrayBuffer>;
 }
 
 export class ZoneLoader {
   private readonly maxWorkers: number;
   private readonly slicer: Slicer;
+  private readonly log: Logger | undefined;
   private readonly workers = new Set<LoadWorker>();
   private readonly queue: Job[] = [];
   private readonly jobs = new Map<number, Job>();
@@ -82,6 +92,7 @@ export class ZoneLoader {
   constructor(opts: ZoneLoaderOptions = {}) {
     this.maxWorkers = opts.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
     this.slicer = opts.slicer ?? new Slicer();
+    this.log = opts.log;
   }
 
   /** Loads a zone off this thread; undefined when aborted. */
@@ -104,7 +115,7 @@ export class ZoneLoader {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of [...this.jobs.values()]) this.settle(job, undefined);
-    await Promise.all([...this.workers].map((w) => this.retire(w)));
+    await Promise.all([...this.workers].map((w) => this.retire(w, 'closing')));
   }
 
   private dispatch(): void {
@@ -125,8 +136,10 @@ export class ZoneLoader {
   }
 
   private spawn(): LoadWorker {
-    const thread = new Worker(workerScript());
-    const worker: LoadWorker = { thread, job: undefined, idle: undefined };
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const thread = new Worker(workerScript(), { workerData: { cancel } satisfies LoadWorkerData });
+    const worker: LoadWorker = { thread, job: undefined, idle: undefined, cancel };
+    this.log?.debug('load worker started', { thread: thread.threadId });
     this.workers.add(worker);
     thread.on('message', (m: WorkerOut) => this.onMessage(worker, m));
     // A crash (an exception outside a job, out of memory) ends the worker: its job fails.
@@ -143,12 +156,16 @@ export class ZoneLoader {
     const job = this.jobs.get(m.id);
     if (m.kind === 'done') {
       if (worker.job?.id === m.id) worker.job = undefined;
-      if (m.heapBytes > RETIRE_HEAP_BYTES) void this.retire(worker);
+      if (m.heapBytes > RETIRE_HEAP_BYTES) void this.retire(worker, `its heap is ${Math.round(m.heapBytes / 1048576)} MiB`);
       else this.idleLater(worker);
       this.dispatch();
       return;
     }
-    if (job === undefined || job.settled) return; // aborted meanwhile
+    if (job === undefined || job.settled) {
+      // Aborted meanwhile: a job waiting for its serial must get one to see it was cancelled.
+      if (m.kind === 'serial?') this.send(worker, { kind: 'serial', id: m.id, serial: m.fileSerial });
+      return;
+    }
     switch (m.kind) {
       case 'unchanged':
         this.settle(job, { unchanged: true, diagnostics: [], omitted: 0, origin: undefined, files: [], fingerprint: '' });
@@ -158,7 +175,7 @@ export class ZoneLoader {
         try {
           serial = job.call.serial?.(m.fileSerial, m.fingerprint) ?? m.fileSerial;
         } catch (e) {
-          if (worker.job === job) void this.retire(worker);
+          if (worker.job === job) void this.retire(worker, 'its job failed');
           this.fail(job, `choosing the served serial failed: ${(e as Error).message}`);
           return;
         }
@@ -217,8 +234,16 @@ export class ZoneLoader {
 
   private abort(job: Job): void {
     if (job.settled) return;
-    // Still in its worker: stop the worker where it is (a runaway or superseded parse).
-    if (job.worker !== undefined && job.worker.job === job) void this.retire(job.worker);
+    // Still in its worker: tell it to stop; if it does not, end the worker.
+    const worker = job.worker;
+    if (worker !== undefined && worker.job === job) {
+      Atomics.store(worker.cancel, 0, job.id);
+      setTimeout(() => {
+        if (worker.job !== job) return;
+        void this.retire(worker, `its load did not stop within ${CANCEL_GRACE_MS} ms of being superseded`);
+        this.dispatch();
+      }, CANCEL_GRACE_MS).unref();
+    }
     this.settle(job, undefined);
     this.dispatch();
   }
@@ -226,21 +251,26 @@ export class ZoneLoader {
   private idleLater(worker: LoadWorker): void {
     worker.thread.unref();
     if (worker.idle !== undefined) clearTimeout(worker.idle);
-    worker.idle = setTimeout(() => void this.retire(worker), IDLE_MS);
+    worker.idle = setTimeout(() => void this.retire(worker, 'idle'), IDLE_MS);
     worker.idle.unref();
   }
 
   /** Ends a worker (its job, if any, is the caller's to settle). */
-  private async retire(worker: LoadWorker): Promise<void> {
+  private async retire(worker: LoadWorker, why: string): Promise<void> {
     if (!this.workers.delete(worker)) return;
     if (worker.idle !== undefined) clearTimeout(worker.idle);
     worker.job = undefined;
+    const thread = worker.thread.threadId;
     await worker.thread.terminate();
+    // What the thread's own malloc arena still held (Node's and V8's, freed as it ended).
+    trimMalloc();
+    this.log?.debug('load worker ended', { thread, why });
   }
 
   /** A worker ended by itself (crash, out of memory): fail its job, start another for the queue. */
   private lost(worker: LoadWorker, why: string): void {
     if (!this.workers.delete(worker)) return;
+    this.log?.warn('load worker lost', { thread: worker.thread.threadId, why });
     if (worker.idle !== undefined) clearTimeout(worker.idle);
     const job = worker.job;
     worker.job = undefined;

@@ -6,11 +6,9 @@
 // GC comes when the young generation is full: up to 16 MiB of survivors copied in one pause
 // (measured 20-150 ms on the 2-core test machine while a 1M-record zone was assembled). So after
 // a slice that made objects, the young generation is collected at once, when it holds only that
-// slice's few MiB (the GC is V8's own scavenge, requested through the `gc` function V8 gives a
-// context when --expose-gc is set, which is set for this purpose at run time).
+// slice's few MiB (server/memory.ts collectGarbage).
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { collectGarbage } from '../server/memory.js';
 
 /** A piece of work: does some until `deadline` (performance.now() ms); true when it is finished. */
 export type SliceStep = (deadline: number) => boolean;
@@ -100,7 +98,7 @@ export class Slicer {
       }
       if (!any) break;
     }
-    if (worked) collectYoungGeneration();
+    if (worked) collectGarbage('minor');
     for (const task of this.tasks) {
       if (!task.asleep) {
         this.schedule();
@@ -108,23 +106,4 @@ export class Slicer {
       }
     }
   }
-}
-
-let minorGc: (() => void) | null | undefined;
-
-/**
- * A young-generation GC now (see the top); nothing if it cannot be had. A scavenge of a
- * generation holding a slice's objects takes about a millisecond.
- */
-export function collectYoungGeneration(): void {
-  if (minorGc === undefined) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      const gc = vm.runInNewContext('gc') as ((options: { type: 'minor' | 'major' }) => void) | undefined;
-      minorGc = typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
-    } catch {
-      minorGc = null;
-    }
-  }
-  minorGc?.();
 }

@@ -95,7 +95,7 @@ export class ZoneManager {
     sources: readonly ZoneSource[] = [],
     private readonly defaults: { serial?: SerialPolicy; limits?: Partial<ZoneLimits> } = {},
     private readonly events: ZoneEvents = {},
-    private readonly loader: ZoneLoader = new ZoneLoader(),
+    private readonly loader: ZoneLoader = new ZoneLoader({ log }),
   ) {
     for (const s of sources) this.track(resolvePath(s.file), s);
   }
@@ -219,9 +219,13 @@ export class ZoneManager {
    * With `unlessUnchanged`, nothing is loaded when the files are as at the last attempt.
    */
   private async load(z: ManagedZone, opts: { unlessUnchanged?: boolean } = {}): Promise<void> {
-    z.loading?.abort();
+    if (z.loading !== undefined) {
+      this.log.debug('zone load superseded by a newer one', { file: z.file });
+      z.loading.abort();
+    }
     const loading = (z.loading = new AbortController());
     z.recheck = false;
+    this.log.debug('zone load started', { file: z.file });
     const started = performance.now();
     // Asked once every file was read, so the fingerprint covers the whole zone.
     const serial = (fileSerial: number, fingerprint: string) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, fingerprint !== z.fingerprint, new Date());

@@ -27,6 +27,8 @@ interface UdpBatchAddon {
   stats(handle: object): UdpBatchStats;
   /** A full GC that also shrinks V8's young generation (native/udp_batch/memory.cc); false if it could not run. */
   reduceMemory(incremental?: boolean): boolean;
+  /** malloc_trim(0) (native/udp_batch/memory.cc); false if nothing was given back or it could not run. */
+  trimMalloc?(): boolean;
 }
 
 /** Counters since the socket opened. */
@@ -82,6 +84,15 @@ export function reduceMemory(incremental = false): boolean {
   const { addon } = load();
   // An addon built before reduceMemory existed still serves UDP; it just cannot do this.
   return addon !== undefined && typeof addon.reduceMemory === 'function' && addon.reduceMemory(incremental);
+}
+
+/**
+ * Gives malloc's free memory back to the system (all threads' arenas): what a load worker's
+ * buffers left. False without the addon (or an addon built before it existed).
+ */
+export function trimMalloc(): boolean {
+  const { addon } = load();
+  return addon !== undefined && typeof addon.trimMalloc === 'function' && addon.trimMalloc();
 }
 
 /** Formatted client addresses by their raw bytes: a direct-mapped cache of 2^CLIENT_CACHE_BITS. */

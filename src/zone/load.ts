@@ -25,6 +25,8 @@ export interface LoadOptions {
   serial?: (fileSerial: number) => number;
   /** Bounds on the input (limits.ts); unset fields keep their defaults. */
   limits?: Partial<ZoneLimits>;
+  /** Asked now and then while reading: true stops the load (no snapshot, no validation). */
+  cancelled?: () => boolean;
 }
 
 export interface LoadResult extends BuildResult {
@@ -82,6 +84,8 @@ function streamLoad(
     },
   };
   const parsed = parse(sink);
+  // Cancelled: nothing will use the result, so the whole-zone checks are not worth their time.
+  if (opts.cancelled?.()) return { diagnostics: parsed.diagnostics, file, origin };
   if (builder === undefined) {
     if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
     start(parsed.origin);
@@ -110,7 +114,7 @@ export function loadZoneFile(path: string, opts: LoadOptions = {}): LoadResult {
     // The parser reports what is wrong with the file.
   }
   return streamLoad(
-    (sink) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, limits: opts.limits, sink }),
+    (sink) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, limits: opts.limits, cancelled: opts.cancelled, sink }),
     // Positions come from the same files again, without onRead (a reload's fingerprint must
     // cover each file once).
     (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, limits: opts.limits, onRecord }),

@@ -33,6 +33,7 @@ describe('each hostile input of the issue ends in one error naming its limit', (
   test('$INCLUDE fan-out: 16 files each including the next 10 times (10^16 reads unbounded)', () => {
     const dir = freshDir();
     const h = includeFanOut(dir, 'fan.test');
+    h.drop();
     const r = timedLoad(join(dir, h.file));
     expect(r.snapshot).toBeUndefined();
     expect(r.lines).toEqual([expect.stringMatching(h.expect)]);
@@ -43,6 +44,7 @@ describe('each hostile input of the issue ends in one error naming its limit', (
   test('$INCLUDE of a FIFO: refused without opening it (nothing writes to it: opening would block)', () => {
     const dir = freshDir();
     const h = includeFifo(dir, 'fifo.test');
+    h.drop();
     const r = timedLoad(join(dir, h.file));
     expect(r.lines).toEqual([expect.stringMatching(h.expect)]);
     expect(r.ms).toBeLessThan(1000);
@@ -51,6 +53,7 @@ describe('each hostile input of the issue ends in one error naming its limit', (
   test('$INCLUDE /dev/zero: a device is refused, none of it read', () => {
     const dir = freshDir();
     const h = includeDevZero(dir, 'zero.test');
+    h.drop();
     const r = timedLoad(join(dir, h.file));
     expect(r.lines).toEqual([expect.stringMatching(h.expect)]);
     expect(r.ms).toBeLessThan(1000);
@@ -67,6 +70,7 @@ describe('each hostile input of the issue ends in one error naming its limit', (
   test('a 64 MiB line: stopped at the entry limit, at the line where the entry starts, having read about the limit', () => {
     const dir = freshDir();
     const h = longLine(dir, 'long.test', 64 << 20);
+    h.drop();
     const heap0 = process.memoryUsage().heapUsed;
     const r = timedLoad(join(dir, h.file));
     expect(r.lines).toEqual([expect.stringMatching(h.expect)]);
@@ -79,6 +83,7 @@ describe('each hostile input of the issue ends in one error naming its limit', (
   test('forty `$GENERATE 1-65536`: refused at the directive that would pass the limit, before its records are made', () => {
     const dir = freshDir();
     const h = generateFlood(dir, 'gen.test');
+    h.drop();
     // A small limit keeps the test quick; the default (262,144) stops the same file at line 10.
     const r = timedLoad(join(dir, h.file), { maxGenerateRecords: 100_000 });
     expect(r.lines).toEqual([expect.stringMatching(h.expect)]);
@@ -89,6 +94,7 @@ describe('each hostile input of the issue ends in one error naming its limit', (
   test('400 of them in a 16 KB file: the same one error', () => {
     const dir = freshDir();
     const h = generateSmallFile(dir, 'gen16.test');
+    h.drop();
     const r = timedLoad(join(dir, h.file), { maxGenerateRecords: 65_536 });
     expect(r.lines).toEqual([expect.stringMatching(/gen16\.test\.zone:7:11: .*generated records to 131072; the limit is 65536 \(the maxGenerateRecords limit\)/)]);
   });
@@ -170,6 +176,7 @@ test('a file that is not zone text (a secret included by mistake) is echoed back
 test('zonedns check meets the same bounds: the fan-out ends with the error and exit 1', () => {
   const dir = freshDir();
   const h = includeFanOut(dir, 'fan.test');
+  h.drop();
   const t0 = performance.now();
   const out = runCheck({ paths: [join(dir, h.file)] });
   expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(h.expect) });
