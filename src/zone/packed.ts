@@ -166,10 +166,12 @@ export class SnapshotAssembler {
 
   /**
    * Makes nodes of the added segments until `deadline`; true when none is left to make (for
-   * now: more may be added). Checks the clock every 64 nodes (~20-40 us of work).
+   * now: more may be added). Checks the clock after every 64 nodes (~20-40 us of work), so a
+   * call always makes some.
    */
   step(deadline: number): boolean {
     const nodes = this.nodes;
+    let untilClock = 64;
     while (this.queue.length > 0) {
       const seg = this.queue[0];
       if (this.ii === 0 && seg.first !== this.made) throw new Error(`SnapshotAssembler: segment at node ${seg.first} where node ${this.made} is next`);
@@ -179,7 +181,10 @@ export class SnapshotAssembler {
       let { ii, li, bi, made } = this;
       try {
         while (made < end) {
-          if ((made & 63) === 0 && performance.now() >= deadline) return false;
+          if (--untilClock === 0) {
+            untilClock = 64;
+            if (performance.now() >= deadline) return false;
+          }
           const flags = ints[ii++];
           const sets = ints[ii++];
           let n = lens[li++];
