@@ -402,6 +402,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     int one = 1;
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   }
+  // As udp.ts (UDP_RECEIVE_BUFFER there says why); the kernel caps it at net.core.rmem_max.
+  int rcvbuf = 4 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (bind(fd, (struct sockaddr*)&addr, addr_len) != 0) {
     int err = errno;
     close(fd);
