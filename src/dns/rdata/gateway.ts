@@ -57,8 +57,8 @@ function gatewayText(r: WireReader, kind: number): string {
 }
 
 /**
- * IPSECKEY. Algorithm 0 means no key is present (RFC 4025 §2.4), so the key is written exactly
- * when the algorithm is not 0, as Knot requires (BIND wants a key even for algorithm 0).
+ * IPSECKEY. Algorithm 0 means no key is present (RFC 4025 §2.4): then the key may be left out, as
+ * Knot requires, or given, as BIND requires (and dnspython); other algorithms need one.
  */
 export const ipseckeyCodec: RdataCodec = {
   parse(tokens, origin) {
@@ -66,10 +66,7 @@ export const ipseckeyCodec: RdataCodec = {
     const kind = uintField(tokens, 1, NAME, 'IPSECKEY', 'gateway type');
     const alg = u8Field(tokens, 2, 'IPSECKEY', 'algorithm');
     const out = u8(precedence) + u8(kind) + u8(alg) + gatewayField(tokens, 3, kind, origin, 'IPSECKEY');
-    if (alg === 0) {
-      if (tokens.length > 4) throw new RdataError('IPSECKEY algorithm 0 means no public key (RFC 4025 §2.4), but one is given', 4);
-      return out;
-    }
+    if (alg === 0 && tokens.length === 4) return out;
     return out + base64Tail(tokens, 4, 'IPSECKEY', 'public key');
   },
   print(rdata) {
@@ -79,7 +76,7 @@ export const ipseckeyCodec: RdataCodec = {
     const alg = r.u8('algorithm');
     const head = `${precedence} ${kind} ${alg} ${gatewayText(r, kind)}`;
     const key = r.rest();
-    if ((alg === 0) !== (key.length === 0)) throw new RdataError(`IPSECKEY algorithm ${alg} with ${key.length === 0 ? 'no' : 'a'} public key`);
+    if (alg !== 0 && key.length === 0) throw new RdataError(`IPSECKEY algorithm ${alg} with no public key`);
     return key.length === 0 ? head : `${head} ${base64Encode(key)}`;
   },
 };
