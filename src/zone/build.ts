@@ -42,9 +42,9 @@ export interface BuildInput {
   file?: string;
   /**
    * Chooses the serial to serve from the one in the file (`serial: auto` policies). Called once,
-   * after every file has been read, only when the zone is valid.
+   * after every file has been read, only when the zone is valid, with the zone's origin.
    */
-  serial?: (fileSerial: number) => number;
+  serial?: (fileSerial: number, origin: Name) => number;
 }
 
 /** RFC 2181 §10.1 / RFC 4035 §2.5: CNAME may share its owner with DNSSEC records only. */
@@ -596,7 +596,7 @@ export class SnapshotBuilder implements RecordSink {
     const [, afterRname] = readName(soaRdata, afterMname);
     const fileSerial = readU32(soaRdata, afterRname);
     const minimum = readU32(soaRdata, afterRname + 16);
-    const serial = input.serial ? input.serial(fileSerial) >>> 0 : fileSerial;
+    const serial = input.serial ? input.serial(fileSerial, origin) >>> 0 : fileSerial;
     // Serve a different serial than the file's: the SOA RRset is no one else's yet, and has one record.
     if (serial !== fileSerial) apexSoa.r = soaRdata.slice(0, afterRname) + u32(serial) + soaRdata.slice(afterRname + 4);
     const snapshot: ZoneSnapshot = {
