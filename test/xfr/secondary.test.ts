@@ -12,6 +12,7 @@ import { handleMessage, type HandlerContext } from '../../src/server/handle.js';
 import { Rotator } from '../../src/server/rotate.js';
 import { loadZoneFile } from '../../src/zone/load.js';
 import { printZone } from '../../src/zone/print.js';
+import { StateStore } from '../../src/state/zone-state.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import type { ZoneSnapshot } from '../../src/zone/snapshot.js';
 import { buildNotify } from '../../src/xfr/notify.js';
@@ -159,14 +160,15 @@ afterEach(() => {
   logs = [];
 });
 
-function setup(opts: { first?: ZoneSnapshot; file?: string; writeZone?: SecondaryZoneOptions['writeZone'] } = {}) {
+function setup(opts: { first?: ZoneSnapshot; file?: string; writeZone?: SecondaryZoneOptions['writeZone']; state?: SecondaryZoneOptions['state']; at?: number } = {}) {
   const clock = new FakeClock();
+  clock.t = opts.at ?? 0;
   const primary = new ScriptedPrimary(opts.first ?? zone(1));
   const registry = new ZoneRegistry();
   const writeZone = opts.writeZone ?? (opts.file ? undefined : () => {});
   // A test's own writer gets a path it never opens: the copy is only written when there is a file.
   const file = opts.file ?? (opts.writeZone ? '/nonexistent/s.test.zone' : undefined);
-  const sec = new SecondaryZone({ origin: name(ORIGIN), primaries: [PRIMARY], registry, transport: primary, log, clock, file, writeZone });
+  const sec = new SecondaryZone({ origin: name(ORIGIN), primaries: [PRIMARY], registry, transport: primary, log, clock, file, writeZone, state: opts.state });
   const manager = new SecondaryManager();
   manager.add(sec);
   const ctx: HandlerContext = { registry, rotator: new Rotator('none'), maxUdp: 1232, secondaries: manager };
@@ -456,6 +458,68 @@ describe('the copy on disk', () => {
     await b.clock.advance(0);
     expect(b.sec.state).toBe('retrying');
     expect(b.ask('v.s.test').rcode).toBe('NOERROR');
+    b.sec.stop();
+  });
+});
+
+describe('timers kept across restarts (stateDir)', () => {
+  /** A state directory and a copy file; each setup() on them is a new process. */
+  function place() {
+    const dir = mkdtempSync(join(tmpdir(), 'zonedns-sec-state-'));
+    dirs.push(dir);
+    return { file: join(dir, 's.test.zone'), store: () => new StateStore(join(dir, 'state'), log) };
+  }
+
+  it('an expired zone stays expired after a restart (SERVFAIL, the copy not served) until a transfer succeeds', async () => {
+    const p = place();
+    const a = setup({ file: p.file, state: p.store() });
+    a.sec.start();
+    await a.clock.advance(0);
+    await waitForCondition(() => a.sec.serial === 1);
+    a.primary.down = true;
+    await a.clock.advance(EXPIRE * 1000);
+    expect(a.sec.state).toBe('expired');
+    a.sec.stop();
+    expect(p.store().secondary(name(ORIGIN))).toMatchObject({ serial: 1, expired: true, expiresAt: EXPIRE * 1000 });
+
+    const b = setup({ file: p.file, state: p.store(), at: EXPIRE * 1000 + 5000 });
+    b.primary.down = true;
+    b.sec.start();
+    expect(b.sec.state).toBe('expired');
+    expect(b.ask('v.s.test').rcode).toBe('SERVFAIL');
+    expect(logs.some((l) => l.startsWith('error secondary zone expired (no successful refresh within SOA EXPIRE before the restart)'))).toBe(true);
+    await b.clock.advance(RETRY * 1000 * 3);
+    expect(b.ask('v.s.test').rcode).toBe('SERVFAIL');
+    b.primary.down = false;
+    b.primary.publish(zone(2));
+    await b.clock.advance(b.sec.state === 'expired' ? RETRY * 1000 : 0);
+    await waitForCondition(() => b.sec.serial === 2);
+    expect(b.ask('v.s.test').rcode).toBe('NOERROR');
+    expect(p.store().secondary(name(ORIGIN))).toMatchObject({ serial: 2, expired: false });
+    b.sec.stop();
+  });
+
+  it('a restart keeps the expiry time recorded at the last refresh, not SOA EXPIRE from the restart', async () => {
+    const p = place();
+    const a = setup({ file: p.file, state: p.store() });
+    a.sec.start();
+    await a.clock.advance(0);
+    await waitForCondition(() => a.sec.serial === 1);
+    await a.clock.advance(REFRESH * 1000); // a successful refresh at REFRESH: expiry moves to REFRESH + EXPIRE
+    expect(p.store().secondary(name(ORIGIN))).toEqual({ serial: 1, refreshedAt: REFRESH * 1000, expiresAt: (REFRESH + EXPIRE) * 1000, expired: false });
+    a.sec.stop();
+
+    // Restarted one minute before that expiry, with the primary gone: served until then, not a day longer.
+    const b = setup({ file: p.file, state: p.store(), at: (REFRESH + EXPIRE - 60) * 1000 });
+    b.primary.down = true;
+    b.sec.start();
+    expect(b.sec.serial).toBe(1);
+    expect(b.ask('v.s.test').rcode).toBe('NOERROR');
+    await b.clock.advance(59_000);
+    expect(b.ask('v.s.test').rcode).toBe('NOERROR');
+    await b.clock.advance(1_000);
+    expect(b.sec.state).toBe('expired');
+    expect(b.ask('v.s.test').rcode).toBe('SERVFAIL');
     b.sec.stop();
   });
 });
