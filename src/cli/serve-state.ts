@@ -7,13 +7,14 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.js';
 import { ensureWritableDir, StateStore } from '../state/zone-state.js';
+import type { SerialPolicy } from '../reload/serial-policy.js';
 import type { Config } from './config.js';
 
 /**
  * Checks the paths and opens the state directory's store (undefined without `stateDir`, with a
  * warning saying what will not survive a restart). Throws an Error with the message to print.
  */
-export function openDurableState(log: Logger, config: Config, zonesDir: string | undefined): StateStore | undefined {
+export function openDurableState(log: Logger, config: Config, zonesDir: string | undefined, serial: SerialPolicy | undefined): StateStore | undefined {
   if (zonesDir !== undefined) {
     let isDir = false;
     try {
@@ -32,7 +33,8 @@ export function openDurableState(log: Logger, config: Config, zonesDir: string |
     }
   });
   if (config.stateDir === undefined) {
-    log.warn('no stateDir configured: served serials, IXFR journals and secondary zones\' refresh/expiry timers are kept in memory only; after a restart `serial: auto`/`unixtime` may serve an old serial again (secondaries then miss changes), IXFR falls back to AXFR, and an expired secondary zone answers from its copy again');
+    const lost = notDurable(config, serial);
+    if (lost.length > 0) log.warn(`no stateDir configured: kept in memory only, lost at a restart: ${lost.join('; ')}`);
     return undefined;
   }
   try {
@@ -41,4 +43,19 @@ export function openDurableState(log: Logger, config: Config, zonesDir: string |
     throw new Error(`stateDir: ${(e as Error).message}`);
   }
   return new StateStore(config.stateDir, log);
+}
+
+/** What this configuration would keep in `stateDir`, said the way an operator meets its loss. */
+function notDurable(config: Config, serial: SerialPolicy | undefined): string[] {
+  const lost: string[] = [];
+  const files = config.zones.filter((z) => z.primaries === undefined);
+  if ((serial ?? 'keep') !== 'keep' || files.some((z) => (z.serial ?? 'keep') !== 'keep')) {
+    lost.push('the serials `serial: auto`/`unixtime` served (a restart can serve an old serial again with other content, and secondaries then miss the change)');
+  }
+  const transfers = config.transfer !== undefined || config.notify !== undefined || config.zones.some((z) => z.transfer !== undefined || z.notify !== undefined);
+  if (transfers) lost.push('the IXFR journals (secondaries fall back to AXFR after a restart)');
+  if (config.zones.some((z) => z.primaries !== undefined)) {
+    lost.push('secondary zones\' refresh and expiry times (after a restart an expired zone answers from its copy again, and the expiry clock starts anew)');
+  }
+  return lost;
 }

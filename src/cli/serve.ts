@@ -58,7 +58,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Where durable state lives (state/): checked now, so a read-only path is a start-up error.
   let state: StateStore | undefined;
   try {
-    state = openDurableState(log, config, zonesDir);
+    state = openDurableState(log, config, zonesDir, flags.serial ?? config.serial);
   } catch (e) {
     log.error((e as Error).message);
     return 2;
