@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupDaemons, makeTempDir, RCODE, runZonedns, startDaemon, values, type Daemon } from './support/daemon.js';
+import { cleanupDaemons, makeTempDir, RCODE, runZonedns, soaSerialOf, startDaemon, values, type Daemon } from './support/daemon.js';
 
 afterEach(cleanupDaemons);
 
@@ -16,7 +16,7 @@ const ZONE = (extra: string) => `$ORIGIN d.test.\n$TTL 300\n@ SOA ns hostmaster 
 async function soa(d: Daemon): Promise<number> {
   const a = await d.query('d.test', 'SOA');
   expect(a.rcode).toBe(RCODE.NOERROR);
-  return (a.answers[0]!.data as { serial: number }).serial;
+  return soaSerialOf(a);
 }
 
 describe('start-up checks', () => {

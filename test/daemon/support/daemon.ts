@@ -407,6 +407,11 @@ export function exampleZone(serial: number, firstA = '192.0.2.10', extra = ''): 
   return extra ? `${text.replace(/\n*$/, '\n')}${extra}` : text;
 }
 
+/** The serial of the first answer record, an SOA. */
+export function soaSerialOf(a: Answer): number {
+  return (a.answers[0] as unknown as { data: { serial: number } }).data.serial;
+}
+
 /** Predicate: the A RRset is exactly `addrs`. */
 export function hasA(...addrs: string[]): (a: Answer) => boolean {
   const want = [...addrs].sort().join(',');
