@@ -1,6 +1,7 @@
 // The journal and NOTIFY wired to reloads: ZoneManager -> XfrService on every swap; the journal
-// survives a restart through the state directory; edits made while down, same-serial content
-// changes and serials going back empty it; NOTIFY goes out on start and on each serial change.
+// survives a restart through the state directory; edits made while down and same-serial content
+// changes empty it (a serial going back is refused: test/state/served-serial.test.ts); NOTIFY
+// goes out on start and on each serial change.
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
