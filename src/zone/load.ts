@@ -20,7 +20,7 @@ export interface LoadOptions {
   /** Sees every file's content as it is read, in pieces (reload fingerprints it). */
   onRead?: (path: string, text: string) => void;
   /** Picks the served serial from the file's (see BuildInput.serial). */
-  serial?: (fileSerial: number) => number;
+  serial?: (fileSerial: number, origin: Name) => number;
 }
 
 export interface LoadResult extends BuildResult {
