@@ -20,6 +20,7 @@ import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
 import { TsigKeyring } from '../xfr/tsig-keys.js';
 import { loadConfigFile, type Config } from './config.js';
+import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 
 export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
 export const DEFAULT_ZONES_DIR = './zones';
@@ -131,9 +132,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
-      : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
-    log.error(`cannot listen: ${err.message}${hint}`);
+    const taken = err.code === 'EADDRINUSE' ? failedEndpoint(err) : undefined;
+    const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
+    log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
     secondaries.stop();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
