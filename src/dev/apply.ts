@@ -93,6 +93,8 @@ export function removeRecipes(domain: string, recipes: readonly Recipe[], t: App
  * Returns false when sudo is missing or refused; the caller then says what to run.
  */
 export function viaSudo(args: readonly string[]): boolean {
+  // Already sudo's child and still not allowed: asking again would only loop.
+  if (process.env.SUDO_UID !== undefined) return false;
   const argv = [process.execPath, process.argv[1], ...args];
   const r = spawnSync('sudo', ['--', ...argv], { stdio: 'inherit' });
   return r.error === undefined && r.status === 0;

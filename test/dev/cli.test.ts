@@ -5,11 +5,12 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { usualDevPort } from '../../src/dev/port.js';
 import { BIN, lookup, printedRecipe, REPO_ROOT, startDev, type DevProcess } from '../support/dev.js';
+import { describeWithPeers, findProgram } from '../support/peers.js';
 import { buildQuery, rcodeOf, tcpExchange } from '../support/server.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'zonedns-dev-'));
@@ -201,3 +202,30 @@ describe('zonedns dev: refusals', () => {
   });
 });
 
+
+// Without privileges, --apply asks sudo to run the same step as root (and nothing else). Run as
+// nobody with a stand-in sudo that records its arguments and runs the command still as nobody:
+// the real /etc stays unwritable, so the step fails there, says what to run, and does not ask
+// sudo again.
+describeWithPeers('zonedns dev --apply without privileges', ['setpriv'], () => {
+  test('runs `sudo -- node bin/zonedns dev ... --apply --no-serve`, and says what to run when that fails', () => {
+    // Where nobody may look (mkdtemp makes 0700 directories).
+    const dir = mkdtempSync(join(tmpdir(), 'zonedns-sudo-'));
+    chmodSync(dir, 0o755);
+    const log = join(dir, 'sudo.log');
+    writeFileSync(join(dir, 'sudo'), `#!/bin/sh\necho "$@" >> ${log}\nshift\nSUDO_UID=65534 exec "$@"\n`, { mode: 0o755 });
+    writeFileSync(log, '');
+    chmodSync(log, 0o666);
+    const r = spawnSync(findProgram('setpriv')!, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'dev', 'sudo.test', '--resolver', 'dnsmasq', '--apply', '--no-serve'], {
+      cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+    });
+    const sudoLog = readFileSync(log, 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    const port = usualDevPort('sudo.test');
+    const step = `dev sudo.test --listen 127.0.0.1:${port} --resolver dnsmasq --apply --no-serve`;
+    expect(sudoLog).toBe(`-- ${process.execPath} ${BIN} ${step}\n`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`zonedns dev: writing /etc/dnsmasq.d/zonedns-sudo.test.conf needs root, and sudo did not run: run \`sudo zonedns ${step}\`\n`);
+    expect(existsSync('/etc/dnsmasq.d/zonedns-sudo.test.conf')).toBe(false);
+  });
+}, () => (process.getuid?.() === 0 ? undefined : 'runs as root, to become nobody'));
