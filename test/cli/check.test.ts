@@ -355,6 +355,10 @@ describe('zonedns check --origin', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`zonedns check: ${file}: cannot tell which zone this is (no $ORIGIN or absolute SOA owner, and only a file named ORIGIN.zone names its zone): give --origin NAME\n`);
     expect(r.stdout).not.toMatch(/loaded|OK/);
+  });
+
+  test.concurrent('--json: the same exit 2, the zone with no origin', async () => {
+    const file = scratchFile('db.example', RELATIVE_ZONE);
     const json = await zonedns('check', '--json', file);
     expect(json.status).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, zones: [{ file, origin: null, loaded: false }] });
