@@ -137,11 +137,10 @@ export async function runDev(flags: DevFlags, io: DevOutput = stdio): Promise<nu
       ok = viaSudo(args);
       if (!ok) io.err(`zonedns dev: writing ${r.path} needs root, and sudo did not run: run \`sudo zonedns ${args.join(' ')}\`\n`);
     }
-    if (!ok && server !== undefined) {
-      await server.close();
+    if (!ok) {
+      await server?.close();
       return EXIT_FAILED;
     }
-    if (!ok) return EXIT_FAILED;
   }
   if (server === undefined) return 0;
   io.out(SERVING_LINE);
