@@ -20,6 +20,7 @@ import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
 import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
 import { openDurableState } from './serve-state.js';
+import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
@@ -141,9 +142,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
-      : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
-    log.error(`cannot listen: ${err.message}${hint}`);
+    const taken = err.code === 'EADDRINUSE' ? failedEndpoint(err) : undefined;
+    const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
+    log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
     secondaries.stop();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
