@@ -52,7 +52,7 @@ export interface LoadOutcome {
 export type JobMessage =
   | { kind: 'unchanged' }
   /** Asks for the serial to serve (answered through JobChannel.servedSerial). */
-  | { kind: 'serial?'; fileSerial: number; fingerprint: string }
+  | { kind: 'serial?'; fileSerial: number; origin: Name; fingerprint: string }
   /** The outcome; `head` when there is a snapshot, whose nodes follow in segments. */
   | { kind: 'loaded'; outcome: LoadOutcome; head?: PackedHead }
   | { kind: 'segment'; segment: PackedSegment }
@@ -62,7 +62,7 @@ export type JobMessage =
 export interface JobChannel {
   send(message: JobMessage, transfer?: ArrayBuffer[]): void;
   /** The serial to serve for the file's (sends `serial?` and waits for the answer). */
-  servedSerial(fileSerial: number, fingerprint: string): Promise<number>;
+  servedSerial(fileSerial: number, origin: Name, fingerprint: string): Promise<number>;
   /** True once the load is no longer wanted: the job then stops where it is and sends nothing more. */
   cancelled(): boolean;
 }
@@ -82,7 +82,7 @@ export async function runLoadJob(req: LoadRequest, channel: JobChannel): Promise
   let snapshot = loaded.snapshot;
   if (snapshot !== undefined) {
     // Before the stages: a signature over the SOA must cover the serial that is served.
-    const serial = await channel.servedSerial(snapshot.serial, fingerprint);
+    const serial = await channel.servedSerial(snapshot.serial, snapshot.origin, fingerprint);
     if (serial >>> 0 !== snapshot.serial) snapshot = withServedSerial(snapshot, serial);
     snapshot = await runStages(snapshot, req, channel, diagnostics);
     if (channel.cancelled()) return;

@@ -57,9 +57,9 @@ port.on('message', (message: WorkerIn) => {
   const { id, request } = message;
   runLoadJob(request, {
     send: (m, transfer) => post({ ...m, id }, transfer),
-    servedSerial: (fileSerial, fingerprint) => new Promise((resolve) => {
+    servedSerial: (fileSerial, origin, fingerprint) => new Promise((resolve) => {
       awaitingSerial = { id, resolve };
-      post({ kind: 'serial?', id, fileSerial, fingerprint });
+      post({ kind: 'serial?', id, fileSerial, origin, fingerprint });
     }),
     cancelled: () => Atomics.load(cancel, 0) === id,
   }).catch((e: unknown) => {

@@ -19,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode } from '../errors.js';
+import type { Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import { trimMalloc } from '../server/memory.js';
 import { SnapshotAssembler } from '../zone/packed.js';
@@ -35,8 +36,8 @@ export interface LoadResult extends LoadOutcome {
 }
 
 export interface LoadCall {
-  /** Chooses the served serial from the file's, given the fingerprint of what was read. */
-  serial?: (fileSerial: number, fingerprint: string) => number;
+  /** Chooses the served serial from the file's, given the zone's origin and the fingerprint of what was read. */
+  serial?: (fileSerial: number, origin: Name, fingerprint: string) => number;
   /** Abort: the load is no longer wanted (it resolves undefined). */
   signal?: AbortSignal;
 }
@@ -173,7 +174,7 @@ export class ZoneLoader {
       case 'serial?': {
         let serial: number;
         try {
-          serial = job.call.serial?.(m.fileSerial, m.fingerprint) ?? m.fileSerial;
+          serial = job.call.serial?.(m.fileSerial, m.origin, m.fingerprint) ?? m.fileSerial;
         } catch (e) {
           if (worker.job === job) void this.retire(worker, 'its job failed');
           this.fail(job, `choosing the served serial failed: ${(e as Error).message}`);
