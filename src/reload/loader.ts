@@ -191,10 +191,9 @@ export class ZoneLoader {
         }
         job.assembler = new SnapshotAssembler(m.head);
         job.assembly = this.slicer.run((deadline) => job.assembler!.step(deadline), () => job.ended === true);
-        job.assembly.done.then(
-          () => this.settle(job, { ...job.outcome!, unchanged: false, snapshot: job.assembler!.finish() }),
-          (e: unknown) => this.fail(job, `the loaded zone could not be assembled: ${(e as Error).message}`),
-        );
+        job.assembly.done.then(() => this.settle(job, { ...job.outcome!, unchanged: false, snapshot: job.assembler!.finish() })).catch((e: unknown) => {
+          this.fail(job, `the loaded zone could not be assembled: ${(e as Error).message}`);
+        });
         return;
       case 'segment':
         job.assembler?.add(m.segment);

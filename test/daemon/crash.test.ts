@@ -183,7 +183,7 @@ test(`SIGKILL at random points of start-up, reload, transfer and their writes, $
   for (let i = 0; i < KILLS && !finished; i++) {
     const when = `run ${i}`;
     // Between runs: the primary moves on, the zone file may be edited (auto serial: no bump).
-    if (random() < 0.6) primary.update(secondaryZone(++primarySerial));
+    if (random() < 0.6) await primary.update(secondaryZone(++primarySerial));
     if (random() < 0.3) writeFileSync(join(dir, 'zones', `${FILE_ZONE}.zone`), fileZone(++fileMarker));
     const before = committed();
     const fileIsCommitted = before.served !== undefined && fingerprintOf([join(dir, 'zones', `${FILE_ZONE}.zone`)]) === before.served.fingerprint;
