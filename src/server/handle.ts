@@ -144,7 +144,7 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
     return answerTransfer(msg, decoded, transport, { registry: ctx.registry, xfr: ctx.xfr, maxUdp: ctx.maxUdp }, client);
   }
   const qkey = nameKey(q.name);
-  const handle = ctx.registry.find(qkey);
+  const handle = ctx.registry.findForQuestion(qkey, q.qtype);
   // A configured zone without data (a secondary not yet transferred, or expired: RFC 1034
   // §4.3.5) is ours but unusable: SERVFAIL, as BIND and Knot answer, not REFUSED.
   if (handle !== undefined && handle.snapshot === undefined) return buildErrorResponse(decoded, Rcode.SERVFAIL, ctx.maxUdp);
@@ -161,7 +161,7 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
     if (at !== undefined) return ctx.cache.reply(zone, at, decoded.id, decoded.rd, decoded.cd, q.bytes);
     cached = { zone, qkey, variant, entry, offset };
   }
-  const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
+  const finder = (key: Name, qtype: number): ZoneSnapshot | undefined => ctx.registry.findForQuestion(key, qtype)?.snapshot;
   return encodeResolution(decoded, resolve(finder, q.name, q.qtype), limit, ctx, rotateMode, cached);
 }
 
