@@ -33,6 +33,8 @@ export interface WildcardUse {
   readonly node: ZoneNode;
   /** The name it answered for (the query name or a CNAME target), case as asked. */
   readonly name: Name;
+  /** The name's closest encloser: the wildcard's parent. */
+  readonly encloser: ZoneNode;
 }
 
 /** What the lookup found, for the DNSSEC additions (RFC 4035 §3.1, RFC 5155 §7.2). */
@@ -170,7 +172,7 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number, opts?:
           if (wildcard === undefined) {
             return negative('nxdomain', zone, answer);
           }
-          facts?.wildcards.push({ zone, node: wildcard, name: owner });
+          facts?.wildcards.push({ zone, node: wildcard, name: owner, encloser: found.closestEncloser });
           // RFC 4592 §3.3.3: synthesize from the source of synthesis, owner = the query name.
           const done = answerAtNode(wildcard, owner);
           if (done) return done;
