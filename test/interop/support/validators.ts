@@ -66,6 +66,8 @@ export async function startUnbound(opts: { stubs: readonly StubZone[]; anchors: 
     // Nothing from the Internet: no root priming matters for names under the stubs.
     '  harden-glue: yes',
     '  qname-minimisation: no',
+    // Each answer judged as zonedns sent it, not synthesized from NSEC records cached for another.
+    '  aggressive-nsec: no',
     'remote-control:',
     '  control-enable: no',
     ...opts.stubs.flatMap((s) => ['stub-zone:', `  name: "${s.zone}."`, `  stub-addr: ${s.host}@${s.port}`]),
@@ -97,6 +99,12 @@ export async function startUnbound(opts: { stubs: readonly StubZone[]; anchors: 
     await new Promise((r) => setTimeout(r, 100));
   }
   return { host, port, pid: peer.pid, query, log: peer.log, stop: peer.stop };
+}
+
+/** A DNSKEY RR as zone-file text (a trust anchor line), from its owner and RDATA in hex. */
+export function dnskeyText(owner: string, rdataHex: string): string {
+  const r = Buffer.from(rdataHex, 'hex');
+  return `${owner.replace(/\.?$/, '.')} 3600 IN DNSKEY ${r.readUInt16BE(0)} ${r[2]} ${r[3]} ${r.subarray(4).toString('base64')}\n`;
 }
 
 /** Trust anchors for delv's -a (`trust-anchors { ... }` syntax) from DS lines. */
