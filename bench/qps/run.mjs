@@ -13,8 +13,8 @@
 // 100000), RATE (QPS of the latency run, 10000), SAMPLE (queries checked, 300), SERVER_CPU (1),
 // CLIENT_CPU (0), NICE (0; e.g. -20 as root to run ahead of other work), BUDGET (s, 600: after
 // it no more waiting for a quiet machine and no redone runs), ORDER (interleaved: all servers up,
-// runs round-robin; sequential: one server at a time), OUT (output directory), and QUIET_PCT,
-// QUIET_WAIT, FOREIGN_MAX (see bench/qps/README.md).
+// runs round-robin; sequential: one server at a time), OUT (output directory), PORT_OFFSET (added
+// to every port, 0), and QUIET_PCT, QUIET_WAIT, FOREIGN_MAX (see bench/qps/README.md).
 
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,8 @@ const ROOT = resolve(HERE, '../..');
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
 const unknown = argv.filter((a) => a !== '--smoke');
@@ -71,6 +72,7 @@ const S = {
   quietWait: num('QUIET_WAIT', 5), // ...for at most this many seconds
   foreignMax: num('FOREIGN_MAX', 25), // a run during which they used more is redone once
   order: env('ORDER', 'interleaved'),
+  portOffset: num('PORT_OFFSET', 0), // added to every server's port: two runs side by side
   servers: env('SERVERS', smoke ? 'zonedns,zonedns-do,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
 };
 if (S.dur < 1 || S.dur > 10) {
@@ -91,6 +93,7 @@ for (const s of S.servers) {
     process.exit(2);
   }
 }
+for (const def of Object.values(SERVERS)) def.port += S.portOffset;
 if (!which('dnsperf')) {
   console.error('dnsperf not found: it sends the queries (Debian: apt-get install dnsperf). Nothing measured.');
   process.exit(1);

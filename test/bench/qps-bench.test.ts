@@ -15,7 +15,7 @@ import { ROOT, runBench } from './support/run-bench.js';
 interface Row { name: string; check?: { n: number; wrong: number; noAnswer: number; skipped?: boolean }; udp?: { qps: number }; udpRuns: Array<{ completed: number }> }
 
 describeWithPeers('npm run bench harness (--smoke: zonedns, zonedns DO=1 and the Node dgram responder, 2,000 names)', ['dnsperf', 'dnssec-signzone'], () => {
-  test('measures both and prints the table; zonedns\'s sampled answers are right', async () => {
+  test('measures them and prints the table; zonedns\'s sampled answers are right, with DO=1 too', async () => {
     expect(existsSync(join(ROOT, 'dist/cli/main.js'))).toBe(true); // `npm test` builds dist/ first
     const out = mkdtempSync(join(tmpdir(), 'zonedns-qps-bench-test-'));
     try {
