@@ -13,15 +13,15 @@
 //   hashes covers it, wrapping to the last (RFC 5155 §7.2.1).
 // As in Knot (which these rules follow, nsec_proofs.c), a zone counts as signed when its SOA is.
 
-import { readU16 } from '../dns/bytes.js';
+import { readU16, type Bytes } from '../dns/bytes.js';
 import { compareCanonical } from '../dns/canonical-order.js';
 import { RRType } from '../dns/constants.js';
 import { nameKey, wildcardOf, type Name } from '../dns/name.js';
 import { base32HexDecode } from '../dns/rdata/encoding.js';
-import { coveredType } from '../zone/build-support.js';
+import { coveredType, isAtOrBelowAt } from '../zone/build-support.js';
 import { canonicalNodes } from '../zone/canonical-nodes.js';
-import { NodeFlag, getRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
-import { NSEC3_SHA1, nsec3Hash } from './nsec3-hash.js';
+import { NodeFlag, getRRset, type PackedRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { NSEC3_SHA1, nsec3HashBytes } from './nsec3-hash.js';
 
 /** The RRSIGs at `node` that cover `type` (one RRset per covered type, as the loader groups them). */
 export function signaturesOf(node: ZoneNode, type: number): RRset | undefined {
@@ -46,7 +46,8 @@ export class Nsec3Chain {
 
   constructor(
     private readonly zone: ZoneSnapshot,
-    private readonly salt: Buffer,
+    /** Raw octets (a binary string). */
+    private readonly salt: Bytes,
     private readonly iterations: number,
     links: Nsec3Link[],
   ) {
@@ -107,7 +108,7 @@ export class Nsec3Chain {
   }
 
   private hash(name: Name): string {
-    return nsec3Hash(name, this.salt, this.iterations).toString('latin1');
+    return nsec3HashBytes(name, this.salt, this.iterations);
   }
 
   private coveringHash(h: string): ZoneNode | undefined {
@@ -202,7 +203,7 @@ function buildDenial(zone: ZoneSnapshot): Denial {
     const iterations = readU16(rdata, 2);
     const saltText = rdata.slice(5, 5 + rdata.charCodeAt(4));
     const links = alg === NSEC3_SHA1 ? nsec3Links(zone, alg, iterations, saltText) : [];
-    return { signed: true, nsec3: new Nsec3Chain(zone, Buffer.from(saltText, 'latin1'), iterations, links), nsec: undefined, negativeSoaSigs };
+    return { signed: true, nsec3: new Nsec3Chain(zone, saltText, iterations, links), nsec: undefined, negativeSoaSigs };
   }
   const chain: ZoneNode[] = [apex];
   for (const node of canonicalNodes(zone)) if (!(node.flags & (NodeFlag.OCCLUDED | NodeFlag.NSEC3_ONLY))) chain.push(node);
@@ -216,16 +217,18 @@ function buildDenial(zone: ZoneSnapshot): Denial {
 function nsec3Links(zone: ZoneSnapshot, alg: number, iterations: number, salt: string): Nsec3Link[] {
   const links: Nsec3Link[] = [];
   const origin = zone.originKey;
+  const params = (r: Bytes) => r.charCodeAt(0) === alg && readU16(r, 2) === iterations && r.charCodeAt(4) === salt.length && r.startsWith(salt, 5);
   for (const node of zone.nodes.values()) {
-    const set = node.flags & NodeFlag.OCCLUDED ? undefined : getRRset(node, RRType.NSEC3);
+    if (node.flags & NodeFlag.OCCLUDED) continue;
+    let set: PackedRRset | undefined = node.firstSet;
+    while (set !== undefined && set.type !== RRType.NSEC3) set = set.next;
     if (set === undefined) continue;
-    const owner = nameKey(node.name);
+    const owner = node.name;
     const labelEnd = owner.charCodeAt(0) + 1;
-    if (owner.length - labelEnd !== origin.length || owner.slice(labelEnd) !== origin) continue;
+    if (owner.length - labelEnd !== origin.length || !isAtOrBelowAt(owner, labelEnd, origin)) continue;
     const hash = base32HexDecode(owner.slice(1, labelEnd));
     if (hash === undefined) continue;
-    const params = (r: string) => r.charCodeAt(0) === alg && readU16(r, 2) === iterations && r.slice(5, 5 + r.charCodeAt(4)) === salt;
-    if (set.rdata.some(params)) links.push({ hash, node });
+    if (set.size === 1 ? params(set.first) : set.rdata.some(params)) links.push({ hash, node });
   }
   return links;
 }
