@@ -35,12 +35,24 @@ interface Nsec3Link {
   readonly node: ZoneNode;
 }
 
+/**
+ * Up to this many extra iterations (RFC 9276 §3.1 asks for 0) every name is hashed when the zone is
+ * loaded; above, each name is hashed the first time a proof needs it, so that a zone signed with
+ * costly parameters (RFC 5155 §10.3 allows 2,500) does not hold up its loading for minutes.
+ */
+export const EAGER_ITERATIONS = 10;
+
 export class Nsec3Chain {
   /** Hashes in ascending order (binary strings compare octet by octet), and their nodes. */
   private readonly hashes: string[];
   private readonly owners: ZoneNode[];
-  /** Authoritative node -> the node of its NSEC3 (hash match); absent when it has none (opt-out). */
-  private readonly matches = new Map<ZoneNode, ZoneNode>();
+  /**
+   * Authoritative node -> the node of its NSEC3 (hash match), null when it has none (opt-out).
+   * Filled for every node at load; with costly parameters (see EAGER_ITERATIONS) on first use.
+   */
+  private readonly matches = new Map<ZoneNode, ZoneNode | null>();
+  private readonly byHash = new Map<string, ZoneNode>();
+  private readonly eager: boolean;
   /** Closest encloser -> the NSEC3 covering `*.<it>`, found on first use (null: none). */
   private readonly wildcardCovers = new Map<ZoneNode, ZoneNode | null>();
 
@@ -54,12 +66,12 @@ export class Nsec3Chain {
     links.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     this.hashes = links.map((l) => l.hash);
     this.owners = links.map((l) => l.node);
-    const byHash = new Map<string, ZoneNode>();
-    for (const l of links) byHash.set(l.hash, l.node);
+    for (const l of links) this.byHash.set(l.hash, l.node);
+    this.eager = iterations <= EAGER_ITERATIONS;
+    if (!this.eager) return;
     for (const node of zone.nodes.values()) {
       if (node.flags & (NodeFlag.OCCLUDED | NodeFlag.NSEC3_ONLY)) continue;
-      const match = byHash.get(this.hash(node.name));
-      if (match !== undefined) this.matches.set(node, match);
+      this.matches.set(node, this.byHash.get(this.hash(node.name)) ?? null);
     }
   }
 
@@ -69,7 +81,13 @@ export class Nsec3Chain {
 
   /** The NSEC3 node whose hash is the node's name (RFC 5155 §7.2.3 "matches"). */
   matching(node: ZoneNode): ZoneNode | undefined {
-    return this.matches.get(node);
+    let match = this.matches.get(node);
+    if (match === undefined) {
+      if (this.eager || node.flags & (NodeFlag.OCCLUDED | NodeFlag.NSEC3_ONLY)) return undefined; // no name of the chain's
+      match = this.byHash.get(this.hash(node.name)) ?? null;
+      this.matches.set(node, match);
+    }
+    return match ?? undefined;
   }
 
   /**
@@ -99,7 +117,7 @@ export class Nsec3Chain {
   provableEncloser(closest: ZoneNode): ZoneNode | undefined {
     let node: ZoneNode | undefined = closest;
     let key = nameKey(closest.name);
-    while (node !== undefined && !this.matches.has(node)) {
+    while (node !== undefined && this.matching(node) === undefined) {
       if (key.length <= this.zone.originKey.length) return undefined;
       key = key.slice(key.charCodeAt(0) + 1) as Name;
       node = this.zone.nodes.get(key);

@@ -1,8 +1,8 @@
 // The DO=1 additions (src/dnssec/answer.ts) as a table: for each question, what goes in each
 // section, written as `owner TYPE` (RRSIGs as `owner RRSIG(covered)`), with NSEC3 records named by
 // the hash they must match or cover, computed here (nsec3Hash): `=name` matches name's hash,
-// `~name` covers it. Zones: three fixtures signed by dnssec-signzone (NSEC; NSEC3 with a salt;
-// NSEC3 opt-out), so every proof is checked against a real signer's chain. Whether validators accept
+// `~name` covers it. Zones: fixtures signed by dnssec-signzone (NSEC; NSEC3 with a salt; the same
+// with 12 extra iterations; NSEC3 opt-out), so every proof is checked against a real signer's chain. Whether validators accept
 // the proofs is the interop tests' job (dnssec-validate.test.ts); this pins the rules: RFC 4035
 // §3.1.3, RFC 5155 §7.2, and the cases that broke other servers (nsd#510, nsd#194,
 // Technitium#2110).
@@ -26,13 +26,14 @@ const fixture = (file: string): ZoneSnapshot => {
   return r.snapshot;
 };
 const UNSIGNED = zoneFromText('plain.test', '$TTL 300\n@ SOA ns admin 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\n');
-const registry = registryOf(fixture('signed.test.zone'), fixture('signed3.test.zone'), fixture('optout.test.zone'), UNSIGNED);
+const registry = registryOf(fixture('signed.test.zone'), fixture('signed3.test.zone'), fixture('signed12.test.zone'), fixture('optout.test.zone'), UNSIGNED);
 const find = (k: Name, t: number) => registry.findForQuestion(k, t)?.snapshot;
 
 /** NSEC3 parameters of the fixtures (their NSEC3PARAM). */
 const PARAMS: Record<string, { salt: string; iterations: number }> = {
   'signed3.test': { salt: 'aabbccdd', iterations: 0 },
   'optout.test': { salt: '', iterations: 0 },
+  'signed12.test': { salt: 'ab', iterations: 12 },
 };
 
 function hashLabel(owner: string, zone: string): string {
@@ -123,6 +124,14 @@ const CASES: Case[] = [
     names: ['signed3.test', `${hashLabel('www.signed3.test', 'signed3.test')}.signed3.test`, '*.signed3.test'],
     authority: ['signed3.test. SOA', 'signed3.test. RRSIG(SOA)', '=signed3.test NSEC3', '=signed3.test RRSIG(NSEC3)',
       `~${hashLabel('www.signed3.test', 'signed3.test')}.signed3.test NSEC3`, `~${hashLabel('www.signed3.test', 'signed3.test')}.signed3.test RRSIG(NSEC3)`] },
+
+  // ----- NSEC3 with 12 extra iterations (signed12.test): names hashed on first use, same proofs
+  { why: 'costly parameters: NXDOMAIN proof from hashes made on demand (one NSEC3 covers the name and the wildcard)', q: 'nope.signed12.test', t: 'A', rcode: 'nxdomain', names: ['signed12.test', 'nope.signed12.test', '*.signed12.test'],
+    authority: ['signed12.test. SOA', 'signed12.test. RRSIG(SOA)', '=signed12.test NSEC3', '=signed12.test RRSIG(NSEC3)', '~nope.signed12.test NSEC3', '~nope.signed12.test RRSIG(NSEC3)'] },
+  { why: 'costly parameters: NODATA at an empty non-terminal', q: 'y.ent.signed12.test', t: 'A', rcode: 'nodata', names: ['y.ent.signed12.test'],
+    authority: ['signed12.test. SOA', 'signed12.test. RRSIG(SOA)', '=y.ent.signed12.test NSEC3', '=y.ent.signed12.test RRSIG(NSEC3)'] },
+  { why: 'costly parameters: wildcard NODATA', q: 'foo.wild.signed12.test', t: 'MX', rcode: 'nodata', names: ['*.wild.signed12.test', 'wild.signed12.test', 'foo.wild.signed12.test'],
+    authority: ['signed12.test. SOA', 'signed12.test. RRSIG(SOA)', '=*.wild.signed12.test NSEC3', '=*.wild.signed12.test RRSIG(NSEC3)', '=wild.signed12.test NSEC3', '=wild.signed12.test RRSIG(NSEC3)', '~foo.wild.signed12.test NSEC3', '~foo.wild.signed12.test RRSIG(NSEC3)'] },
 
   // ----- NSEC3 opt-out (optout.test)
   { why: 'referral to an unsigned child without an NSEC3 of its own: the opt-out closest encloser proof', q: 'www.insecure.optout.test', t: 'A', rcode: 'referral', names: ['optout.test', 'insecure.optout.test'],
