@@ -41,7 +41,7 @@ export function describeWithPeers(title: string, programs: readonly string[], bo
     describe(title, body);
     return;
   }
-  const why = `needs ${missing.join(', ')} (apt-get install knot knot-dnsutils bind9 bind9-utils bind9-dnsutils nsd ldnsutils)`;
+  const why = `needs ${missing.join(', ')} (apt-get install knot knot-dnsutils bind9 bind9-utils bind9-dnsutils nsd ldnsutils unbound)`;
   if (requirePeers) {
     describe(title, () => {
       test(`peer programs are installed: ${why}`, () => {
