@@ -7,20 +7,17 @@
 // - a failure when the previous probe has still not settled (one that ignores the abort): no
 //   second probe of the same target is ever started, so checks of a slow target cannot pile up.
 // The first round of each check starts at a staggered point of its first interval, so the checks
-// of many addresses spread out instead of firing together. stop() ends it for good: its timers
-// are cleared, its probe aborted, and late results are ignored (PowerDNS kept checking addresses
-// that had left the zone: pdns#7988).
+// of many addresses spread out instead of firing together; rounds are run by the service's one
+// Scheduler. stop() ends it for good: it leaves the schedule, its probe is aborted, and late
+// results are ignored (PowerDNS kept checking addresses that had left the zone: pdns#7988).
 
 import type { Bytes } from '../dns/bytes.js';
+import { ipv4ToText, ipv6ToText } from '../dns/rdata/address.js';
 import { CheckState, type CheckResult, type Transition } from './check-state.js';
+import { Scheduler, type Scheduled, type SchedulerClock } from './scheduler.js';
 import type { HealthRule, ProbeSpec } from './rule.js';
 
-export interface HealthClock {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
+export type HealthClock = SchedulerClock;
 
 export const realHealthClock: HealthClock = {
   setTimeout: (fn, ms) => {
@@ -38,6 +35,8 @@ export type Probe = (spec: ProbeSpec, address: string, signal: AbortSignal) => P
 /** What the checks of one service share. */
 export interface CheckEnv {
   readonly clock: HealthClock;
+  /** Runs every check's rounds (one timer for all). */
+  readonly scheduler: Scheduler;
   readonly probe: Probe;
   /** Called when a check's address goes down or comes back up. */
   onTransition(check: HealthCheck, transition: Exclude<Transition, undefined>): void;
@@ -53,59 +52,62 @@ interface Attempt {
   counted: boolean;
 }
 
-export class HealthCheck {
-  readonly state: CheckState;
-  private timer: unknown;
+/** A check is its own CheckState (one object per address: there may be 100,000s of them). */
+export class HealthCheck extends CheckState implements Scheduled {
+  due = Infinity;
+  slot = -1;
+  /** How many governed records hold it (the service's reference count). */
+  refs = 0;
   private attempt: Attempt | undefined;
   private stopped = false;
 
   constructor(
-    /** Identity among checks: address and timing (see checkKey). */
-    readonly key: string,
-    /** The address as RDATA (4 or 16 octets) and as text. */
+    /** The address as RDATA (4 or 16 octets: the zone's own string, not a copy). */
     readonly address: Bytes,
-    readonly addressText: string,
     readonly timing: CheckTiming,
     private readonly env: CheckEnv,
   ) {
-    this.state = new CheckState(timing.fall, timing.rise);
+    super(timing.fall, timing.rise);
+  }
+
+  /** The address as text (made when needed: there may be 100,000s of checks). */
+  get addressText(): string {
+    return addressText(this.address);
   }
 
   get running(): boolean {
-    return !this.stopped && this.timer !== undefined;
+    return !this.stopped && this.slot >= 0;
   }
 
   /** Starts the rounds; the first after `firstDelayMs` (0 <= it < interval: the stagger). */
   start(firstDelayMs: number): void {
-    if (this.stopped || this.timer !== undefined) return;
-    this.timer = this.env.clock.setTimeout(() => this.round(), firstDelayMs);
+    if (this.stopped || this.slot >= 0) return;
+    this.env.scheduler.schedule(this, this.env.clock.now() + firstDelayMs);
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    const clock = this.env.clock;
-    if (this.timer !== undefined) clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.env.scheduler.remove(this);
     const a = this.attempt;
     if (a !== undefined) {
-      clock.clearTimeout(a.timeout);
+      this.env.clock.clearTimeout(a.timeout);
       a.abort.abort();
     }
     this.attempt = undefined;
   }
 
-  private round(): void {
+  round(): void {
     if (this.stopped) return;
-    const { clock } = this.env;
-    this.timer = clock.setTimeout(() => this.round(), this.timing.intervalMs);
+    const { clock, scheduler } = this.env;
+    scheduler.schedule(this, clock.now() + this.timing.intervalMs);
     const previous = this.attempt;
     if (previous !== undefined) {
       // Still in flight after its timeout: it ignored the abort. (Not yet counted cannot happen
       // with timeout < interval, but would be this round's timeout.)
       const reason = previous.counted ? 'previous check still running' : `no answer within ${this.timing.timeoutMs} ms`;
       previous.counted = true;
-      this.record({ ok: false, reason });
+      this.tally({ ok: false, reason });
       return;
     }
     const attempt: Attempt = { abort: new AbortController(), timeout: undefined, counted: false };
@@ -113,7 +115,7 @@ export class HealthCheck {
     attempt.timeout = clock.setTimeout(() => {
       if (!attempt.counted) {
         attempt.counted = true;
-        this.record({ ok: false, reason: `no answer within ${this.timing.timeoutMs} ms` });
+        this.tally({ ok: false, reason: `no answer within ${this.timing.timeoutMs} ms` });
       }
       attempt.abort.abort();
     }, this.timing.timeoutMs);
@@ -135,17 +137,63 @@ export class HealthCheck {
     this.env.clock.clearTimeout(attempt.timeout);
     if (attempt.counted) return;
     attempt.counted = true;
-    this.record(result);
+    this.tally(result);
   }
 
-  private record(result: CheckResult): void {
+  /** A round's one result into the state; a transition goes to the service. */
+  private tally(result: CheckResult): void {
     if (this.stopped) return;
-    const transition = this.state.record(result, this.env.clock.now());
+    const transition = this.record(result, this.env.clock.now());
     if (transition !== undefined) this.env.onTransition(this, transition);
   }
 }
 
-/** Checks are shared by every rule and name that probe one address the same way. */
-export function checkKey(address: Bytes, t: CheckTiming): string {
-  return JSON.stringify([address, t.probe, t.intervalMs, t.timeoutMs, t.fall, t.rise]);
+/**
+ * The checks by identity: a check is shared by every rule and name that probe one address the
+ * same way. Keyed by a small number per distinct timing, then by the address octets (no key
+ * string per check: that would be ~100 bytes times every address).
+ */
+export class CheckTable {
+  private readonly byTiming = new Map<number, Map<Bytes, HealthCheck>>();
+  private readonly ids = new Map<string, number>();
+  private readonly idOf = new WeakMap<CheckTiming, number>();
+
+  get(address: Bytes, t: CheckTiming): HealthCheck | undefined {
+    return this.byTiming.get(this.id(t))?.get(address);
+  }
+
+  add(check: HealthCheck): void {
+    const id = this.id(check.timing);
+    let checks = this.byTiming.get(id);
+    if (checks === undefined) this.byTiming.set(id, (checks = new Map()));
+    checks.set(check.address, check);
+  }
+
+  delete(check: HealthCheck): void {
+    this.byTiming.get(this.id(check.timing))?.delete(check.address);
+  }
+
+  *values(): IterableIterator<HealthCheck> {
+    for (const checks of this.byTiming.values()) yield* checks.values();
+  }
+
+  clear(): void {
+    this.byTiming.clear();
+  }
+
+  private id(t: CheckTiming): number {
+    let id = this.idOf.get(t);
+    if (id === undefined) {
+      const text = JSON.stringify([t.probe, t.intervalMs, t.timeoutMs, t.fall, t.rise]);
+      id = this.ids.get(text);
+      if (id === undefined) this.ids.set(text, (id = this.ids.size));
+      this.idOf.set(t, id);
+    }
+    return id;
+  }
+}
+
+/** A or AAAA RDATA as text. */
+export function addressText(rdata: Bytes): string {
+  return rdata.length === 4 ? ipv4ToText(rdata) : ipv6ToText(rdata);
 }

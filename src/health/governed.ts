@@ -1,27 +1,34 @@
 // Which RRsets of a zone snapshot the health rules govern, and what an answer holds for each: the
 // up addresses (all of them when none is up, unless the rule says SERVFAIL), the TTL capped, and
-// the weights as a rotation wheel. Built once per snapshot; a view is recomputed only when the
+// the weights as a rotation wheel. Built once per snapshot; a subset is recomputed only when the
 // up/down pattern of its own addresses changed, so rotation counters (keyed by the RDATA list)
-// and cached answers survive changes elsewhere.
+// survive changes elsewhere.
 
 import type { Bytes } from '../dns/bytes.js';
 import { RRType } from '../dns/constants.js';
 import { isSubdomain, isWildcard, nameKey, nameToText, type Name } from '../dns/name.js';
-import { ipv4ToText, ipv6ToText } from '../dns/rdata/address.js';
 import type { WeightedRRset } from '../server/rotate.js';
 import { getRRset, NodeFlag, type RRset, type ZoneSnapshot } from '../zone/snapshot.js';
 import type { HealthCheck } from './check.js';
-import type { AllDownPolicy, HealthRule } from './rule.js';
+import type { HealthRule } from './rule.js';
 import { leaderWheel } from './weights.js';
 
-export class GovernedSet {
+/**
+ * A governed RRset, which is also its own answer while all its addresses are up (or all down,
+ * failing open): the full RDATA list with the TTL capped and the weights' wheel. Being one object
+ * matters when every name of a big zone is governed: the answer path reads it anyway for its
+ * state, and a separate view object would be one more cache miss per query.
+ */
+export class GovernedSet implements WeightedRRset {
+  readonly owner: Name;
+  readonly type: number;
+  readonly ttl: number;
   /** The RDATA list read once: a one-record RRset builds a new list on each read. */
-  private readonly rdata: readonly Bytes[];
-  private readonly ttl: number;
+  readonly rdata: readonly Bytes[];
+  readonly wheel: readonly number[] | undefined;
   private epoch = -1;
-  /** '1' per up address, '0' per down one, at the last refresh. */
+  /** '1' per up address, '0' per down one, at the last refresh; '' before the first. */
   private pattern = '';
-  private full: WeightedRRset | undefined;
   private current: WeightedRRset | undefined;
   private none = false;
 
@@ -30,15 +37,14 @@ export class GovernedSet {
     readonly rule: HealthRule,
     /** The check of each record, in RDATA order. */
     readonly checks: readonly HealthCheck[],
-    /** The weight of each record, in RDATA order. */
-    private readonly weights: readonly number[],
+    /** The weight of each record, in RDATA order; undefined: all weigh the same. */
+    private readonly weights: readonly number[] | undefined,
   ) {
-    this.rdata = set.rdata;
+    this.owner = set.owner;
+    this.type = set.type;
     this.ttl = rule.ttl === undefined ? set.ttl : Math.min(set.ttl, rule.ttl);
-  }
-
-  get allDown(): AllDownPolicy {
-    return this.rule.allDown;
+    this.rdata = set.rdata;
+    this.wheel = weights === undefined ? undefined : leaderWheel(weights);
   }
 
   /** The RRset an answer section holds at `epoch`; undefined: answer SERVFAIL (all down, `allDown: "servfail"`). */
@@ -56,7 +62,7 @@ export class GovernedSet {
   private refresh(epoch: number): void {
     this.epoch = epoch;
     let pattern = '';
-    for (const c of this.checks) pattern += c.state.up ? '1' : '0';
+    for (const c of this.checks) pattern += c.up ? '1' : '0';
     if (pattern === this.pattern) return;
     this.pattern = pattern;
     const up: number[] = [];
@@ -64,16 +70,18 @@ export class GovernedSet {
     this.none = up.length === 0;
     // Fail open: with none up, all of them (a resolver gets something to try, as Route 53 and
     // PowerDNS answer), unless the rule asked for SERVFAIL.
-    this.current = up.length === 0 || up.length === this.rdata.length ? (this.full ??= this.build(null)) : this.build(up);
-  }
-
-  /** The view over the records at `indices` (null: all of them). */
-  private build(indices: number[] | null): WeightedRRset {
-    const set = this.set;
-    const rdata = indices === null ? this.rdata : indices.map((i) => this.rdata[i]!);
-    const wheel = leaderWheel(indices === null ? this.weights : indices.map((i) => this.weights[i]!));
-    if (indices === null && wheel === undefined && this.ttl === set.ttl) return set;
-    return { owner: set.owner, type: set.type, ttl: this.ttl, rdata, wheel };
+    if (up.length === 0 || up.length === this.rdata.length) {
+      this.current = this.wheel === undefined && this.ttl === this.set.ttl ? this.set : this;
+      return;
+    }
+    const w = this.weights;
+    this.current = {
+      owner: this.owner,
+      type: this.type,
+      ttl: this.ttl,
+      rdata: up.map((i) => this.rdata[i]!),
+      wheel: w === undefined ? undefined : leaderWheel(up.map((i) => w[i]!)),
+    };
   }
 }
 
@@ -91,7 +99,7 @@ export interface RuleInZone {
 }
 
 /** Gets (shared, refcounted by the caller) the check of `address` under `rule`. */
-export type AcquireCheck = (address: Bytes, addressText: string, rule: HealthRule) => HealthCheck;
+export type AcquireCheck = (address: Bytes, rule: HealthRule) => HealthCheck;
 
 /**
  * The governed RRsets of `zone` under `rules`. A signed zone gets none: an answer that leaves an
@@ -138,8 +146,8 @@ export function governZone(zone: ZoneSnapshot, rules: readonly RuleInZone[], acq
         }
         governedBy.set(set, rule);
         const rdata = set.rdata;
-        const checks = rdata.map((a) => acquire(a, addressText(a), rule));
-        sets.push(new GovernedSet(set, rule, checks, rdata.map((a) => rule.weights.get(a) ?? 1)));
+        const checks = rdata.map((a) => acquire(a, rule));
+        sets.push(new GovernedSet(set, rule, checks, rule.weights.size === 0 ? undefined : rdata.map((a) => rule.weights.get(a) ?? 1)));
       }
     }
   }
@@ -151,11 +159,6 @@ function signedEvidence(zone: ZoneSnapshot): string | undefined {
   if (getRRset(zone.apex, RRType.DNSKEY) !== undefined) return 'DNSKEY';
   if (getRRset(zone.apex, RRType.RRSIG) !== undefined) return 'RRSIG';
   return undefined;
-}
-
-/** A or AAAA RDATA as text. */
-export function addressText(rdata: Bytes): string {
-  return rdata.length === 4 ? ipv4ToText(rdata) : ipv6ToText(rdata);
 }
 
 /** Owner names governed by a rule that fall in `zone` (the zone the registry finds for them). */

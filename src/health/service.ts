@@ -14,11 +14,12 @@ import type { Logger } from '../log.js';
 import type { Resolution } from '../query/resolve.js';
 import type { ZoneHandle, ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
-import { checkKey, HealthCheck, realHealthClock, type CheckEnv, type HealthClock, type Probe } from './check.js';
+import { CheckTable, HealthCheck, realHealthClock, type CheckEnv, type HealthClock, type Probe } from './check.js';
 import type { Transition } from './check-state.js';
 import { governZone, namesIn, type GovernedSet, type RuleInZone } from './governed.js';
 import { runProbe } from './probe.js';
 import { probeText, type HealthRule } from './rule.js';
+import { Scheduler } from './scheduler.js';
 
 /** What the answer path asks: the resolution with governed A/AAAA RRsets filtered. */
 export interface AnswerFilter {
@@ -61,10 +62,9 @@ export interface HealthServiceOptions {
   probe?: Probe;
 }
 
-/** What one served zone contributes. */
+/** What one served zone contributes: its governed RRsets (each holding its records' checks). */
 interface ZoneHealth {
   snapshot: ZoneSnapshot;
-  checks: Set<HealthCheck>;
   sets: GovernedSet[];
 }
 
@@ -73,8 +73,13 @@ const STAGGER_STEP = 0.6180339887498949;
 
 export class HealthService implements AnswerFilter, HealthView {
   private epoch = 0;
-  private readonly governed = new WeakMap<RRset, GovernedSet>();
-  private readonly checks = new Map<string, { check: HealthCheck; users: number }>();
+  /**
+   * Governed RRsets of the current snapshots. A Map, not a WeakMap: entries leave with their
+   * snapshot's governance (releaseAll), and a WeakMap of 100,000s of entries costs every full
+   * GC an ephemeron pass.
+   */
+  private readonly governed = new Map<RRset, GovernedSet>();
+  private readonly checks = new CheckTable();
   private readonly zones = new Map<Name, ZoneHealth>();
   private readonly listeners: Array<(zone: ZoneSnapshot) => void> = [];
   private readonly env: CheckEnv;
@@ -84,8 +89,10 @@ export class HealthService implements AnswerFilter, HealthView {
   transitions = 0;
 
   constructor(private readonly opts: HealthServiceOptions) {
+    const clock = opts.clock ?? realHealthClock;
     this.env = {
-      clock: opts.clock ?? realHealthClock,
+      clock,
+      scheduler: new Scheduler(clock),
       probe: opts.probe ?? runProbe,
       onTransition: (check, t) => this.transition(check, t),
     };
@@ -116,19 +123,12 @@ export class HealthService implements AnswerFilter, HealthView {
       if (names.length > 0) rules.push({ rule, names });
     }
     for (const rule of handle.options?.health ?? []) rules.push({ rule, names: rule.names.map((_, j) => j) });
-    const checks = new Set<HealthCheck>();
-    const acquire = (address: Bytes, text: string, rule: HealthRule): HealthCheck => {
-      const check = this.acquire(address, text, rule);
-      if (checks.has(check)) this.release(check); // one reference per zone
-      checks.add(check);
-      return check;
-    };
-    const { sets, problems } = governZone(snapshot, rules, acquire);
+    const { sets, problems } = governZone(snapshot, rules, (address, rule) => this.acquire(address, rule));
     for (const g of sets) this.governed.set(g.set, g);
-    if (checks.size > 0) this.zones.set(key, { snapshot, checks, sets });
+    if (sets.length > 0) this.zones.set(key, { snapshot, sets });
     else this.zones.delete(key);
     // Released after the new ones are held: an address still present keeps its check and state.
-    if (old !== undefined) for (const c of old.checks) this.release(c);
+    if (old !== undefined) this.releaseAll(old);
     for (const p of problems) this.problem(p);
   }
 
@@ -137,7 +137,7 @@ export class HealthService implements AnswerFilter, HealthView {
     const old = this.zones.get(key);
     if (old === undefined) return;
     this.zones.delete(key);
-    for (const c of old.checks) this.release(c);
+    this.releaseAll(old);
   }
 
   /**
@@ -174,11 +174,15 @@ export class HealthService implements AnswerFilter, HealthView {
     return problems;
   }
 
-  /** The answer path's step between resolve and rotation (see AnswerFilter). */
+  /**
+   * The answer path's step between resolve and rotation (see AnswerFilter). The sections are
+   * the query's own (resolve builds fresh arrays per call), so governed RRsets are replaced in
+   * place: no copy of the plan per query.
+   */
   filter(res: Resolution): Resolution {
     if (res.kind === 'refused' || res.kind === 'servfail') return res;
     const epoch = this.epoch;
-    let answer = res.answer;
+    const answer = res.answer;
     for (let i = 0; i < answer.length; i++) {
       const set = answer[i]!;
       if (set.type !== RRType.A && set.type !== RRType.AAAA) continue;
@@ -186,90 +190,103 @@ export class HealthService implements AnswerFilter, HealthView {
       if (g === undefined) continue;
       const view = g.answer(epoch);
       if (view === undefined) return { kind: 'servfail' };
-      if (view === set) continue;
-      if (answer === res.answer) answer = answer.slice();
       answer[i] = view;
     }
-    let additional = res.additional;
+    const additional = res.additional;
     for (let i = 0; i < additional.length; i++) {
       const set = additional[i]!;
       if (set.type !== RRType.A && set.type !== RRType.AAAA) continue;
       const g = this.governed.get(set);
-      if (g === undefined) continue;
-      const view = g.additional(epoch);
-      if (view === set) continue;
-      if (additional === res.additional) additional = additional.slice();
-      additional[i] = view;
+      if (g !== undefined) additional[i] = g.additional(epoch);
     }
-    return answer === res.answer && additional === res.additional ? res : { ...res, answer, additional };
+    return res;
   }
 
   status(): AddressStatus[] {
-    return [...this.checks.values()].map(({ check }) => {
-      const s = check.state;
-      return {
-        address: check.addressText,
-        check: probeText(check.timing.probe),
-        names: this.namesOf(check),
-        up: s.up,
-        known: s.known,
-        consecutiveFailures: s.failures,
-        consecutiveSuccesses: s.successes,
-        checks: s.count,
-        reason: s.reason,
-        lastCheckAt: s.lastAt,
-        changedAt: s.changedAt,
-      };
-    });
+    const names = this.names();
+    return [...this.checks.values()].map((c) => ({
+      address: c.addressText,
+      check: probeText(c.timing.probe),
+      names: [...(names.get(c) ?? [])],
+      up: c.up,
+      known: c.known,
+      consecutiveFailures: c.failures,
+      consecutiveSuccesses: c.successes,
+      checks: c.count,
+      reason: c.reason,
+      lastCheckAt: c.lastAt,
+      changedAt: c.changedAt,
+    }));
   }
 
   /** Stops every check (shutdown). */
   stop(): void {
-    for (const { check } of this.checks.values()) check.stop();
+    for (const c of this.checks.values()) c.stop();
     this.checks.clear();
     this.zones.clear();
+    this.governed.clear();
   }
 
-  private acquire(address: Bytes, text: string, rule: HealthRule): HealthCheck {
-    const key = checkKey(address, rule);
-    let entry = this.checks.get(key);
-    if (entry === undefined) {
-      const check = new HealthCheck(key, address, text, rule, this.env);
-      entry = { check, users: 0 };
-      this.checks.set(key, entry);
+  /** One reference per governed record: a check lives while some record holds it. */
+  private acquire(address: Bytes, rule: HealthRule): HealthCheck {
+    let check = this.checks.get(address, rule);
+    if (check === undefined) {
+      check = new HealthCheck(address, rule, this.env);
+      this.checks.add(check);
       this.stagger = (this.stagger + STAGGER_STEP) % 1;
       check.start(Math.floor(this.stagger * rule.intervalMs));
     }
-    entry.users++;
-    return entry.check;
+    check.refs++;
+    return check;
   }
 
-  private release(check: HealthCheck): void {
-    const entry = this.checks.get(check.key);
-    if (entry === undefined || --entry.users > 0) return;
-    check.stop();
-    this.checks.delete(check.key);
+  private releaseAll(zone: ZoneHealth): void {
+    for (const g of zone.sets) {
+      this.governed.delete(g.set);
+      for (const check of g.checks) {
+        if (--check.refs > 0) continue;
+        check.stop();
+        this.checks.delete(check);
+      }
+    }
   }
 
   private transition(check: HealthCheck, t: Exclude<Transition, undefined>): void {
     this.epoch++;
     this.transitions++;
-    const fields = { name: this.namesOf(check).join(','), address: check.addressText, check: probeText(check.timing.probe) };
-    if (t === 'down') this.opts.log.warn('address down', { ...fields, reason: check.state.reason });
-    else this.opts.log.info('address up', fields);
+    // Which zones hold it, and under which names: a walk over the governed RRsets, as
+    // transitions are rare next to the memory a reverse index would take per address.
+    const names = new Set<string>();
+    const zones: ZoneSnapshot[] = [];
     for (const z of this.zones.values()) {
-      if (!z.checks.has(check)) continue;
-      for (const listener of this.listeners) listener(z.snapshot);
+      let holds = false;
+      for (const g of z.sets) {
+        if (!g.checks.includes(check)) continue;
+        holds = true;
+        names.add(nameToText(g.set.owner));
+      }
+      if (holds) zones.push(z.snapshot);
     }
+    const fields = { name: [...names].join(','), address: check.addressText, check: probeText(check.timing.probe) };
+    if (t === 'down') this.opts.log.warn('address down', { ...fields, reason: check.reason });
+    else this.opts.log.info('address up', fields);
+    for (const zone of zones) for (const listener of this.listeners) listener(zone);
   }
 
-  private namesOf(check: HealthCheck): string[] {
-    const names = new Set<string>();
+  /** Owner names (text) per check, in one walk. */
+  private names(): Map<HealthCheck, Set<string>> {
+    const out = new Map<HealthCheck, Set<string>>();
     for (const z of this.zones.values()) {
-      if (!z.checks.has(check)) continue;
-      for (const g of z.sets) if (g.checks.includes(check)) names.add(nameToText(g.set.owner));
+      for (const g of z.sets) {
+        const owner = nameToText(g.set.owner);
+        for (const c of g.checks) {
+          let set = out.get(c);
+          if (set === undefined) out.set(c, (set = new Set()));
+          set.add(owner);
+        }
+      }
     }
-    return [...names];
+    return out;
   }
 
   private problem(message: string): void {

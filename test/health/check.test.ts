@@ -6,6 +6,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { CheckState } from '../../src/health/check-state.js';
 import { HealthCheck, type CheckTiming } from '../../src/health/check.js';
+import { Scheduler } from '../../src/health/scheduler.js';
 import { FakeHealthClock, FakeTargets, healthClock } from './support.js';
 
 const ADDRESS = '192.0.2.1';
@@ -15,8 +16,9 @@ function setup(timing: Partial<CheckTiming> = {}) {
   const clock = new FakeHealthClock();
   const targets = new FakeTargets();
   const transitions: Array<[number, string]> = [];
-  const check = new HealthCheck('k', '\xc0\x00\x02\x01', ADDRESS, { ...TIMING, ...timing }, {
+  const check = new HealthCheck('\xc0\x00\x02\x01', { ...TIMING, ...timing }, {
     clock: healthClock(clock),
+    scheduler: new Scheduler(healthClock(clock)),
     probe: targets.probe,
     onTransition: (_c, t) => transitions.push([clock.now, t]),
   });
@@ -58,7 +60,7 @@ describe('HealthCheck on a fake clock', () => {
     expect(targets.count(ADDRESS)).toBe(0);
     await clock.run(1);
     expect(targets.count(ADDRESS)).toBe(1); // t=250
-    expect(check.state.known).toBe(true);
+    expect(check.known).toBe(true);
     targets.set(ADDRESS, 'down');
     await clock.run(3000); // rounds at 1250, 2250, 3250
     expect(transitions).toEqual([[3250, 'down']]);
@@ -76,7 +78,7 @@ describe('HealthCheck on a fake clock', () => {
       await clock.run(1000);
     }
     expect(transitions).toEqual([]);
-    expect(check.state.up).toBe(true);
+    expect(check.up).toBe(true);
   });
 
   test('a target that does not answer fails at the timeout, and its probe is aborted', async () => {
@@ -84,9 +86,9 @@ describe('HealthCheck on a fake clock', () => {
     targets.set(ADDRESS, 'hang');
     check.start(0);
     await clock.run(299);
-    expect([check.state.count, targets.aborted.length]).toEqual([0, 0]);
+    expect([check.count, targets.aborted.length]).toEqual([0, 0]);
     await clock.run(1);
-    expect([check.state.count, check.state.reason, targets.aborted]).toEqual([1, 'no answer within 300 ms', [ADDRESS]]);
+    expect([check.count, check.reason, targets.aborted]).toEqual([1, 'no answer within 300 ms', [ADDRESS]]);
     await clock.run(2000);
     expect(transitions).toEqual([[2300, 'down']]); // rounds at 0, 1000, 2000; each fails 300 ms in
     expect(targets.maxInFlight).toBe(1);
@@ -101,8 +103,8 @@ describe('HealthCheck on a fake clock', () => {
     expect(targets.maxInFlight).toBe(1);
     // 300: timeout; 1000 and 2000: "still running" -> down at the third failure.
     expect(transitions).toEqual([[2000, 'down']]);
-    expect(check.state.reason).toBe('previous check still running');
-    expect(check.state.count).toBe(11); // one result per round, no more
+    expect(check.reason).toBe('previous check still running');
+    expect(check.count).toBe(11); // one result per round, no more
   });
 
   test('stop() clears its timers, aborts its probe and ignores what comes later', async () => {
@@ -120,14 +122,15 @@ describe('HealthCheck on a fake clock', () => {
   test('a probe that throws counts as a failed check', async () => {
     const clock = new FakeHealthClock();
     const transitions: string[] = [];
-    const check = new HealthCheck('k', '\x7f\x00\x00\x01', '127.0.0.1', { ...TIMING, fall: 1 }, {
+    const check = new HealthCheck('\x7f\x00\x00\x01', { ...TIMING, fall: 1 }, {
       clock: healthClock(clock),
+      scheduler: new Scheduler(healthClock(clock)),
       probe: () => { throw new Error('boom'); },
       onTransition: (_c, t) => transitions.push(t),
     });
     check.start(0);
     await clock.run(10);
-    expect([transitions, check.state.reason]).toEqual([['down'], 'boom']);
+    expect([transitions, check.reason]).toEqual([['down'], 'boom']);
     check.stop();
   });
 });
