@@ -82,7 +82,7 @@ function streamLoad(
     if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
     start(parsed.origin);
   }
-  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial });
+  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial, dropped: parsed.dropped });
   return { ...built, file, origin };
 }
 

@@ -336,8 +336,8 @@ describe('secondary failures', () => {
     const broken = zone(2);
     primary.publish(broken);
     primary.ixfr = 'error';
-    // No NS at the apex: buildSnapshot rejects it.
-    primary.axfrRecords = recordsOf(broken).filter((r) => r.type !== RRType.NS);
+    // A CNAME next to v's A: buildSnapshot rejects it.
+    primary.axfrRecords = [...recordsOf(broken), { owner: name(`v.${ORIGIN}`), type: RRType.CNAME, class: RRClass.IN, ttl: 60, rdata: name(ORIGIN) }];
     primary.calls = [];
     await clock.advance(REFRESH * 1000);
     expect(primary.calls).toEqual(['soa', 'ixfr', 'axfr']);
