@@ -74,6 +74,17 @@ describe('probes', () => {
     expect(await runProbe(http_(closed), HOST, never())).toEqual({ ok: false, reason: 'connection refused' });
   });
 
+  test('IPv6: the address in brackets in the Host header', async () => {
+    const v6 = http.createServer((req, res) => res.end(`host=${req.headers.host}`));
+    const port = await new Promise<number>((resolve) => v6.listen(0, '::1', () => resolve((v6.address() as AddressInfo).port)));
+    try {
+      expect(await runProbe(http_(port, { path: '/', contains: `host=[::1]:${port}` }), '::1', never())).toEqual({ ok: true });
+      expect(await runProbe({ kind: 'tcp', port }, '::1', never())).toEqual({ ok: true });
+    } finally {
+      await new Promise((r) => v6.close(r));
+    }
+  });
+
   test('a target that never answers: the abort settles the probe and closes the connection', async () => {
     for (const spec of [{ kind: 'tcp', port: silent } as const, http_(silent)]) {
       const before = sockets.length;

@@ -253,6 +253,19 @@ describe('rules that govern nothing are problems with their path', () => {
     expect(w.problems()).toEqual([problem]);
   });
 
+  test('a zone\'s own rules: names outside the zone are problems; the others are governed', async () => {
+    const w = world([]);
+    const handle = w.registry.handles().next().value!;
+    const own = rules([{ names: ['shop.test', 'www.elsewhere.test'], tcp: 443 }]).map((r) => ({ ...r, path: 'zones[0].health[0]' }));
+    const zoned: ZoneHandle = { origin: handle.origin, snapshot: zoneFromText('shop.test', SHOP()), options: { health: own } };
+    w.registry.set(zoned);
+    w.health.zoneChanged(zoned);
+    expect(w.problems()).toEqual(['zones[0].health[0].names[1]: www.elsewhere.test. is not in zone shop.test.']);
+    w.targets.set('192.0.2.11', 'down');
+    await w.clock.run(2 * INTERVAL);
+    expect(w.ask('shop.test').answer).not.toContain('192.0.2.11');
+  });
+
   test('a name governed by two rules', () => {
     const w = world([{ names: ['shop.test'], tcp: 443 }, { names: ['shop.test'], tcp: 80 }]);
     expect(w.problems()).toEqual(['health[1].names[0]: shop.test. is already governed by health[0]']);
