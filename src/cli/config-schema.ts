@@ -60,7 +60,7 @@ const health = () => list(obj({
   ttl: int(0, 2147483647).optional().describe('Cap on the TTL of these names\' A and AAAA answers, so resolvers ask again soon after a change.'),
   allDown: oneOf(['all', 'servfail']).default('all').describe('With every address down: answer with all of them (`all`, fail open) or SERVFAIL.'),
   weights: table(int(0, 100), 'addresses with weights 0-100').optional()
-    .describe('Relative weight per address (`{ "192.0.2.1": 3 }`; others weigh 1): how often it comes first in answers, in proportion; 0 never first while another is up.'),
+    .describe('Relative weight per address (`{ "192.0.2.1": 3 }`; others weigh 1): how often it comes first in answers, in proportion; 0: never first while one weighing more is up.'),
 }), 'an array of health checks');
 
 const healthText = 'Health checks of A/AAAA addresses (see "Health-checked addresses"): one object per group of names, with one of `tcp`, `http`, `https`.';
