@@ -18,7 +18,10 @@ import { createTsigHook } from '../xfr/tsig-hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
 import { HealthService } from '../health/service.js';
+import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
+import { openDurableState } from './serve-state.js';
+import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
@@ -53,6 +56,14 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const log = createLogger({ level: flags.logLevel ?? config.log.level, format: flags.logFormat ?? config.log.format });
   // A zones directory is served when asked for, or by default when no zone is configured.
   const zonesDir = flags.zones ?? config.zonesDir ?? (config.zones.length === 0 ? DEFAULT_ZONES_DIR : undefined);
+  // Where durable state lives (state/): checked now, so a read-only path is a start-up error.
+  let state: StateStore | undefined;
+  try {
+    state = openDurableState(log, config, zonesDir, flags.serial ?? config.serial);
+  } catch (e) {
+    log.error((e as Error).message);
+    return 2;
+  }
 
   // Signals are ours from here on: a SIGTERM while zones load still shuts down cleanly, and an
   // early SIGHUP is a reload request (applied once we are serving), not the default "terminate".
@@ -93,9 +104,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     loaded: (handle) => { health?.zoneChanged(handle); xfr.loaded(handle); trim.poke(); },
     swapped: (handle, old, changed) => { health?.zoneChanged(handle); xfr.swapped(handle, old, changed); trim.poke(); },
     removed: (handle) => { health?.zoneRemoved(handle); xfr.removed(handle); },
+    historyBroken: (origin) => xfr.historyBroken(origin),
   };
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events);
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events, state);
   zones.loadAll();
   const secondaries = new SecondaryManager();
   for (const z of config.zones) {
@@ -108,7 +120,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     secondaries.add(new SecondaryZone({
       origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify, health: z.health },
+      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify, health: z.health }, state,
     }));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
@@ -145,9 +157,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
-      : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
-    log.error(`cannot listen: ${err.message}${hint}`);
+    const taken = err.code === 'EADDRINUSE' ? failedEndpoint(err) : undefined;
+    const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
+    log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
     health?.stop();
     secondaries.stop();
     releaseSignals();
