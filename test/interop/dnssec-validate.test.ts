@@ -23,7 +23,8 @@ import { NodeFlag, type ZoneSnapshot } from '../../src/zone/snapshot.js';
 import { describeWithPeers } from '../support/peers.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { ALL_VARIANTS, signerPrograms, signFamily, signingRoot, type SignedFamily } from './support/signer.js';
-import { delv, delvAnchors, startUnbound, type RunningUnbound } from './support/validators.js';
+import { startUnbound, type RunningUnbound } from './support/unbound.js';
+import { delv, delvAnchors } from './support/validators.js';
 import { FLAG, rcodeName } from './support/wire.js';
 
 type Outcome = 'secure' | 'insecure';
@@ -121,9 +122,8 @@ describeWithPeers('signed zones served by zonedns, validated by unbound and delv
     }
     zonedns = await startTestServer(snaps);
     unbound = await startUnbound({
-      stubs: families.flatMap((f) => f.zones.map((z) => ({ zone: z.origin, host: zonedns.host, port: zonedns.port }))),
+      stubs: families.flatMap((f) => f.zones.map((z) => ({ name: z.origin, host: zonedns.host, port: zonedns.port }))),
       anchors: families.map((f) => f.anchorDs).join(''),
-      readyZone: families[0]!.apex,
     });
   }, 60_000);
 
@@ -153,7 +153,7 @@ describeWithPeers('signed zones served by zonedns, validated by unbound and delv
       const expected = want.map((o) => `${c.rcode}${o === 'secure' ? ' AD' : ''}`);
       if (!expected.includes(got)) wrong.push(`${name} ${c.type} (${c.why}): got ${got}, want ${expected.join(' or ')}`);
     }
-    const log = wrong.length ? `\n--- unbound log ---\n${unbound.log().split('\n').filter((l) => /info|error|warn/.test(l)).slice(-40).join('\n')}` : '';
+    const log = wrong.length ? `\n--- unbound log ---\n${unbound.process.log().split('\n').filter((l) => /info|error|warn/.test(l)).slice(-40).join('\n')}` : '';
     expect(wrong.join('\n') + log).toBe('');
   }, 60_000);
 

@@ -14,7 +14,8 @@ import { parseTsigKey } from '../../src/xfr/tsig-keys.js';
 import { networkTransport, parsePrimary, tsigSigner } from '../../src/xfr/xfr-client.js';
 import { describeWithPeers } from '../support/peers.js';
 import { freePort } from './support/knot.js';
-import { dnskeyText, startUnbound, type RunningUnbound } from './support/validators.js';
+import { startUnbound, type RunningUnbound } from './support/unbound.js';
+import { dnskeyText } from './support/validators.js';
 import { startBindSigningPrimary, type Primary } from './support/xfr-primaries.js';
 import { xfrZoneText, XFR_ZONE } from './support/xfr-scenario.js';
 import { soaSerial, waitFor } from './support/xfr-server.js';
@@ -59,7 +60,7 @@ describeWithPeers('zonedns secondary of a signing BIND primary, validated by unb
     const keys = parseResponse((await ask({ host: '127.0.0.1', port: ourPort() }, encodeQuery({ id: 9, name: nameFromText(`${XFR_ZONE}.`), type: T.DNSKEY }), false))!);
     const anchors = keys.answer.filter((rr) => rr.type === T.DNSKEY).map((rr) => dnskeyText(XFR_ZONE, rr.canon)).join('');
     expect(anchors).toMatch(/DNSKEY 257 3 13 /);
-    unbound = await startUnbound({ stubs: [{ zone: XFR_ZONE, host: '127.0.0.1', port: ourPort() }], anchors, readyZone: XFR_ZONE });
+    unbound = await startUnbound({ stubs: [{ name: XFR_ZONE, host: '127.0.0.1', port: ourPort() }], anchors });
   }, 60_000);
 
   afterAll(async () => {
@@ -74,7 +75,7 @@ describeWithPeers('zonedns secondary of a signing BIND primary, validated by unb
       const got = `${rcodeName(r.rcode)}${r.flags & FLAG.AD ? ' AD' : ''}`;
       if (got !== `${rcode} AD`) wrong.push(`${name} ${type}: got ${got}, want ${rcode} AD`);
     }
-    return wrong.length ? [...wrong, unbound.log().split('\n').slice(-20).join('\n')] : [];
+    return wrong.length ? [...wrong, unbound.process.log().split('\n').slice(-20).join('\n')] : [];
   }
 
   test('the signed zone transferred from BIND validates', async () => {
