@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { serialGreater } from '../dns/serial.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
+import { prepareDenial } from '../dnssec/denial.js';
 import type { Logger } from '../log.js';
 import { zoneLimits, type ZoneLimits } from '../zone/limits.js';
 import { listZoneFiles } from '../zone/load.js';
@@ -58,6 +59,8 @@ export interface ZoneSource {
   zoneLimits?: Partial<ZoneLimits>;
   /** Build stages to run on each load (build-stages.ts). */
   stages?: readonly StageRequest[];
+  /** Health checks of the zone's names (health/rule.ts). */
+  health?: ZoneOptions['health'];
 }
 
 /**
@@ -198,7 +201,7 @@ export class ZoneManager {
   private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
-      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify },
+      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health },
       limits: zoneLimits(this.defaults.limits, source.zoneLimits), stages: source.stages ?? [],
       handle: undefined, files: [file], fingerprint: undefined, attempted: undefined, loading: undefined, recheck: false,
     };
@@ -339,6 +342,8 @@ export class ZoneManager {
       // Once this load is done, a file waiting for the freed origin gets its turn.
       queueMicrotask(() => this.retryUnserved(z));
     }
+    // NSEC/NSEC3 lookup structures of a signed zone, built before it answers (not by its first query).
+    prepareDenial(snap);
     let swappedFrom: ZoneSnapshot | undefined;
     if (z.handle === undefined) {
       const clash = this.registry.get(snap.origin);
