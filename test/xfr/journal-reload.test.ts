@@ -47,7 +47,12 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
     file = join(dir, 'r.test.zone');
     stateDir = join(dir, 'state');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  /** Every manager started, closed after each test (their load workers end with them). */
+  const managers: ZoneManager[] = [];
+  afterEach(async () => {
+    await Promise.all(managers.splice(0).map((m) => m.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   /** One "process": registry, manager, service, handler context. */
   async function start(lines: string[] = []) {
@@ -59,6 +64,7 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
     const manager = new ZoneManager(registry, log, undefined, [{
       file, origin: nameFromText('r.test.'), transfer: new TransferPolicy({ allow: ['127.0.0.1'] }), notify: [parseNotifyTarget('127.0.0.1:5399')],
     }], {}, service, new StateStore(stateDir, log));
+    managers.push(manager);
     await manager.loadAll();
     const ctx: HandlerContext = { registry, rotator: new Rotator('cyclic'), maxUdp: 1232, xfr: { log } };
     const handle = () => registry.get(nameFromText('r.test.'))!;
