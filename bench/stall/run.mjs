@@ -214,7 +214,7 @@ async function benchZonedns(bigSource, bigFile, origin) {
         await sleep(100);
         after = rssMiB(server);
       }
-      return `failed after ${(ms / 1000).toFixed(2)} s: ${error.replace(/^\S+ error \S*\//, '').slice(0, 110)}; RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MiB`;
+      return `failed after ${(ms / 1000).toFixed(2)} s: ${error.replace(/^\S+ error \S*\//, '').replaceAll(`${zonesDir}/`, '').slice(0, 160)}; RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MiB`;
     });
     row('zonedns', label, perf, notes);
     h.cleanup();
