@@ -261,7 +261,15 @@ export class ZoneLoader {
     if (worker.idle !== undefined) clearTimeout(worker.idle);
     worker.job = undefined;
     const thread = worker.thread.threadId;
-    await worker.thread.terminate();
+    // terminate() settles on the thread's 'exit', which does not keep the process alive by itself:
+    // with nothing else left (a start-up that failed to listen) the process ran out of work and
+    // exited with code 0 before its exit code was set. A timer holds it until the thread is gone.
+    const alive = setInterval(() => {}, 60_000);
+    try {
+      await worker.thread.terminate();
+    } finally {
+      clearInterval(alive);
+    }
     // What the thread's own malloc arena still held (Node's and V8's, freed as it ended).
     trimMalloc();
     this.log?.debug('load worker ended', { thread, why });
