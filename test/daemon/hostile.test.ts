@@ -6,7 +6,7 @@
 // size under dnsperf.
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   generateFlood, generateSmallFile, includeDevZero, includeFanOut, includeFifo, longLine, symlinkedSubdirectory, zoneHead, type HostileInput,
@@ -132,10 +132,20 @@ describe('a big zone reloading while queries come', () => {
 
   test('a reload still running when the file changes again is superseded, not queued: only the newest version is swapped in', async () => {
     const d = await startDaemon({ bundled: false, files: { 'big.test.zone': bigZone(NAMES) }, args: ['--log-level', 'debug'], readyTimeoutMs: 60_000 });
+    // Both versions made before the first write (building one holds the test's thread), the first
+    // twice as big, so it is still loading when the second is written (it stops once superseded).
+    const first = bigZone(2 * NAMES, 'probe A 198.51.100.10\n');
+    const second = bigZone(NAMES, 'probe A 198.51.100.11\n');
+    // Each written whole and renamed over the zone file: a file written in place can be seen half
+    // written, and that load end (in an error) before the next write, superseding nothing.
+    const replace = (text: string) => {
+      writeFileSync(d.path('big.test.tmp'), text);
+      renameSync(d.path('big.test.tmp'), d.path('big.test.zone'));
+    };
     const since = d.mark();
-    d.write('big.test.zone', bigZone(NAMES, 'probe A 198.51.100.10\n'));
+    replace(first);
     await d.waitForLog(/ debug zone load started file=.*big\.test\.zone$/, { since, timeoutMs: 10_000 });
-    d.write('big.test.zone', bigZone(NAMES, 'probe A 198.51.100.11\n'));
+    replace(second);
     await d.waitFor('probe.big.test', 'A', hasA('198.51.100.11'), 60_000, { intervalMs: 20 });
     expect(d.logLines(/ debug zone load superseded by a newer one file=.*big\.test\.zone$/, since)).toHaveLength(1);
     expect(d.logLines(/ info zone reloaded zone=big\.test\. /, since)).toHaveLength(1);
