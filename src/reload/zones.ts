@@ -16,6 +16,7 @@ import type { RotateMode } from '../server/rotate.js';
 import type { TransferPolicy } from '../xfr/acl.js';
 import type { NotifyTarget } from '../xfr/notify.js';
 import { servedSerial, type SerialPolicy } from './serial-policy.js';
+import { dnssecChecks } from '../dnssec/verify-zone.js';
 
 /** One zone file we serve, and what we know about its last good load. */
 interface ManagedZone {
@@ -179,7 +180,7 @@ export class ZoneManager {
     const digest = () => (fingerprint ??= combineFileHashes([...perFile].map(([p, h]) => [p, h.digest('hex')])));
     // Called after every file was read, so the fingerprint covers the whole zone.
     const serial = (fileSerial: number) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, digest() !== z.fingerprint, new Date());
-    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial });
+    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial, inspect: dnssecChecks() });
     this.stats.loads++;
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
     const snap = result.snapshot;
