@@ -19,6 +19,9 @@
 // A zone with `primaries` ("127.0.0.1:5300") is a secondary: transferred from them (AXFR/IXFR,
 // optional TSIG `primaryKey`, which their NOTIFYs must then be signed with too), its copy kept in
 // `file`; `origin` is then required.
+// DNSSEC: "dnssec": true, or { "algorithm": "ecdsap256sha256"|"ed25519", "nsec": "nsec"|"nsec3",
+// "signatureValidity": "14d", "refresh": "7d" } (top level: every zone loaded from a file; per zone,
+// false turns it off): zonedns signs the zone and keeps it signed (dnssec/); needs stateDir.
 // NOTIFY with TSIG, like BIND's `also-notify { 192.0.2.2 key k; }` and Knot's remote `key`: a
 // target may be { "address": "192.0.2.2:53", "key": "k." }; `notifyKey` (top level or per zone)
 // signs the targets that name no key of their own. A target's key is its own, else its zone's
@@ -38,6 +41,9 @@ import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js
 import type { JournalLimits } from '../xfr/journal.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';
+import { parseDuration } from '../dns/rdata/ttl.js';
+import { ALGORITHMS, type AlgorithmName } from '../dnssec/keys.js';
+import { DEFAULT_SIGN_POLICY, type SignPolicy } from '../dnssec/sign-zone.js';
 
 export interface ZoneConfig {
   file: string;
@@ -56,6 +62,8 @@ export interface ZoneConfig {
   primaries?: PrimaryAddress[];
   /** TSIG key name for requests to the primaries; their NOTIFYs must be signed with it. */
   primaryKey?: Name;
+  /** zonedns signs the zone (dnssec/); false: not even when the server-wide `dnssec` is on. */
+  dnssec?: SignPolicy | false;
 }
 
 export interface Config {
@@ -79,6 +87,8 @@ export interface Config {
   journal?: Partial<JournalLimits>;
   /** TSIG keys (RFC 8945) from `keys` and `keyFile` (BIND's tsig-keygen format). */
   keys: TsigKeyring;
+  /** Server-wide DNSSEC signing, for the zones loaded from files that do not say otherwise. */
+  dnssec?: SignPolicy;
 }
 
 const ROTATE: readonly RotateMode[] = ['cyclic', 'random', 'none'];
@@ -135,7 +145,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   } catch (e) {
     throw new ConfigError(`${source}: not valid JSON: ${(e as Error).message}`);
   }
-  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'udpBackend', 'log', 'tcp', 'transfer', 'notify', 'notifyKey', 'stateDir', 'journal', 'keys', 'keyFile', '$comment']);
+  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'udpBackend', 'log', 'tcp', 'transfer', 'notify', 'notifyKey', 'stateDir', 'journal', 'keys', 'keyFile', 'dnssec', '$comment']);
   const cfg: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
   // NOTIFY targets get their keys once `keys`/`keyFile` are read (below).
   const zoneNotify: Array<RawTarget[] | undefined> = [];
@@ -152,7 +162,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (!Array.isArray(top.zones)) fail('zones', 'expected an array');
     cfg.zones = top.zones.map((z, i) => {
       const p = `zones[${i}]`;
-      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify', 'notifyKey', 'primaries', 'primaryKey']);
+      const o = object(z, p, ['file', 'origin', 'rotate', 'serial', 'transfer', 'notify', 'notifyKey', 'primaries', 'primaryKey', 'dnssec']);
       if (o.file === undefined) fail(`${p}.file`, 'required');
       const zone: ZoneConfig = { file: resolve(baseDir, str(o.file, `${p}.file`)) };
       if (o.origin !== undefined) zone.origin = parseOrigin(str(o.origin, `${p}.origin`), `${p}.origin`);
@@ -167,6 +177,10 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
         // Nothing to read the origin from before the first transfer.
         if (zone.origin === undefined) fail(`${p}.origin`, 'required for a zone with primaries');
         if (zone.serial !== undefined) fail(`${p}.serial`, 'not allowed with primaries: a secondary serves the primary\'s serial');
+      }
+      if (o.dnssec !== undefined) {
+        zone.dnssec = dnssecPolicy(o.dnssec, `${p}.dnssec`);
+        if (zone.dnssec !== false && zone.primaries !== undefined) fail(`${p}.dnssec`, 'not supported on a zone with primaries: a secondary serves the signatures its primary made');
       }
       if (o.primaryKey !== undefined) {
         if (zone.primaries === undefined) fail(`${p}.primaryKey`, 'needs primaries');
@@ -213,6 +227,17 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     }
   }
   if (top.stateDir !== undefined) cfg.stateDir = resolve(baseDir, str(top.stateDir, 'stateDir'));
+  if (top.dnssec !== undefined) {
+    const policy = dnssecPolicy(top.dnssec, 'dnssec');
+    if (policy !== false) cfg.dnssec = policy;
+  }
+  // Keys and signatures must survive restarts: a new key each start would break the DS at the parent.
+  if (cfg.stateDir === undefined) {
+    if (cfg.dnssec !== undefined) fail('dnssec', 'needs "stateDir": the zone keys and signatures are kept there across restarts');
+    cfg.zones.forEach((z, i) => {
+      if (z.dnssec) fail(`zones[${i}].dnssec`, 'needs "stateDir": the zone keys and signatures are kept there across restarts');
+    });
+  }
   if (top.journal !== undefined) {
     const o = object(top.journal, 'journal', ['maxEntries', 'maxBytes']);
     cfg.journal = {};
@@ -254,6 +279,33 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (z.notifyKey !== undefined && cfg.keys.get(z.notifyKey) === undefined) fail(`zones[${i}].notifyKey`, `TSIG key "${nameToText(z.notifyKey)}" is not defined (add it to "keys" or "keyFile")`);
   });
   return cfg;
+}
+
+/** A duration: seconds, or a TTL-style text ("14d", "1w", "36h"). */
+function duration(v: Json, path: string): number {
+  const seconds = typeof v === 'number' ? v : typeof v === 'string' ? parseDuration(v) : undefined;
+  if (seconds === undefined || !Number.isInteger(seconds) || seconds <= 0) fail(path, 'expected a duration: seconds, or a number with units ("14d", "1w", "36h")');
+  return seconds;
+}
+
+/**
+ * `true`, `false`, or { algorithm, nsec, signatureValidity, refresh }: the signing policy (defaults
+ * in DEFAULT_SIGN_POLICY: ECDSA P-256, NSEC, 14 days, refresh 7 days before expiry).
+ */
+function dnssecPolicy(v: Json, path: string): SignPolicy | false {
+  if (v === false) return false;
+  if (v === true) return { ...DEFAULT_SIGN_POLICY };
+  const o = object(v, path, ['algorithm', 'nsec', 'signatureValidity', 'refresh']);
+  const policy: SignPolicy = { ...DEFAULT_SIGN_POLICY };
+  if (o.algorithm !== undefined) policy.algorithm = oneOf(o.algorithm, `${path}.algorithm`, Object.keys(ALGORITHMS) as AlgorithmName[]);
+  if (o.nsec !== undefined) policy.nsec = oneOf(o.nsec, `${path}.nsec`, ['nsec', 'nsec3'] as const);
+  if (o.signatureValidity !== undefined) policy.signatureValidity = duration(o.signatureValidity, `${path}.signatureValidity`);
+  if (o.refresh !== undefined) policy.refresh = duration(o.refresh, `${path}.refresh`);
+  if (policy.refresh < 3600) fail(`${path}.refresh`, 'must be at least an hour (3600 s)');
+  if (policy.signatureValidity - policy.refresh < 3600) {
+    fail(o.refresh !== undefined ? `${path}.refresh` : `${path}.signatureValidity`, `refresh (${policy.refresh} s before expiry) must be at least an hour shorter than signatureValidity (${policy.signatureValidity} s)`);
+  }
+  return policy;
 }
 
 /** `{ "allow": [prefixes], "keys": [names] }` -> a compiled policy. */

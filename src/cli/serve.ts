@@ -20,6 +20,7 @@ import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
 import { TsigKeyring } from '../xfr/tsig-keys.js';
 import { loadConfigFile, type Config } from './config.js';
+import { SigningService } from '../dnssec/signing-service.js';
 
 export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
 export const DEFAULT_ZONES_DIR = './zones';
@@ -91,8 +92,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     swapped: (handle, old, changed) => { xfr.swapped(handle, old, changed); trim.poke(); },
     removed: (handle) => xfr.removed(handle),
   };
+  // Zones with "dnssec" are signed on the side before they are served (dnssec/).
+  const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events);
+  const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, stage: () => signing.stage(config.dnssec) }, events);
   zones.loadAll();
   const secondaries = new SecondaryManager();
   for (const z of config.zones) {
@@ -110,7 +114,6 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
-  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
   // Loading grew V8's young generation and V8 keeps it: give it back now, while no query waits
   // on the pause (server/memory.ts; a no-op without the native addon).
   trimAfterLoad(log, 'loading');
@@ -135,6 +138,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
     log.error(`cannot listen: ${err.message}${hint}`);
     secondaries.stop();
+    void signing.close();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
   }
@@ -154,13 +158,20 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     watcher?.add(zones.watchedPaths());
   };
   if (hupPending) onHup();
+  // Signed zones are served once signed (other zones answer meanwhile); then we are ready.
+  await new Promise<void>((resolve) => {
+    wake = resolve;
+    void zones.settled().then(resolve);
+  });
+  wake = undefined;
+  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
   log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });
 
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
   log.info('shutting down', { signal: stopSignal });
   trim.cancel();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), signing.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;

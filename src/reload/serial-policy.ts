@@ -27,3 +27,13 @@ export function servedSerial(policy: SerialPolicy, fileSerial: number, previous:
   if (previous !== undefined) serial = later(serial, serialAdd(previous, 1));
   return serial;
 }
+
+/**
+ * The serial of a zone zonedns signs, after a change (an edit, or signatures made again): it must
+ * go up every time, or secondaries keep expiring signatures. `keep` serves the file's serial while
+ * it is ahead, else the previous serial + 1 (as Knot's `serial-policy: increment`).
+ */
+export function signedSerial(policy: SerialPolicy, fileSerial: number, previous: number | undefined, now: Date): number {
+  if (policy !== 'keep') return servedSerial(policy, fileSerial, previous, true, now);
+  return previous === undefined ? fileSerial >>> 0 : later(fileSerial, serialAdd(previous, 1));
+}

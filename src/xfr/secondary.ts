@@ -361,7 +361,7 @@ export class SecondaryZone {
         this.toSave = undefined;
         const started = performance.now();
         try {
-          await (this.opts.writeZone ?? writeZoneFile)(file, next.snapshot, next.source);
+          await (this.opts.writeZone ?? writeZoneFile)(file, next.snapshot, `transferred from ${next.source}`);
           this.opts.log.debug('copy of the secondary zone written', { zone: this.zone, file, serial: next.snapshot.serial, ms: Math.round(performance.now() - started) });
         } catch (e) {
           // Still served from memory; only a restart before the next transfer loses it.

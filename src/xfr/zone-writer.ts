@@ -23,10 +23,13 @@ import type { RRset, ZoneNode, ZoneSnapshot } from '../zone/snapshot.js';
 /** Text per write: a few ms of formatting between two turns of the event loop. */
 const CHUNK_CHARS = 256 * 1024;
 
-/** The copy's text in pieces of about `chunkChars`: a comment naming the zone, serial and source, then every record. */
+/**
+ * The copy's text in pieces of about `chunkChars`: a comment naming the zone, serial and where it
+ * came from (`source`: "transferred from 192.0.2.1", "signed"), then every record.
+ */
 export function* zoneFileChunks(snapshot: ZoneSnapshot, source?: string, chunkChars = CHUNK_CHARS): Generator<string, void, undefined> {
-  const from = source === undefined ? '' : ` from ${source}`;
-  let text = `; ${nameToText(snapshot.origin)} serial ${snapshot.serial}, transferred${from} (written by zonedns; replaced on each transfer)\n`
+  const from = source === undefined ? '' : `, ${source}`;
+  let text = `; ${nameToText(snapshot.origin)} serial ${snapshot.serial}${from} (written by zonedns; replaced on each change)\n`
     + `$ORIGIN ${nameToText(snapshot.origin)}\n`;
   const cls = classToString(snapshot.class);
   const put = (owner: string, set: RRset): void => {
