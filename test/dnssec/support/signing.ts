@@ -69,6 +69,8 @@ export interface SignOptions {
   now?: number;
   /** The source is the served snapshot itself (a refresh). */
   shared?: boolean;
+  /** Default: a key made for the test. */
+  key?: ZoneKey;
 }
 
 /** Signs `source` (zone text or a snapshot) at NOW; each change serves the previous serial + 1. */
@@ -76,7 +78,7 @@ export function sign(source: string | ZoneSnapshot, opts: SignOptions = {}): Pro
   const snapshot = typeof source === 'string' ? zoneFromText('example.test', source) : source;
   const policy = { ...DEFAULT_SIGN_POLICY, ...opts.policy };
   return signZone({
-    source: snapshot, sourceIsPrivate: typeof source === 'string' && !opts.shared, previous: opts.previous, key: testKey(policy.algorithm, snapshot), policy,
+    source: snapshot, sourceIsPrivate: typeof source === 'string' && !opts.shared, previous: opts.previous, key: opts.key ?? testKey(policy.algorithm, snapshot), policy,
     now: opts.now ?? NOW, signer: pool, serial: (file, previous) => (previous === undefined ? file : Math.max(file, previous + 1)),
   });
 }

@@ -5,6 +5,8 @@
 //
 // With `key`, transfers need that TSIG key (ACL `keys`) and NOTIFYs are signed with it.
 //
+// With `dnssec`, zonedns signs the zone (a signing hidden primary).
+//
 // Also: a small AXFR/IXFR client over TCP (reads messages until the closing SOA; optionally
 // TSIG-signed, every message verified) and SOA polling.
 
@@ -15,6 +17,8 @@ import { join } from 'node:path';
 import { nameFromText } from '../../../src/dns/name.js';
 import type { Logger, LogFields } from '../../../src/log.js';
 import { ZoneManager } from '../../../src/reload/zones.js';
+import { SigningService } from '../../../src/dnssec/signing-service.js';
+import { DEFAULT_SIGN_POLICY, type SignPolicy } from '../../../src/dnssec/sign-zone.js';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { ZoneRegistry } from '../../../src/zone/registry.js';
 import type { ZoneSnapshot } from '../../../src/zone/snapshot.js';
@@ -50,6 +54,8 @@ export async function startXfrPrimary(opts: {
   host?: string;
   /** TSIG: transfers must be signed with this key (and come from `allow`); NOTIFYs are signed with it. */
   key?: TsigKey;
+  /** zonedns signs the zone (keys and signed copy in the temp state directory). */
+  dnssec?: Partial<SignPolicy>;
 }): Promise<XfrPrimary> {
   const dir = mkdtempSync(join(tmpdir(), 'zonedns-xfr-primary-'));
   const file = join(dir, `${opts.origin}.zone`);
@@ -63,12 +69,15 @@ export async function startXfrPrimary(opts: {
   const registry = new ZoneRegistry();
   const notifier = new Notifier({ transport: udpNotifyTransport(log), log, schedule: { tries: 5, initialMs: 1000, maxMs: 4000 } });
   const service = new XfrService({ log, stateDir: join(dir, 'state'), notifier });
+  const signing = new SigningService({ stateDir: join(dir, 'state'), log, serial: 'keep' });
+  const stage = opts.dnssec === undefined ? undefined : signing.stage({ ...DEFAULT_SIGN_POLICY, ...opts.dnssec });
   const manager = new ZoneManager(registry, log, undefined, [{
-    file, origin,
+    file, origin, stage,
     transfer: new TransferPolicy({ allow: opts.allow ?? ['127.0.0.1'], keys: opts.key === undefined ? undefined : [opts.key.name] }),
     notify: (opts.notify ?? []).map((t) => ({ ...parseNotifyTarget(t), key: opts.key })),
   }], {}, service);
   manager.loadAll();
+  await manager.settled();
   if (registry.get(origin)?.snapshot === undefined) throw new Error(`primary zone did not load:\n${logs.slice(0, 20).join('\n')}`);
   const host = opts.host ?? '127.0.0.1';
   let server: RunningServer;
@@ -76,7 +85,7 @@ export async function startXfrPrimary(opts: {
     const tsig = opts.key === undefined ? undefined : createTsigHook(new TsigKeyring([opts.key]));
     server = await startServer({ registry, endpoints: [{ host, port: 0 }], rotate: 'cyclic', maxUdp: 1232, log, xfr: { log, tsig } });
   } catch (e) {
-    await notifier.close();
+    await Promise.all([notifier.close(), signing.close()]);
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -94,7 +103,7 @@ export async function startXfrPrimary(opts: {
       manager.pathChanged(file);
     },
     async close() {
-      await Promise.all([server.close(), notifier.close()]);
+      await Promise.all([server.close(), notifier.close(), signing.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
