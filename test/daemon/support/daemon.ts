@@ -121,6 +121,8 @@ export interface DaemonOptions {
   readyPattern?: RegExp;
   /** false: no `--zones DIR` (the process runs in the temp dir, which has no ./zones). */
   zonesDir?: false;
+  /** A directory an earlier daemon used (a restart): used as it is, nothing copied into it. */
+  dir?: string;
 }
 
 export interface QueryOpts {
@@ -291,8 +293,8 @@ export class Daemon {
  * for its `ready` line. A port taken between pick and bind (EADDRINUSE) is retried.
  */
 export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
-  const dir = makeTempDir();
-  if (opts.bundled !== false) {
+  const dir = opts.dir ?? makeTempDir();
+  if (opts.bundled !== false && opts.dir === undefined) {
     for (const f of readdirSync(BUNDLED_ZONES).filter((f) => f.endsWith('.zone'))) copyFileSync(join(BUNDLED_ZONES, f), join(dir, f));
   }
   for (const [name, text] of Object.entries(opts.files ?? {})) {
