@@ -71,6 +71,7 @@ parentPort.on('message', (m) => {
 `;
 
 interface Pending {
+  slot: Slot;
   resolve(out: Bytes[]): void;
   reject(e: Error): void;
 }
@@ -84,7 +85,11 @@ interface Slot {
 let nextKeyId = 1;
 const keyIds = new WeakMap<ZoneKey, number>();
 
-/** A pool of `threads` signing workers (default: one per core, at most 4), started on first use. */
+/**
+ * A pool of `threads` signing workers (default: one per core, at most 4), started on first use.
+ * A worker that dies fails the batches it held (the signing that sent them fails, and is tried
+ * again later) and is replaced by the next batch.
+ */
 export class SigningPool implements Signer {
   private slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
@@ -98,8 +103,10 @@ export class SigningPool implements Signer {
   }
 
   private start(): void {
-    for (let i = 0; i < this.threads; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+    while (this.slots.length < this.threads) {
+      // No execArgv: the worker's code is CommonJS whatever flags this process runs with
+      // (--input-type=module would make it a module, without require).
+      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
       // An idle pool must not keep a process alive (the server closes it at shutdown anyway).
       worker.unref();
       const slot: Slot = { worker, busy: 0 };
@@ -121,20 +128,28 @@ export class SigningPool implements Signer {
         }
         p.resolve(out);
       });
-      worker.on('error', (e) => this.failAll(e));
+      worker.on('error', (e) => this.lost(slot, e));
+      worker.on('exit', (code) => this.lost(slot, new Error(`signing thread exited (code ${code})`)));
       this.slots.push(slot);
     }
   }
 
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+  /** A worker died: its batches fail, and it leaves the pool. */
+  private lost(slot: Slot, e: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    for (const [id, p] of this.pending) {
+      if (p.slot !== slot) continue;
+      this.pending.delete(id);
+      p.reject(e);
+    }
   }
 
   sign(key: ZoneKey, items: readonly SignItem[]): Promise<Bytes[]> {
     if (this.closed) return Promise.reject(new Error('signing pool is closed'));
     if (items.length === 0) return Promise.resolve([]);
-    if (this.slots.length === 0) this.start();
+    this.start();
     let keyId = keyIds.get(key);
     if (keyId === undefined) keyIds.set(key, (keyId = nextKeyId++));
     const ends = new Uint32Array(items.length);
@@ -153,7 +168,7 @@ export class SigningPool implements Signer {
     slot.worker.ref();
     const id = this.nextId++;
     return new Promise<Bytes[]>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { slot, resolve, reject });
       const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
       slot.worker.postMessage({ id, key: { id: keyId, algorithm: key.algorithm, pkcs8: key.pkcs8 }, data: copy, ends, heads }, [copy, ends.buffer, heads.buffer]);
     });
@@ -161,8 +176,10 @@ export class SigningPool implements Signer {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.failAll(new Error('signing pool closed'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const slots = this.slots;
     this.slots = [];
+    for (const p of this.pending.values()) p.reject(new Error('signing pool closed'));
+    this.pending.clear();
+    await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }

@@ -308,8 +308,8 @@ class SignJob {
    * generated `extra` sets to add): its data, an RRSIG per signed set, and (`nsec`) its NSEC with
    * its RRSIG. The previous node itself when nothing of it changes.
    */
-  private signNode(node: ZoneNode, previous: ZoneNode | undefined, nsec: Bytes | undefined, apex: boolean, extra: PackedRRset[] = []): ZoneNode {
-    if (!apex && previous !== undefined && previous.flags === node.flags && sameData(node, previous, false)) {
+  private signNode(node: ZoneNode, previous: ZoneNode | undefined, nsec: Bytes | undefined, apex: boolean, extra: PackedRRset[] = [], same?: boolean): ZoneNode {
+    if (!apex && previous !== undefined && (same ?? (previous.flags === node.flags && sameData(node, previous, false)))) {
       const oldNsec = findType(previous, RRType.NSEC);
       if ((nsec === undefined ? oldNsec === undefined : oldNsec?.first === nsec) && this.allFresh(previous)) return previous;
     }
@@ -371,8 +371,10 @@ class SignJob {
   /** True if the node takes part in the chain: authoritative, and (NSEC) holding data. */
   private isMember(node: ZoneNode, apex: boolean): boolean {
     if (node.flags & NodeFlag.OCCLUDED) return false;
-    if (onlyGenerated(node, apex)) return false;
-    return this.input.policy.nsec === 'nsec3' || dataSets(node, apex).length > 0;
+    // An empty non-terminal is in an NSEC3 chain (RFC 5155 §7.1), not in an NSEC one; a node of
+    // generated records only (an NSEC3 owner) is in neither.
+    if (node.firstSet === undefined) return this.input.policy.nsec === 'nsec3';
+    return !onlyGenerated(node, apex);
   }
 
   async run(): Promise<SignResult> {
@@ -430,7 +432,7 @@ class SignJob {
   /** Nodes outside the chain (below cuts; NSEC: empty non-terminals): as they are, no DNSSEC records. */
   private addOutsider(node: ZoneNode): void {
     const previous = this.prev?.nodes.get(nameKey(node.name));
-    if (previous !== undefined && previous.flags === node.flags && sameData(node, previous, false) && dataSets(previous, false).length === countSets(previous)) {
+    if (previous !== undefined && previous.flags === node.flags && sameData(node, previous, false) && !hasGenerated(previous)) {
       this.add(previous);
       return;
     }
@@ -466,12 +468,20 @@ class SignJob {
       const next = order[i + 1 === n ? 0 : i + 1]!;
       const isApex = key === originKey;
       const node = isApex ? apexBase : src.nodes.get(key)!;
-      const nextNode = next === originKey ? src.apex : src.nodes.get(next)!;
-      const types = this.typesOf(node, isApex);
-      types.push(RRType.RRSIG, RRType.NSEC);
-      const nsec = nameKey(nextNode.name) + typeBitmapFromTypes(types);
-      const previous = prev?.nodes.get(key);
-      const signed = isApex ? this.signNode(node, prev?.apex, nsec, true, extras) : this.signNode(node, previous, nsec, false);
+      const previous = isApex ? prev?.apex : prev?.nodes.get(key);
+      // The NSEC: the next name (keys are the names in canonical form: lower case) and the types.
+      // An unchanged name keeps its types, so its previous NSEC stays if the next name does.
+      const same = !isApex && previous !== undefined && previous.flags === node.flags && sameData(node, previous, false);
+      const oldNsec = same ? findType(previous!, RRType.NSEC)?.first : undefined;
+      let nsec: Bytes;
+      if (oldNsec !== undefined && oldNsec.startsWith(next)) {
+        nsec = oldNsec;
+      } else {
+        const types = this.typesOf(node, isApex);
+        types.push(RRType.RRSIG, RRType.NSEC);
+        nsec = next + typeBitmapFromTypes(types);
+      }
+      const signed = isApex ? this.signNode(node, previous, nsec, true, extras) : this.signNode(node, previous, nsec, false, undefined, same);
       if (isApex) apex = signed;
       this.add(signed);
       await this.step();
@@ -586,6 +596,11 @@ class SignJob {
     this.order = { kind: 'nsec3', params: NSEC3PARAM_RDATA, hashes, nodes };
     return apex;
   }
+}
+
+function hasGenerated(node: ZoneNode): boolean {
+  for (let s = node.firstSet; s !== undefined; s = s.next) if (isGenerated(s.type, false)) return true;
+  return false;
 }
 
 function countSets(node: ZoneNode): number {
