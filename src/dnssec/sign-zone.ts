@@ -152,7 +152,7 @@ class SignJob {
   private readonly key: ZoneKey;
   private readonly originKey: Name;
   private readonly now: number;
-  /** A kept signature must stay valid until now + keepMargin. */
+  /** A signature is kept only if it stays valid past this time (seconds): now + refresh + pre-refresh. */
   private readonly keepUntil: number;
   private readonly validity: number;
   private readonly jitter: number;
@@ -523,7 +523,7 @@ class SignJob {
       const sameTypes = wasMember && previous!.flags === node.flags && sameData(node, previous!, isApex);
       if (!sameTypes) {
         const types = types3(node, isApex);
-        const hash = nsec3Hash(node.name, '', 0);
+        const hash = nsec3Hash(node.name, '', 0).toString('latin1');
         if (!wasMember) added.push(hash);
         else if (!sameNumbers(types, types3(previous!, isApex))) changedTypes.set(hash, types);
         if (!wasMember) changedTypes.set(hash, types);
@@ -540,7 +540,7 @@ class SignJob {
         const isApex = node === prev.apex;
         if ((node.flags & NodeFlag.OCCLUDED) || onlyGenerated(node, isApex)) continue;
         const now = src.nodes.get(nameKey(node.name));
-        if (now === undefined || !this.isMember(now, now === src.apex)) removed.add(nsec3Hash(node.name, '', 0));
+        if (now === undefined || !this.isMember(now, now === src.apex)) removed.add(nsec3Hash(node.name, '', 0).toString('latin1'));
       }
     }
     // The new chain: previous hashes without the removed, merged with the added (both sorted).

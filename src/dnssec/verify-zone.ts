@@ -359,7 +359,7 @@ export function verifyZone(zone: ZoneSnapshot, opts: VerifyOptions, report: (f: 
     };
     const hashed = new Map<Bytes, Name>();
     for (const node of provenNodes(true)) {
-      const hash = nsec3Hash(node.name, params.salt, params.iterations);
+      const hash = nsec3Hash(node.name, params.salt, params.iterations).toString('latin1');
       hashed.set(hash, node.name);
       const types = provenTypes(node);
       const owner = nameToText(node.name);

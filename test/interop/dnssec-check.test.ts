@@ -87,7 +87,7 @@ function edit(owner: string, type: string, rewrite: (rdata: string) => string) {
 
 /** The owner of the NSEC3 record for `name` (no salt, no extra iterations: dnssec-signzone -3 -). */
 function nsec3Owner(name: string): string {
-  return `${base32HexEncode(nsec3Hash(nameFromText(name), '', 0)).toLowerCase()}.example.com.`;
+  return `${base32HexEncode(nsec3Hash(nameFromText(name), '', 0).toString('latin1')).toLowerCase()}.example.com.`;
 }
 
 interface Case {
