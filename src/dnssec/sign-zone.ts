@@ -64,6 +64,11 @@ export interface SignInput {
   serial(sourceSerial: number, previous: number | undefined): number;
   /** [0, 1) for the expiration jitter (Math.random by default). */
   random?: () => number;
+  /**
+   * Serve a new serial even if nothing would change: `previous` is behind what was served (a
+   * signed copy older than the last signing, after a crash).
+   */
+  forceChange?: boolean;
 }
 
 export interface SignResult {
@@ -194,7 +199,7 @@ class SignJob {
     this.random = input.random ?? Math.random;
     this.nsecTtl = input.source.negativeTtl;
     this.table = new NodeTable<ZoneNode>(input.source.nodes.size + (input.policy.nsec === 'nsec3' ? input.source.nodes.size : 0));
-    this.changed = input.previous === undefined;
+    this.changed = input.previous === undefined || input.forceChange === true;
     this.maxInflight = 8;
   }
 

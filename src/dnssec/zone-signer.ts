@@ -7,8 +7,11 @@
 //
 // State directory:
 //   keys/K<zone>.+<alg>+<tag>.{key,private}   the CSK, in BIND's format (keys.ts)
-//   <zone>.signed                             the signed zone as served (zone-file text)
-//   <zone>.dnssec.json                        algorithm, key tag, serial, earliest expiry, next refresh
+//   <zone>.signed                             the signed zone as served (signed-copy.ts), written
+//                                             at most every 30 s and at shutdown
+//   <zone>.dnssec.json                        algorithm, key tag, serial, earliest expiry, next
+//                                             refresh: written at every signing, so the serial never
+//                                             goes back even when the copy is older (a crash)
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,14 +19,13 @@ import { RRType, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import { rdataToText } from '../dns/rdata/index.js';
 import type { Logger } from '../log.js';
-import { signedSerial, type SerialPolicy } from '../reload/serial-policy.js';
+import { later, signedSerial, type SerialPolicy } from '../reload/serial-policy.js';
 import type { ZoneStage } from '../reload/zones.js';
 import { journalPath, writeFileAtomic } from '../xfr/journal.js';
 import { realSecondaryClock, type SecondaryClock } from '../xfr/secondary.js';
-import { writeZoneFile } from '../xfr/zone-writer.js';
-import { loadZoneFile } from '../zone/load.js';
 import { getRRset, type ZoneSnapshot } from '../zone/snapshot.js';
 import { ALGORITHMS, dsRdata, zoneKey, type ZoneKey } from './keys.js';
+import { readSignedCopy, writeSignedCopy } from './signed-copy.js';
 import { signZone, type SignPolicy } from './sign-zone.js';
 import type { Signer } from './sign-pool.js';
 
@@ -55,6 +57,8 @@ export interface SigningStatus {
 
 /** A failed re-sign is tried again this much later (the signatures served stay valid meanwhile). */
 const RETRY_MS = 5 * 60_000;
+/** The signed copy is written at most this often (a write walks the whole zone). */
+const COPY_INTERVAL_MS = 30_000;
 /** Timers are set at most this far ahead (Node's limit is ~24.8 days; a clock may also jump). */
 const MAX_TIMER_MS = 86_400_000;
 
@@ -101,6 +105,8 @@ export class ZoneSigner implements ZoneStage {
   private closed = false;
   private writing = false;
   private toWrite: ZoneSnapshot | undefined;
+  private copyTimer: unknown;
+  private lastCopyAt = -Infinity;
 
   constructor(private readonly opts: ZoneSignerOptions) {
     this.clock = opts.clock ?? realSecondaryClock;
@@ -138,12 +144,20 @@ export class ZoneSigner implements ZoneStage {
     const nowMs = this.clock.now();
     const key = this.keyFor(source.origin, nowMs);
     let previous = served;
-    if (previous === undefined && !this.copyTried) previous = this.readCopy(source.origin, key);
+    // The serial served last (the status file is written at every signing; the copy maybe not).
+    let floor: number | undefined;
+    if (previous === undefined && !this.copyTried) {
+      previous = this.readCopy(source.origin, key);
+      floor = readStatus(opts.stateDir, source.origin)?.serial;
+    }
     this.copyTried = true;
+    // No copy, or one older than the last signing (a crash before it was written): what comes
+    // next must still go past the serial served last.
+    const stale = floor !== undefined && previous?.serial !== floor;
     const started = performance.now();
     const result = await signZone({
-      source, sourceIsPrivate, previous, key, policy: opts.policy, now: nowMs / 1000, signer: opts.signer, random: opts.random,
-      serial: (file, prev) => signedSerial(opts.serialPolicy, file, prev, new Date(nowMs)),
+      source, sourceIsPrivate, previous, key, policy: opts.policy, now: nowMs / 1000, signer: opts.signer, random: opts.random, forceChange: stale,
+      serial: (file, prev) => signedSerial(opts.serialPolicy, file, stale ? (prev === undefined ? floor : later(prev, floor!)) : prev, new Date(nowMs)),
     });
     const snapshot = result.snapshot;
     const status: SigningStatus = {
@@ -177,10 +191,15 @@ export class ZoneSigner implements ZoneStage {
     const file = signedCopyPath(this.opts.stateDir, origin);
     if (!existsSync(file)) return undefined;
     const zone = nameToText(origin);
-    const loaded = loadZoneFile(file, { origin });
-    const copy = loaded.snapshot;
-    if (copy === undefined || !(getRRset(copy.apex, RRType.DNSKEY)?.rdata.includes(key.dnskey) ?? false)) {
-      this.opts.log.warn('the signed copy in the state directory does not load or is not signed with the zone\'s key; signing anew', { zone, file });
+    let copy: ZoneSnapshot;
+    try {
+      copy = readSignedCopy(file, origin);
+    } catch (e) {
+      this.opts.log.warn(`${(e as Error).message}; signing anew`, { zone, file });
+      return undefined;
+    }
+    if (!(getRRset(copy.apex, RRType.DNSKEY)?.rdata.includes(key.dnskey) ?? false)) {
+      this.opts.log.warn('the signed copy is not signed with the zone\'s key; signing anew', { zone, file });
       return undefined;
     }
     this.opts.log.info('signed copy read', { zone, file, serial: copy.serial });
@@ -201,35 +220,56 @@ export class ZoneSigner implements ZoneStage {
     }, delay);
   }
 
-  /** Writes the signed version and its status in the background, the latest one last. */
+  /**
+   * Writes the status now (small, and what keeps the serial from going back) and the signed copy
+   * soon: at most one copy every COPY_INTERVAL_MS, the latest version.
+   */
   private persist(snapshot: ZoneSnapshot, status: SigningStatus): void {
-    const { stateDir, log } = this.opts;
     try {
-      writeFileAtomic(statusPath(stateDir, snapshot.origin), Buffer.from(JSON.stringify(status, null, 2) + '\n'));
+      writeFileAtomic(statusPath(this.opts.stateDir, snapshot.origin), Buffer.from(JSON.stringify(status, null, 2) + '\n'));
     } catch (e) {
-      log.error('cannot write the DNSSEC status file', { zone: status.zone, error: (e as Error).message });
+      this.opts.log.error('cannot write the DNSSEC status file', { zone: status.zone, error: (e as Error).message });
     }
     this.toWrite = snapshot;
-    if (this.writing) return;
-    this.writing = true;
-    void (async () => {
-      for (let next = this.toWrite; next !== undefined; next = this.toWrite) {
-        this.toWrite = undefined;
-        const file = signedCopyPath(stateDir, next.origin);
-        try {
-          await writeZoneFile(file, next, 'signed');
-        } catch (e) {
-          // Still served from memory; a restart before the next write signs anew what changed.
-          log.error('cannot write the signed zone to the state directory', { zone: status.zone, file, error: (e as Error).message });
-        }
-      }
-      this.writing = false;
-    })();
+    this.scheduleCopy();
   }
 
-  /** Resolves once the latest signed version is on disk (tests, shutdown). */
+  private scheduleCopy(): void {
+    if (this.copyTimer !== undefined || this.writing || this.toWrite === undefined) return;
+    const wait = Math.max(0, this.lastCopyAt + COPY_INTERVAL_MS - this.clock.now());
+    this.copyTimer = this.clock.setTimeout(() => {
+      this.copyTimer = undefined;
+      void this.writeCopy();
+    }, wait);
+  }
+
+  private async writeCopy(): Promise<void> {
+    const next = this.toWrite;
+    if (next === undefined || this.writing) return;
+    this.toWrite = undefined;
+    this.writing = true;
+    const file = signedCopyPath(this.opts.stateDir, next.origin);
+    const started = performance.now();
+    try {
+      await writeSignedCopy(file, next);
+      this.opts.log.debug('signed copy written', { zone: nameToText(next.origin), file, serial: next.serial, ms: Math.round(performance.now() - started) });
+    } catch (e) {
+      // Still served from memory; a restart re-signs against the older copy (the status keeps the serial).
+      this.opts.log.error('cannot write the signed zone to the state directory', { zone: nameToText(next.origin), file, error: (e as Error).message });
+    }
+    this.lastCopyAt = this.clock.now();
+    this.writing = false;
+    this.scheduleCopy();
+  }
+
+  /** Writes the latest signed version now, if one is waiting (shutdown, tests). */
   async flush(): Promise<void> {
+    if (this.copyTimer !== undefined) {
+      this.clock.clearTimeout(this.copyTimer);
+      this.copyTimer = undefined;
+    }
     while (this.writing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.writeCopy();
   }
 }
 

@@ -13,7 +13,7 @@ export type SerialPolicy = 'keep' | 'auto' | 'unixtime';
 export const SERIAL_POLICIES: readonly SerialPolicy[] = ['keep', 'auto', 'unixtime'];
 
 /** The larger of serials in RFC 1982 order. */
-function later(a: number, b: number): number {
+export function later(a: number, b: number): number {
   return serialGreater(b, a) ? b >>> 0 : a >>> 0;
 }
 
