@@ -24,7 +24,8 @@ import { base32HexEncode } from '../dns/rdata/encoding.js';
 import { hashRange, NodeTable } from '../zone/node-table.js';
 import { NO_TYPE, NodeFlag, PackedRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { hasSignedData, isSignedType, provenTypes } from './authority.js';
-import { nsec3OrderOf, nsecOrderOf, rememberOrder, sortCanonical, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
+import { nsec3OrderOf, nsecOrderOf, rememberOrder, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
+import { canonicalSortKey } from '../xfr/axfr-order.js';
 import { dsRdata, type AlgorithmName, type ZoneKey } from './keys.js';
 import { nsec3Hash } from './nsec3-hash.js';
 import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
@@ -445,57 +446,98 @@ class SignJob {
     this.add(this.input.sourceIsPrivate ? node : this.base(node, false));
   }
 
+  /**
+   * NSEC: every member's NSEC names the next member in canonical order (RFC 4034 §4.1.1). A first
+   * signing sorts the members; a re-sign updates the previous order with the names that came and
+   * went, and only their predecessors (and names whose types changed) get a new NSEC: the others
+   * keep theirs, found without looking the next name up.
+   */
   private async signNsecZone(apexBase: SnapshotNode, extras: PackedRRset[]): Promise<ZoneNode> {
     const { src, prev, originKey } = this;
     const suffix = originKey.length;
-    // The members, in canonical order: the previous order updated, or sorted once.
     const previousOrder = prev === undefined ? [] : nsecOrderOf(prev);
+    // The members in the source's order, with their previous versions; the outsiders as they come.
+    const members: ZoneNode[] = [];
+    const befores: Array<ZoneNode | undefined> = [];
     const added: Name[] = [];
     let stayed = 0;
     for (const node of src.nodes.values()) {
-      const apex = node === src.apex;
-      if (!this.isMember(node, apex)) continue;
-      const key = nameKey(node.name);
-      const before = prev?.nodes.get(key);
+      const isApex = node === src.apex;
+      if (!this.isMember(node, isApex)) {
+        if (!onlyGenerated(node, false)) this.addOutsider(node);
+        await this.step();
+        continue;
+      }
+      const before = isApex ? prev?.apex : prev?.nodes.get(nameKey(node.name));
+      members.push(isApex ? apexBase : node);
+      befores.push(before);
       if (previousOrder.length > 0 && before !== undefined && findType(before, RRType.NSEC) !== undefined) stayed++;
-      else added.push(key);
+      else added.push(nameKey(node.name));
     }
-    const stays = stayed === previousOrder.length ? undefined : (key: Name) => {
-      const node = src.nodes.get(key);
-      return node !== undefined && this.isMember(node, node === src.apex);
-    };
-    const order = previousOrder.length === 0 ? sortCanonical(added, suffix) : updateNsecOrder(previousOrder, stays, added, suffix);
-    this.order = { kind: 'nsec', keys: order };
-    const n = order.length;
+
     let apex: ZoneNode = apexBase;
-    for (let i = 0; i < n; i++) {
-      const key = order[i]!;
-      const next = order[i + 1 === n ? 0 : i + 1]!;
-      const isApex = key === originKey;
-      const node = isApex ? apexBase : src.nodes.get(key)!;
-      const previous = isApex ? prev?.apex : prev?.nodes.get(key);
-      // The NSEC: the next name (keys are the names in canonical form: lower case) and the types.
-      // An unchanged name keeps its types, so its previous NSEC stays if the next name does.
+    const signMember = async (i: number, next: Name | undefined): Promise<void> => {
+      const node = members[i]!;
+      const previous = befores[i];
+      const isApex = node === apexBase;
+      // An unchanged name keeps its types: its previous NSEC stays when its next name does
+      // (`next` undefined: it does), else it gets the new next name with the same bitmap.
       const same = !isApex && previous !== undefined && previous.flags === node.flags && sameData(node, previous, false);
-      const oldNsec = same ? findType(previous!, RRType.NSEC)?.first : undefined;
+      const oldNsec = previous === undefined ? undefined : findType(previous, RRType.NSEC)?.first;
       let nsec: Bytes;
-      if (oldNsec !== undefined && oldNsec.startsWith(next)) {
-        nsec = oldNsec;
+      if (same && oldNsec !== undefined) {
+        nsec = next === undefined || oldNsec.startsWith(next) ? oldNsec : next + oldNsec.slice(readName(oldNsec, 0)[1]);
       } else {
         const types = this.typesOf(node, isApex);
         types.push(RRType.RRSIG, RRType.NSEC);
-        nsec = next + typeBitmapFromTypes(types);
+        nsec = (next ?? readName(oldNsec!, 0)[0]) + typeBitmapFromTypes(types);
       }
       const signed = isApex ? this.signNode(node, previous, nsec, true, extras) : this.signNode(node, previous, nsec, false, undefined, same);
       if (isApex) apex = signed;
       this.add(signed);
       await this.step();
+    };
+
+    if (previousOrder.length === 0 || added.length * 4 > members.length) {
+      // Sorted once; each member's next is the one after it.
+      const keyed = members.map((node, i) => ({ k: canonicalSortKey(node.name, suffix), i }));
+      keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+      const order: Name[] = keyed.map((e) => nameKey(members[e.i]!.name));
+      this.order = { kind: 'nsec', keys: order };
+      for (let j = 0; j < keyed.length; j++) await signMember(keyed[j]!.i, order[j + 1 === order.length ? 0 : j + 1]);
+      return apex;
     }
-    for (const node of src.nodes.values()) {
-      if (node === src.apex || this.isMember(node, false) || onlyGenerated(node, false)) continue;
-      this.addOutsider(node);
-      await this.step();
+
+    // The previous order, without the names that left, with the ones that came.
+    const isMemberKey = (key: Name): boolean => {
+      const node = src.nodes.get(key);
+      return node !== undefined && this.isMember(node, node === src.apex);
+    };
+    const stays = stayed === previousOrder.length ? undefined : isMemberKey;
+    const order = updateNsecOrder(previousOrder, stays, added, suffix);
+    this.order = { kind: 'nsec', keys: order };
+    // Whose next name changes: each added name (its own NSEC is new) and the member before it,
+    // and the member before each name that left.
+    const nexts = new Map<Name, Name>();
+    const nextAt = (key: Name): void => {
+      const at = positionIn(order, key, suffix);
+      const before = order[at === 0 ? order.length - 1 : at - 1]!;
+      nexts.set(key, order[at + 1 === order.length ? 0 : at + 1]!);
+      nexts.set(before, key);
+    };
+    for (const key of added) nextAt(key);
+    if (stays !== undefined) {
+      for (let i = 0; i < previousOrder.length; i++) {
+        if (stays(previousOrder[i]!)) continue;
+        // The nearest member before it that stays now points past it.
+        let j = i - 1;
+        while (j >= 0 && !stays(previousOrder[j]!)) j--;
+        const before = j >= 0 ? previousOrder[j]! : order[order.length - 1]!;
+        const at = positionIn(order, before, suffix);
+        nexts.set(before, order[at + 1 === order.length ? 0 : at + 1]!);
+      }
     }
+    for (let i = 0; i < members.length; i++) await signMember(i, nexts.get(nameKey(members[i]!.name)));
     return apex;
   }
 
@@ -606,6 +648,19 @@ class SignJob {
 function hasGenerated(node: ZoneNode): boolean {
   for (let s = node.firstSet; s !== undefined; s = s.next) if (isGenerated(s.type, false)) return true;
   return false;
+}
+
+/** Index of `key` in `order` (canonical order, `key` in it), by binary search. */
+function positionIn(order: readonly Name[], key: Name, suffix: number): number {
+  const k = canonicalSortKey(key, suffix);
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (canonicalSortKey(order[mid]!, suffix) < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function countSets(node: ZoneNode): number {
