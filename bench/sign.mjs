@@ -139,7 +139,7 @@ async function bind(o, file, origin, dir) {
   if (k.code !== 0) return { ok: false, output: k.stderr };
   const out = join(dir, 'bind.signed');
   const args = ['-f', '%e %M %U %S', signzone, '-q', '-S', '-z', '-n', String(o.threads), '-K', keys, '-o', origin, '-f', out, ...(o.nsec === 'nsec3' ? ['-3', '-'] : []), file];
-  const r = await run(time, args);
+  const r = await run(time, args, { cwd: dir }); // (it writes dsset-<zone>. where it runs)
   const m = /(\d+\.\d+) (\d+) (\d+\.\d+) (\d+\.\d+)\s*$/.exec(r.stderr);
   if (r.code !== 0 || m === null) return { ok: false, output: r.stderr };
   if (!o.keepOutput) rmSync(out, { force: true });

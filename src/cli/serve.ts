@@ -12,17 +12,15 @@ import { parseListen, startServer, type Endpoint, type UdpBackend } from '../ser
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { trimAfterLoad, trimAfterZoneChanges } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
-import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
 import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../xfr/tsig-hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
-import { TsigKeyring } from '../xfr/tsig-keys.js';
-import { loadConfigFile, type Config } from './config.js';
+import { loadConfigFile, parseConfig, type Config } from './config.js';
 import { SigningService } from '../dnssec/signing-service.js';
 
-export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
+export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
 
 /** Command-line flags; undefined means "not given" so the config file can supply it. */
@@ -42,16 +40,17 @@ export interface ServeFlags {
 }
 
 export async function runServe(flags: ServeFlags): Promise<number> {
-  let config: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
+  let config: Config;
   let endpoints: Endpoint[];
   try {
-    if (flags.config !== undefined) config = loadConfigFile(flags.config);
-    endpoints = (flags.listen ?? config.listen ?? DEFAULT_LISTEN).map(parseListen);
+    // Without a file, the schema's defaults (config-schema.ts).
+    config = flags.config === undefined ? parseConfig('{}', process.cwd()) : loadConfigFile(flags.config);
+    endpoints = (flags.listen ?? config.listen).map(parseListen);
   } catch (e) {
     process.stderr.write(`zonedns: ${(e as Error).message}\n`);
     return 2;
   }
-  const log = createLogger({ level: flags.logLevel ?? config.log.level ?? 'info', format: flags.logFormat ?? config.log.format ?? 'text' });
+  const log = createLogger({ level: flags.logLevel ?? config.log.level, format: flags.logFormat ?? config.log.format });
   // A zones directory is served when asked for, or by default when no zone is configured.
   const zonesDir = flags.zones ?? config.zonesDir ?? (config.zones.length === 0 ? DEFAULT_ZONES_DIR : undefined);
 
@@ -81,7 +80,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Zone transfers: journals for IXFR (kept in stateDir when set) and NOTIFY on change.
   const notifier = new Notifier({ transport: udpNotifyTransport(log), log });
   const xfr = new XfrService({
-    log, stateDir: config.stateDir, journal: { ...DEFAULT_JOURNAL_LIMITS, ...config.journal }, notifier, defaultNotify: config.notify,
+    log, stateDir: config.stateDir, journal: config.journal, notifier, defaultNotify: config.notify,
   });
   // Every new snapshot (a file reload, a secondary's transfer, a zone added later) goes to the
   // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
@@ -123,12 +122,12 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     server = await startServer({
       registry,
       endpoints,
-      rotate: flags.rotate ?? config.rotate ?? 'cyclic',
-      maxUdp: flags.maxUdp ?? config.maxUdp ?? 1232,
-      udpBackend: flags.udpBackend ?? config.udpBackend ?? 'auto',
+      rotate: flags.rotate ?? config.rotate,
+      maxUdp: flags.maxUdp ?? config.maxUdp,
+      udpBackend: flags.udpBackend ?? config.udpBackend,
       log,
       tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
-      queryLog: flags.queryLog ?? config.log.queries ?? false,
+      queryLog: flags.queryLog ?? config.log.queries,
       xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
       secondaries,
     });

@@ -79,7 +79,7 @@ export async function runYargs(args: readonly string[], commands: Commands = { r
         .example('$0 dnssec ds example.com --config /etc/zonedns/zonedns.json', 'the DS record for the registrar')
         .demandCommand(1, 'Give a dnssec command: ds or status'),
     )
-    .demandCommand(1, 'Give a command: serve, check or dnssec')
+    .demandCommand(1, 'Give a command: serve or check, or dnssec ds | status')
     .strict()
     .fail((msg, err, y) => {
       if (err) throw err;

@@ -42,7 +42,7 @@ describe('"dnssec" in the configuration', () => {
     ['refresh not shorter than the validity', { stateDir: 's', dnssec: { signatureValidity: '7d', refresh: '7d' } }, /^dnssec\.refresh: refresh \(604800 s before expiry\) must be at least an hour shorter than signatureValidity/],
     ['refresh under an hour', { stateDir: 's', dnssec: { refresh: 60 } }, /^dnssec\.refresh: must be at least an hour/],
     ['a secondary zone', { stateDir: 's', zones: [{ file: 'a', origin: 'x.test', primaries: ['192.0.2.1'], dnssec: true }] }, /^zones\[0\]\.dnssec: not supported on a zone with primaries/],
-    ['not a boolean or an object', { stateDir: 's', dnssec: 'yes' }, /^dnssec: expected an object/],
+    ['not a boolean or an object', { stateDir: 's', dnssec: 'yes' }, /^dnssec: expected true, false, or \{ "algorithm", "nsec", "signatureValidity", "refresh" \}/],
   ];
   test.each(bad)('%s is an error naming its path', (_name, value, message) => {
     expect(() => parseConfig(JSON.stringify(value), '/x')).toThrow(ConfigError);

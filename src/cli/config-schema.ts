@@ -1,0 +1,118 @@
+// The configuration file, described once: the keys, their types, defaults and descriptions. From
+// this one schema come the validation of every config file (config.ts), the JSON Schema that
+// editors use (zonedns.schema.json) and the README's configuration reference (config-docs.ts).
+//
+// To add a key: add one line in the right `obj({ ... })` below, built from config-kit.ts
+// (`text()`, `int(min, max)`, `flag()`, `oneOf([...])`, `list(item, what)`, `obj({...})`), with
+// `.default(value)` (or `.optional()` when "not set" means something) and `.describe('what it
+// does, for the README')`. A new object of keys gets `.prefault({})` so its keys' defaults apply
+// when it is absent. Then `npm run schema` regenerates zonedns.schema.json and the README block.
+// parseConfig returns the key typed and defaulted as `config.yourKey`; nothing else to write,
+// unless the value needs checks a schema cannot make (a file to read, a name to parse, a path
+// relative to the config file): do those in config.ts after validation, failing with the key's
+// path (`fail('zones[1].origin', ...)`).
+
+import * as z from 'zod';
+import { SERIAL_POLICIES } from '../reload/serial-policy.js';
+import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
+import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
+import { DEFAULT_TSIG_ALGORITHM, TSIG_ALGORITHMS } from '../xfr/tsig-keys.js';
+import { either, flag, int, list, obj, oneOf, text } from './config-kit.js';
+import { ALGORITHMS, type AlgorithmName } from '../dnssec/keys.js';
+import { DEFAULT_SIGN_POLICY } from '../dnssec/sign-zone.js';
+
+export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
+
+const ROTATE = ['cyclic', 'random', 'none'] as const;
+
+const transfer = () => obj({
+  allow: list(text(), 'an array of addresses or prefixes ("10.0.0.0/8", "::1", "any")')
+    .describe('Addresses and prefixes allowed to transfer (`"192.0.2.53"`, `"10.0.0.0/8"`, `"::1"`, `"any"`); `[]` allows none.'),
+  keys: list(text(), 'an array of TSIG key names').optional()
+    .describe('TSIG key names (from `keys` / `keyFile`): a request must then also be signed with one of them, and every message of the answer is signed.'),
+});
+
+const notify = () => list(
+  either([text(), obj({
+    address: text().describe('ADDR or ADDR:PORT (port 53 by default).'),
+    key: text().optional().describe('TSIG key name (from `keys` / `keyFile`) to sign this target\'s NOTIFY with.'),
+  })], 'a non-empty string "ADDR[:PORT]" or an object { "address": "ADDR[:PORT]", "key": "name" }'),
+  'an array of "ADDR", "ADDR:PORT" or { "address": "ADDR:PORT", "key": "name" }',
+);
+
+const notifyKeyText = 'TSIG key name that signs the NOTIFY targets which name no key of their own.';
+
+/** A duration: seconds, or a TTL-style text (config.ts reads it: "14d", "1w", "36h"). */
+const duration = () => either([int(1, 0x7fffffff), text()], 'a duration: seconds, or a number with units ("14d", "1w", "36h")');
+
+const dnssec = () => either([flag(), obj({
+  algorithm: oneOf(Object.keys(ALGORITHMS) as AlgorithmName[]).default(DEFAULT_SIGN_POLICY.algorithm)
+    .describe('`ecdsap256sha256` (13) or `ed25519` (15): the zone key\'s algorithm.'),
+  nsec: oneOf(['nsec', 'nsec3']).default(DEFAULT_SIGN_POLICY.nsec)
+    .describe('Denial of existence: `nsec`, or `nsec3` (no salt, no extra iterations, no opt-out: RFC 9276).'),
+  signatureValidity: duration().default('14d').describe('How long a new signature is valid (expirations are spread over its last quarter or so).'),
+  refresh: duration().default('7d').describe('A signature is made again this long before it expires (at least an hour, and an hour shorter than `signatureValidity`).'),
+})], 'true, false, or { "algorithm", "nsec", "signatureValidity", "refresh" }');
+
+const dnssecText = 'zonedns signs the zone and keeps it signed (keys and the signed zone in `stateDir`, which it then needs): `true` for the defaults, or the settings below.';
+
+const zone = obj({
+  file: text().describe('The zone file (a secondary\'s transferred copy is kept there).'),
+  origin: text().optional().describe('The zone\'s name; by default the SOA owner, `$ORIGIN`, or the file name. Required with `primaries`.'),
+  rotate: oneOf(ROTATE).optional().describe('Record order for this zone; by default the top-level `rotate`.'),
+  serial: oneOf(SERIAL_POLICIES).optional().describe('Serial policy for this zone; by default the top-level `serial`. Not with `primaries`.'),
+  transfer: transfer().optional().describe('Who may AXFR/IXFR this zone; replaces the top-level `transfer`.'),
+  notify: notify().optional().describe('Secondaries to NOTIFY on a new serial of this zone; replaces the top-level `notify`.'),
+  notifyKey: text().optional().describe(`${notifyKeyText} Without its own \`notify\`, the zone signs the top-level targets with it.`),
+  primaries: list(text(), 'a non-empty array of "ADDR" or "ADDR:PORT"', 1).optional()
+    .describe('Makes this a secondary zone: primaries to transfer it from (`"192.0.2.1"`, `"[2001:db8::1]:5300"`), in order of preference.'),
+  primaryKey: text().optional()
+    .describe('TSIG key name (from `keys` / `keyFile`) that signs requests to the primaries; their NOTIFYs must then be signed with it too.'),
+  dnssec: dnssec().optional().describe(`${dnssecText} Replaces the top-level \`dnssec\`; \`false\` turns it off for this zone. Not with \`primaries\`.`),
+});
+
+export const configSchema = obj({
+  $schema: text().optional().describe('`"./zonedns.schema.json"` (or its path or URL) lets editors validate and complete this file; zonedns ignores it.'),
+  $comment: z.string().optional().describe('Free text; ignored.'),
+  listen: list(text(), 'a non-empty array of "ADDR:PORT"', 1).default(DEFAULT_LISTEN)
+    .describe('Addresses to answer on, UDP and TCP each (`"0.0.0.0:53"`, `"[::]:53"`).'),
+  zonesDir: text().optional()
+    .describe('A directory whose `*.zone` files are each one zone, reloaded when files are added, changed or removed. By default `./zones`, only when `zones` is empty.'),
+  zones: list(zone, 'an array of zones').default([]).describe('Zones listed one by one, with options of their own.'),
+  rotate: oneOf(ROTATE).default('cyclic')
+    .describe('Order of A and AAAA records in answers: `cyclic` walks through every rotation in turn, `random` shuffles, `none` keeps the zone file\'s order.'),
+  serial: oneOf(SERIAL_POLICIES).default('keep')
+    .describe('When a zone\'s content changes without a serial bump: `keep` serves the file\'s serial (and warns), `auto` a date-based `YYYYMMDDnn`, `unixtime` seconds; both RFC 1982-safe.'),
+  maxUdp: int(512, 65535).default(1232)
+    .describe('Largest UDP answer to EDNS clients (RFC 6891); larger ones set TC and the client retries over TCP. 1232 avoids IP fragmentation.'),
+  udpBackend: oneOf(['auto', 'node', 'native']).default('auto')
+    .describe('UDP transport: `native` batches datagrams through the C addon (`npm run build:native`), `node` uses node:dgram, `auto` the addon when it is built.'),
+  log: obj({
+    level: oneOf(['debug', 'info', 'warn', 'error']).default('info').describe('Least severe level logged.'),
+    format: oneOf(['text', 'json']).default('text').describe('`text` lines, or one JSON object per line.'),
+    queries: flag().default(false).describe('One log line per query.'),
+  }).prefault({}).describe('Logs, on stderr.'),
+  tcp: obj({
+    idleTimeoutMs: int(100, 3_600_000).default(DEFAULT_TCP_OPTIONS.idleTimeoutMs).describe('A TCP connection idle this long is closed.'),
+    maxConnections: int(1, 100_000).default(DEFAULT_TCP_OPTIONS.maxConnections).describe('Open TCP connections at most; further ones are refused.'),
+  }).prefault({}).describe('DNS over TCP.'),
+  transfer: transfer().optional().describe('Who may AXFR/IXFR the zones that have no `transfer` of their own. Without it, nobody.'),
+  notify: notify().optional()
+    .describe('Secondaries to NOTIFY (RFC 1996) when a zone gets a new serial, for zones without their own: `"ADDR[:PORT]"` or `{ "address": "ADDR[:PORT]", "key": "name" }`.'),
+  notifyKey: text().optional().describe(notifyKeyText),
+  stateDir: text().optional().describe('Where each zone\'s IXFR journal is kept across restarts (without it, in memory only), and the keys and signed copies of the zones zonedns signs.'),
+  journal: obj({
+    maxEntries: int(1, 100_000).default(DEFAULT_JOURNAL_LIMITS.maxEntries).describe('Changes kept per zone for IXFR; an older client gets the whole zone.'),
+    maxBytes: int(0, 2 ** 31 - 1).default(DEFAULT_JOURNAL_LIMITS.maxBytes).describe('Bytes of changes kept per zone.'),
+  }).prefault({}).describe('How much zone history IXFR can answer from.'),
+  keys: list(obj({
+    name: text().describe('The key\'s name, as its peers know it.'),
+    algorithm: text().optional().describe(`One of ${Object.keys(TSIG_ALGORITHMS).join(', ')}; by default ${DEFAULT_TSIG_ALGORITHM}.`),
+    secret: text().describe('The shared secret, base64 (what `tsig-keygen` prints).'),
+  }), 'an array of { name, algorithm, secret }').optional().describe('TSIG keys (RFC 8945).'),
+  keyFile: text().optional().describe('More TSIG keys, from a file in BIND\'s format (what `tsig-keygen NAME` prints).'),
+  dnssec: dnssec().optional().describe(`${dnssecText} For every zone loaded from a file that does not say otherwise.`),
+}).describe('zonedns configuration');
+
+/** The configuration as validated, with defaults filled in, before names, ACLs and paths are read. */
+export type ConfigJson = z.output<typeof configSchema>;
