@@ -27,7 +27,7 @@ import { hasSignedData, isSignedType, provenTypes } from './authority.js';
 import { nsec3OrderOf, nsecOrderOf, rememberOrder, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
 import { canonicalSortKey } from '../xfr/axfr-order.js';
 import { dsRdata, type AlgorithmName, type ZoneKey } from './keys.js';
-import { nsec3Hash } from './nsec3-hash.js';
+import { nsec3HashBytes } from './nsec3-hash.js';
 import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
 import type { Signer, SignItem } from './sign-pool.js';
 
@@ -570,7 +570,7 @@ class SignJob {
       const sameTypes = wasMember && previous!.flags === node.flags && sameData(node, previous!, isApex);
       if (!sameTypes) {
         const types = types3(node, isApex);
-        const hash = nsec3Hash(node.name, '', 0).toString('latin1');
+        const hash = nsec3HashBytes(node.name, '', 0);
         if (!wasMember) added.push(hash);
         else if (!sameNumbers(types, types3(previous!, isApex))) changedTypes.set(hash, types);
         if (!wasMember) changedTypes.set(hash, types);
@@ -587,7 +587,7 @@ class SignJob {
         const isApex = node === prev.apex;
         if ((node.flags & NodeFlag.OCCLUDED) || onlyGenerated(node, isApex)) continue;
         const now = src.nodes.get(nameKey(node.name));
-        if (now === undefined || !this.isMember(now, now === src.apex)) removed.add(nsec3Hash(node.name, '', 0).toString('latin1'));
+        if (now === undefined || !this.isMember(now, now === src.apex)) removed.add(nsec3HashBytes(node.name, '', 0));
       }
     }
     // The new chain: previous hashes without the removed, merged with the added (both sorted).

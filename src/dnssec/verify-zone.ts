@@ -19,7 +19,7 @@ import { canonicalSortKey } from '../xfr/axfr-order.js';
 import { getRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { hasSignedData, isNsec3Owner, isOccluded, isSignedType, provenTypes } from './authority.js';
 import { keyTag } from './key-tag.js';
-import { nsec3Hash } from './nsec3-hash.js';
+import { nsec3HashBytes } from './nsec3-hash.js';
 
 /** Something wrong with a signed zone, at an RRset (and the record of it, when one is meant). */
 export interface ZoneFinding {
@@ -359,7 +359,7 @@ export function verifyZone(zone: ZoneSnapshot, opts: VerifyOptions, report: (f: 
     };
     const hashed = new Map<Bytes, Name>();
     for (const node of provenNodes(true)) {
-      const hash = nsec3Hash(node.name, params.salt, params.iterations).toString('latin1');
+      const hash = nsec3HashBytes(node.name, params.salt, params.iterations);
       hashed.set(hash, node.name);
       const types = provenTypes(node);
       const owner = nameToText(node.name);

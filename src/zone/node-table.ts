@@ -164,8 +164,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
       if (v === 0) return undefined;
       if (((v ^ m) & tagBits) === 0) {
         const node = this.nodes[(v & indexBits) - 1];
-        // Most keys are the node's own (lower-case) name: one native comparison.
-        if (node.name === key || sameKey(node.name, key)) return node;
+        if (sameKey(node.name, key)) return node;
       }
     }
   }
