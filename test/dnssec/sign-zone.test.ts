@@ -187,6 +187,22 @@ describe('refreshing signatures without an edit', () => {
   });
 });
 
+describe('changing the denial of existence', () => {
+  test.each([['nsec', 'nsec3'], ['nsec3', 'nsec']] as const)('%s -> %s: one re-sign replaces the chain, keeps the data signatures', async (from, to) => {
+    const first = await sign(ZONE, { policy: { nsec: from } });
+    const next = await sign(ZONE, { policy: { nsec: to }, previous: first.snapshot, now: NOW + DAY });
+    expect(next.changed).toBe(true);
+    expect(findings(next.snapshot, NOW + DAY)).toEqual([]);
+    const types = new Set<number>();
+    for (const n of next.snapshot.nodes.values()) for (const s of n.rrsets) types.add(s.type);
+    expect(types.has(RRType.NSEC)).toBe(to === 'nsec');
+    expect(types.has(RRType.NSEC3)).toBe(to === 'nsec3');
+    expect(types.has(RRType.NSEC3PARAM)).toBe(to === 'nsec3');
+    // The data's signatures stay; the chain's are new.
+    expect(next.kept).toBeGreaterThan(10);
+  });
+});
+
 describe('NSEC and NSEC3 records', () => {
   test('NSEC at a zone cut lists NS, DS, RRSIG, NSEC only; NSEC3 at an unsigned cut lists NS alone', async () => {
     const nsec = (await sign(ZONE)).snapshot;
