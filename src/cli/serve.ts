@@ -17,7 +17,9 @@ import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../xfr/tsig-hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
+import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
+import { openDurableState } from './serve-state.js';
 import { SigningService } from '../dnssec/signing-service.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
@@ -53,6 +55,14 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const log = createLogger({ level: flags.logLevel ?? config.log.level, format: flags.logFormat ?? config.log.format });
   // A zones directory is served when asked for, or by default when no zone is configured.
   const zonesDir = flags.zones ?? config.zonesDir ?? (config.zones.length === 0 ? DEFAULT_ZONES_DIR : undefined);
+  // Where durable state lives (state/): checked now, so a read-only path is a start-up error.
+  let state: StateStore | undefined;
+  try {
+    state = openDurableState(log, config, zonesDir, flags.serial ?? config.serial);
+  } catch (e) {
+    log.error((e as Error).message);
+    return 2;
+  }
 
   // Signals are ours from here on: a SIGTERM while zones load still shuts down cleanly, and an
   // early SIGHUP is a reload request (applied once we are serving), not the default "terminate".
@@ -90,12 +100,13 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     loaded: (handle) => { xfr.loaded(handle); trim.poke(); },
     swapped: (handle, old, changed) => { xfr.swapped(handle, old, changed); trim.poke(); },
     removed: (handle) => xfr.removed(handle),
+    historyBroken: (origin) => xfr.historyBroken(origin),
   };
   // Zones with "dnssec" are signed on the side before they are served (dnssec/).
   const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
   const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
-  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, stage: () => signing.stage(config.dnssec) }, events);
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, stage: () => signing.stage(config.dnssec) }, events, state);
   zones.loadAll();
   const secondaries = new SecondaryManager();
   for (const z of config.zones) {
@@ -108,7 +119,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     secondaries.add(new SecondaryZone({
       origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify },
+      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify }, state,
     }));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.

@@ -11,12 +11,13 @@
 // seed, and the 32-octet public key.
 
 import { createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromBuffer, toBuffer, u16, u8, type Bytes } from '../dns/bytes.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import { base64Decode, base64Encode } from '../dns/rdata/encoding.js';
 import { sigTimeToText } from '../dns/rdata/sigtime.js';
+import { writeFileAtomic } from '../state/atomic-write.js';
 import { keyTag } from './key-tag.js';
 
 /** The algorithms zonedns signs with, by their configuration names. */
@@ -129,25 +130,12 @@ export function keyFileTexts(key: ZoneKey, created: Date): { publicText: string;
   return { publicText, privateText };
 }
 
-/** Writes a file whole or not at all: temp file, fsync, rename. */
-function writeAtomic(path: string, text: string, mode: number): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 /** Writes the key's two files (the private one readable by its owner only). */
 export function writeKeyFiles(key: ZoneKey, created: Date): void {
   const { publicText, privateText } = keyFileTexts(key, created);
   mkdirSync(join(key.path, '..'), { recursive: true, mode: 0o700 });
-  writeAtomic(`${key.path}.private`, privateText, 0o600);
-  writeAtomic(`${key.path}.key`, publicText, 0o644);
+  writeFileAtomic(`${key.path}.private`, privateText, 0o600);
+  writeFileAtomic(`${key.path}.key`, publicText, 0o644);
 }
 
 /** `Name: value` lines of a .private file, names lower-cased without the colon. */

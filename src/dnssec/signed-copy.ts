@@ -8,16 +8,15 @@
 //   node*:      u8 owner length, owner  u16 RRset count  (u16 type  u32 TTL  u16 count  (u16 length, RDATA)*)*
 //   u8 0        (end of nodes: no owner is empty)
 //   u32 CRC-32 of everything before it
-// Written the way the journal is: a temp file, fsync, rename, so a crash leaves the old copy or
-// the new one; in pieces of about 1 MiB, each written before the next is made, so a big zone's
-// copy holds the event loop for one piece at a time.
+// Written as every durable file is (state/atomic-write.ts: a crash leaves the old copy or the new
+// one), in pieces of about 1 MiB, each written before the next is made, so a big zone's copy holds
+// the event loop for one piece at a time.
 
 import { readFileSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { fromBuffer } from '../dns/bytes.js';
 import { nameKey, type Name } from '../dns/name.js';
+import { writeFileAtomicChunks } from '../state/atomic-write.js';
 import { SnapshotBuilder } from '../zone/build.js';
 import type { ZoneRecord } from '../zone/record.js';
 import type { PackedRRset, ZoneSnapshot } from '../zone/snapshot.js';
@@ -69,30 +68,9 @@ function* pieces(snapshot: ZoneSnapshot): Generator<Buffer> {
   yield Buffer.concat([last, tail]);
 }
 
-/** Writes the copy (temp file, fsync, rename, directory fsync). Rejects on I/O errors. */
-export async function writeSignedCopy(path: string, snapshot: ZoneSnapshot): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    for (const piece of pieces(snapshot)) {
-      for (let off = 0; off < piece.length; ) off += (await fh.write(piece, off, piece.length - off)).bytesWritten;
-    }
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, path);
-  try {
-    const dh = await open(dir, 'r');
-    try { await dh.sync(); } finally { await dh.close(); }
-  } catch {
-    // some file systems do not allow syncing a directory; the rename is still atomic
-  }
+/** Writes the copy atomically and durably (state/atomic-write.ts). Rejects on I/O errors. */
+export function writeSignedCopy(path: string, snapshot: ZoneSnapshot): Promise<void> {
+  return writeFileAtomicChunks(path, pieces(snapshot));
 }
 
 /** The records of a copy, in order; throws on a damaged or foreign file. */

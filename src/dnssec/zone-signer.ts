@@ -10,8 +10,9 @@
 //   <zone>.signed                             the signed zone as served (signed-copy.ts), written
 //                                             at most every 30 s and at shutdown
 //   <zone>.dnssec.json                        algorithm, key tag, serial, earliest expiry, next
-//                                             refresh: written at every signing, so the serial never
-//                                             goes back even when the copy is older (a crash)
+//                                             refresh (`zonedns dnssec status`)
+// The serial served last is the zone state's (state/zone-state.ts), which the zone manager passes
+// in: a copy older than it (a crash before the copy was written) is re-signed past it.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ import { rdataToText } from '../dns/rdata/index.js';
 import type { Logger } from '../log.js';
 import { later, signedSerial, type SerialPolicy } from '../reload/serial-policy.js';
 import type { ZoneStage } from '../reload/zones.js';
-import { journalPath, writeFileAtomic } from '../xfr/journal.js';
+import { writeFileAtomic } from '../state/atomic-write.js';
+import { zoneFileStem } from '../state/zone-state.js';
 import { realSecondaryClock, type SecondaryClock } from '../xfr/secondary.js';
 import { getRRset, type ZoneSnapshot } from '../zone/snapshot.js';
 import { ALGORITHMS, dsRdata, zoneKey, type ZoneKey } from './keys.js';
@@ -66,13 +68,13 @@ export function keysDir(stateDir: string): string {
   return join(stateDir, 'keys');
 }
 
-/** `<stateDir>/<zone>.signed`: named as the journal is, beside it. */
+/** `<stateDir>/<zone>.signed`, beside the zone's other state files. */
 export function signedCopyPath(stateDir: string, origin: Name): string {
-  return journalPath(stateDir, origin).replace(/\.journal$/, '.signed');
+  return join(stateDir, `${zoneFileStem(origin)}.signed`);
 }
 
 export function statusPath(stateDir: string, origin: Name): string {
-  return journalPath(stateDir, origin).replace(/\.journal$/, '.dnssec.json');
+  return join(stateDir, `${zoneFileStem(origin)}.dnssec.json`);
 }
 
 /** The first DNSSEC record a zone file must not have when zonedns signs it, or undefined. */
@@ -122,10 +124,10 @@ export class ZoneSigner implements ZoneStage {
     this.timer = undefined;
   }
 
-  async prepare(source: ZoneSnapshot, served: ZoneSnapshot | undefined, sourceIsPrivate: boolean): Promise<ZoneSnapshot> {
+  async prepare(source: ZoneSnapshot, served: ZoneSnapshot | undefined, sourceIsPrivate: boolean, lastServed: number | undefined): Promise<ZoneSnapshot> {
     const zone = nameToText(source.origin);
     try {
-      return await this.sign(source, served, sourceIsPrivate, zone);
+      return await this.sign(source, served, sourceIsPrivate, lastServed, zone);
     } catch (e) {
       // Whatever went wrong, the signatures served must not run out: try again before they do.
       if (served !== undefined) this.schedule(this.clock.now() / 1000 + RETRY_MS / 1000);
@@ -133,7 +135,7 @@ export class ZoneSigner implements ZoneStage {
     }
   }
 
-  private async sign(source: ZoneSnapshot, served: ZoneSnapshot | undefined, sourceIsPrivate: boolean, zone: string): Promise<ZoneSnapshot> {
+  private async sign(source: ZoneSnapshot, served: ZoneSnapshot | undefined, sourceIsPrivate: boolean, lastServed: number | undefined, zone: string): Promise<ZoneSnapshot> {
     const { opts } = this;
     if (sourceIsPrivate) {
       const found = dnssecRecordIn(source);
@@ -144,15 +146,12 @@ export class ZoneSigner implements ZoneStage {
     const nowMs = this.clock.now();
     const key = this.keyFor(source.origin, nowMs);
     let previous = served;
-    // The serial served last (the status file is written at every signing; the copy maybe not).
-    let floor: number | undefined;
-    if (previous === undefined && !this.copyTried) {
-      previous = this.readCopy(source.origin, key);
-      floor = readStatus(opts.stateDir, source.origin)?.serial;
-    }
+    if (previous === undefined && !this.copyTried) previous = this.readCopy(source.origin, key);
     this.copyTried = true;
-    // No copy, or one older than the last signing (a crash before it was written): what comes
-    // next must still go past the serial served last.
+    // No copy, or one older than what was served last (a crash before it was written: the served
+    // serial is recorded at every swap, the copy at most every 30 s): what comes next must still
+    // go past the serial served last.
+    const floor = lastServed;
     const stale = floor !== undefined && previous?.serial !== floor;
     const started = performance.now();
     const result = await signZone({
@@ -220,10 +219,7 @@ export class ZoneSigner implements ZoneStage {
     }, delay);
   }
 
-  /**
-   * Writes the status now (small, and what keeps the serial from going back) and the signed copy
-   * soon: at most one copy every COPY_INTERVAL_MS, the latest version.
-   */
+  /** Writes the status now (small) and the signed copy soon: at most one every COPY_INTERVAL_MS, the latest version. */
   private persist(snapshot: ZoneSnapshot, status: SigningStatus): void {
     try {
       writeFileAtomic(statusPath(this.opts.stateDir, snapshot.origin), Buffer.from(JSON.stringify(status, null, 2) + '\n'));
@@ -254,7 +250,7 @@ export class ZoneSigner implements ZoneStage {
       await writeSignedCopy(file, next);
       this.opts.log.debug('signed copy written', { zone: nameToText(next.origin), file, serial: next.serial, ms: Math.round(performance.now() - started) });
     } catch (e) {
-      // Still served from memory; a restart re-signs against the older copy (the status keeps the serial).
+      // Still served from memory; a restart re-signs against the older copy, past the served serial.
       this.opts.log.error('cannot write the signed zone to the state directory', { zone: nameToText(next.origin), file, error: (e as Error).message });
     }
     this.lastCopyAt = this.clock.now();

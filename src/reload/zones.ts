@@ -15,6 +15,7 @@ import type { ZoneSnapshot } from '../zone/snapshot.js';
 import type { RotateMode } from '../server/rotate.js';
 import type { TransferPolicy } from '../xfr/acl.js';
 import type { NotifyTarget } from '../xfr/notify.js';
+import type { ServedSerials, ServedState } from '../state/zone-state.js';
 import { servedSerial, type SerialPolicy } from './serial-policy.js';
 import { dnssecChecks } from '../dnssec/verify-zone.js';
 
@@ -44,11 +45,12 @@ interface ManagedZone {
  * A step between loading a zone and serving it, done on the side like the load (the DNSSEC signer,
  * dnssec/zone-signer.ts). `prepare` gets the snapshot just loaded (`sourceIsPrivate`: no one else
  * holds it) or, when the stage asks for it (`restage`, a signature refresh), the one served, and
- * returns the snapshot to serve (the served one itself: nothing to swap). A rejection keeps the
- * served version and is logged.
+ * returns the snapshot to serve (the served one itself: nothing to swap). `lastServed`: the
+ * serial served last (this process's, or the state directory's after a restart), which what it
+ * returns must not go below. A rejection keeps the served version and is logged.
  */
 export interface ZoneStage {
-  prepare(source: ZoneSnapshot, served: ZoneSnapshot | undefined, sourceIsPrivate: boolean): Promise<ZoneSnapshot>;
+  prepare(source: ZoneSnapshot, served: ZoneSnapshot | undefined, sourceIsPrivate: boolean, lastServed: number | undefined): Promise<ZoneSnapshot>;
   /** Gets the function that runs `prepare` again on the served snapshot, without a file change. */
   attach?(restage: () => void): void;
   /** The zone is no longer served (its timers stop). */
@@ -79,6 +81,12 @@ export interface ZoneEvents {
   swapped?(handle: ZoneHandle, old: ZoneSnapshot, contentChanged: boolean): void;
   /** The zone is no longer served. */
   removed?(handle: ZoneHandle): void;
+  /**
+   * Before a version that does not continue the zone's history is recorded and swapped in (same
+   * serial with other content, or nothing known of what was served before): the xfr service
+   * empties the zone's journal here, first (see ZoneManager.commitServed).
+   */
+  historyBroken?(origin: Name): void;
 }
 
 export interface ReloadStats {
@@ -101,6 +109,8 @@ export class ZoneManager {
     sources: readonly ZoneSource[] = [],
     private readonly defaults: { serial?: SerialPolicy; stage?: (file: string) => ZoneStage | undefined } = {},
     private readonly events: ZoneEvents = {},
+    /** Served serials kept across restarts (the state directory); undefined: memory only. */
+    private readonly served?: ServedSerials,
   ) {
     for (const s of sources) this.track(resolvePath(s.file), s);
   }
@@ -183,7 +193,7 @@ export class ZoneManager {
   private remove(z: ManagedZone): void {
     this.zones.delete(z.file);
     z.stage?.close?.();
-    if (z.handle) {
+    if (z.handle && this.registry.get(z.handle.origin) === z.handle) {
       this.registry.delete(z.handle.origin);
       this.log.info('zone removed: its file is gone', { zone: nameToText(z.handle.origin), file: z.file });
       this.events.removed?.(z.handle);
@@ -193,7 +203,66 @@ export class ZoneManager {
 
   /** Another file may define an origin that was just freed ("zone defined twice"): load it now. */
   private retryUnserved(except?: ManagedZone): void {
-    for (const other of [...this.zones.values()]) if (other.handle === undefined && other !== except) this.load(other);
+    for (const other of [...this.zones.values()]) if (other.handle?.snapshot === undefined && other !== except) this.load(other);
+  }
+
+  /**
+   * What the zone last served: this process's snapshot, or at the first load after a start, the
+   * record in the state directory (state/zone-state.ts), so a restart continues where it stopped.
+   */
+  private lastServed(z: ManagedZone, origin: Name): ServedState | undefined {
+    const h = z.handle;
+    if (h?.snapshot !== undefined && z.fingerprint !== undefined && nameKey(h.origin) === nameKey(origin)) return { serial: h.snapshot.serial, fingerprint: z.fingerprint };
+    return this.served?.served(origin);
+  }
+
+  /**
+   * Whether `snap` may be served, and if so, records it durably. Called before the swap, in the same
+   * turn of the event loop as the swap, the journal entry and NOTIFY: no answer can carry the new
+   * serial before that turn ends, so the order of writes inside it decides what a crash leaves:
+   *   1. a version that breaks the zone's history (same serial with other content, or nothing
+   *      known of what was served before) empties the IXFR journal first (`historyBroken`), so no
+   *      crash leaves a journal that ends at this serial with other content;
+   *   2. the served serial and fingerprint are written (state/zone-state.ts); if that fails the
+   *      version is not served (the previous one keeps answering), as a zone that does not load;
+   *   3. the swap, then the journal entry (xfr/service.ts). A crash between 2 and 3 leaves a
+   *      journal that ends below the recorded serial: the next start empties it.
+   * A restart therefore finds a recorded serial at least as high as any answer ever sent, and
+   * a journal it may use only if it ends at that serial with that content.
+   */
+  private commitServed(z: ManagedZone, snap: ZoneSnapshot, before: ServedState | undefined, fingerprint: string): boolean {
+    const zone = nameToText(snap.origin);
+    if (before !== undefined && snap.serial !== before.serial && !serialGreater(snap.serial, before.serial)) {
+      // Only `keep` gets here. Secondaries would ignore the lower serial (RFC 1982), so serving it
+      // would split the zone in two; BIND (ixfr-from-differences) and Knot refuse it too.
+      this.stats.failures++;
+      this.log.error(`zone file's SOA serial ${snap.serial} is below the serial already served (${before.serial}); not loaded: give it a serial above ${before.serial}, or use serial auto`, {
+        zone, file: z.file, serving: z.handle?.snapshot?.serial,
+      });
+      return false;
+    }
+    const continues = before !== undefined && (snap.serial !== before.serial || fingerprint === before.fingerprint);
+    try {
+      if (!continues) this.events.historyBroken?.(snap.origin);
+    } catch (e) {
+      this.log.error('zone change listener failed', { zone, error: (e as Error).message });
+    }
+    if (this.served === undefined || this.served.recordServed(snap.origin, { serial: snap.serial, fingerprint })) return true;
+    this.stats.failures++;
+    this.log.error('zone version not served: its serial could not be recorded in the state directory (a restart could otherwise reuse it for other content)', {
+      zone, serial: snap.serial, file: z.file, serving: z.handle?.snapshot?.serial,
+    });
+    return false;
+  }
+
+  /**
+   * A configured zone that cannot be served keeps its place with a handle without a snapshot: its
+   * queries get SERVFAIL (as BIND and Knot answer for a zone that failed to load), not REFUSED.
+   */
+  private holdPlace(z: ManagedZone, origin: Name | undefined): void {
+    if (z.handle !== undefined || origin === undefined || this.registry.get(origin) !== undefined) return;
+    z.handle = { origin, snapshot: undefined, options: z.options };
+    this.registry.set(z.handle);
   }
 
   /** Loads one zone on the side; swaps it in only if it loaded without errors. */
@@ -212,9 +281,14 @@ export class ZoneManager {
     const started = performance.now();
     let fingerprint: string | undefined;
     const digest = () => (fingerprint ??= combineFileHashes([...perFile].map(([p, h]) => [p, h.digest('hex')])));
+    // What the zone served last, found once its origin is known (see lastServed).
+    let before: ServedState | undefined;
     // Called after every file was read, so the fingerprint covers the whole zone.
     // (A stage serves its own serials: the signer's go up with every new signature.)
-    const serial = z.stage !== undefined ? undefined : (fileSerial: number) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, digest() !== z.fingerprint, new Date());
+    const serial = (fileSerial: number, origin: Name) => {
+      before = this.lastServed(z, origin);
+      return z.stage !== undefined ? fileSerial : servedSerial(z.serialPolicy, fileSerial, before?.serial, digest() !== before?.fingerprint, new Date());
+    };
     const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial, inspect: dnssecChecks() });
     this.stats.loads++;
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
@@ -227,26 +301,28 @@ export class ZoneManager {
         file: z.file,
         serving: z.handle?.snapshot?.serial,
       });
+      this.holdPlace(z, result.origin ?? z.configuredOrigin);
       return;
     }
-    if (z.stage !== undefined) this.staged(z, snap, true, started, digest());
-    else this.install(z, snap, started, digest());
+    if (z.stage !== undefined) this.staged(z, snap, true, started, digest(), before);
+    else this.install(z, snap, started, digest(), before);
   }
 
   /** Runs `prepare` of the zone's stage on the side, then installs what it gives. */
-  private staged(z: ManagedZone, source: ZoneSnapshot, sourceIsPrivate: boolean, started: number, fingerprint: string | undefined): void {
+  private staged(z: ManagedZone, source: ZoneSnapshot, sourceIsPrivate: boolean, started: number, fingerprint: string | undefined, before: ServedState | undefined): void {
     const served = z.handle?.snapshot;
     const previous = served !== undefined && nameKey(served.origin) === nameKey(source.origin) ? served : undefined;
     z.staging = true;
-    z.stage!.prepare(source, previous, sourceIsPrivate).then(
+    z.stage!.prepare(source, previous, sourceIsPrivate, before?.serial).then(
       (snap) => {
         if (this.zones.get(z.file) !== z) return; // removed meanwhile
-        if (snap !== z.handle?.snapshot) this.install(z, snap, started, fingerprint);
+        if (snap !== z.handle?.snapshot) this.install(z, snap, started, fingerprint, before);
         else if (fingerprint !== undefined) z.fingerprint = fingerprint;
       },
       (e: unknown) => {
         this.stats.failures++;
         this.log.error(served !== undefined ? `${(e as Error).message}; still serving the previous version` : `${(e as Error).message}; zone not served`, { zone: nameToText(source.origin), file: z.file, serving: served?.serial });
+        this.holdPlace(z, source.origin);
       },
     ).finally(() => {
       z.staging = false;
@@ -264,19 +340,22 @@ export class ZoneManager {
       z.again ??= 'restage';
       return;
     }
-    if (z.handle?.snapshot !== undefined) this.staged(z, z.handle.snapshot, false, performance.now(), undefined);
+    const served = z.handle?.snapshot;
+    if (served !== undefined) this.staged(z, served, false, performance.now(), undefined, this.lastServed(z, served.origin));
   }
 
   /**
    * Serves `snap` (the swap) and tells the listeners. `fingerprint`: of the files it was loaded
    * from; undefined when a stage remade the served version without a file change.
    */
-  private install(z: ManagedZone, snap: ZoneSnapshot, started: number, fingerprint: string | undefined): void {
+  private install(z: ManagedZone, snap: ZoneSnapshot, started: number, fingerprint: string | undefined, before: ServedState | undefined): void {
+    // A place held for this file that another file's zone has taken meanwhile is gone.
+    if (z.handle !== undefined && this.registry.get(z.handle.origin) !== z.handle) z.handle = undefined;
     const old = z.handle?.snapshot;
-    if (old !== undefined && z.handle!.origin !== snap.origin && nameToText(z.handle!.origin).toLowerCase() !== nameToText(snap.origin).toLowerCase()) {
+    if (z.handle !== undefined && z.handle.origin !== snap.origin && nameToText(z.handle.origin).toLowerCase() !== nameToText(snap.origin).toLowerCase()) {
       // The file now describes another zone: stop serving the old origin.
-      this.registry.delete(z.handle!.origin);
-      this.events.removed?.(z.handle!);
+      this.registry.delete(z.handle.origin);
+      this.events.removed?.(z.handle);
       z.handle = undefined;
       // Once this load is done, a file waiting for the freed origin gets its turn.
       queueMicrotask(() => this.retryUnserved(z));
@@ -289,11 +368,18 @@ export class ZoneManager {
         this.log.error('zone defined twice; keeping the first', { zone: nameToText(snap.origin), file: z.file });
         return;
       }
+    }
+    if (!this.commitServed(z, snap, before, fingerprint ?? z.fingerprint!)) {
+      this.holdPlace(z, snap.origin);
+      return;
+    }
+    if (z.handle === undefined) {
       z.handle = { origin: snap.origin, snapshot: snap, options: z.options };
       this.registry.set(z.handle);
       swappedFrom = undefined;
     } else {
-      // The swap: one assignment. Queries in flight keep the snapshot they already read.
+      // The swap: one assignment. Queries in flight keep the snapshot they already read. (A
+      // handle without a snapshot held the zone's place while it could not be loaded: SERVFAIL.)
       z.handle.snapshot = snap;
       swappedFrom = old;
     }
@@ -301,15 +387,12 @@ export class ZoneManager {
     const changed = fingerprint === undefined || (z.fingerprint !== undefined && z.fingerprint !== fingerprint);
     if (fingerprint !== undefined) z.fingerprint = fingerprint;
     const fields = { zone: nameToText(snap.origin), serial: snap.serial, records: snap.recordCount, file: z.file, ms: Math.round(performance.now() - started) };
-    if (old === undefined) {
-      this.log.info('zone loaded', fields);
-    } else if (fingerprint === undefined) {
-      this.log.info('zone re-signed', { ...fields, previous: old.serial });
-    } else {
-      this.log.info('zone reloaded', { ...fields, previous: old.serial });
-      if (changed && z.serialPolicy === 'keep' && !serialGreater(snap.serial, old.serial)) {
-        this.log.warn('zone content changed but the SOA serial did not increase: secondaries will not pick up the change', { zone: nameToText(snap.origin), serial: snap.serial, previous: old.serial });
-      }
+    if (old === undefined) this.log.info('zone loaded', fields);
+    else if (fingerprint === undefined) this.log.info('zone re-signed', { ...fields, previous: old.serial });
+    else this.log.info('zone reloaded', { ...fields, previous: old.serial });
+    if (before !== undefined && before.fingerprint !== z.fingerprint && snap.serial === before.serial) {
+      // `keep` only (the other policies move the serial): allowed, as BIND and Knot do, but said.
+      this.log.warn(`zone content changed but the SOA serial did not increase${old === undefined ? ' (edited while zonedns was stopped)' : ''}: secondaries will not pick up the change`, { zone: nameToText(snap.origin), serial: snap.serial, previous: before.serial });
     }
     // Same turn of the event loop as the swap: the journal entry exists before any IXFR can ask.
     try {

@@ -20,7 +20,7 @@ export interface LoadOptions {
   /** Sees every file's content as it is read, in pieces (reload fingerprints it). */
   onRead?: (path: string, text: string) => void;
   /** Picks the served serial from the file's (see BuildInput.serial). */
-  serial?: (fileSerial: number) => number;
+  serial?: (fileSerial: number, origin: Name) => number;
   /** Checks of the built snapshot that add warnings (see BuildInput.inspect). */
   inspect?: BuildInput['inspect'];
 }
@@ -84,7 +84,7 @@ function streamLoad(
     if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
     start(parsed.origin);
   }
-  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial, inspect: opts.inspect });
+  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial, dropped: parsed.dropped, inspect: opts.inspect });
   return { ...built, file, origin };
 }
 
