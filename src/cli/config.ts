@@ -26,9 +26,10 @@ import { AclError, TransferPolicy } from '../xfr/acl.js';
 import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';
-import { parseDuration } from '../dns/rdata/ttl.js';
 import { DEFAULT_SIGN_POLICY, type SignPolicy } from '../dnssec/sign-zone.js';
-import { describeIssues } from './config-kit.js';
+import type { HealthRule } from '../health/rule.js';
+import { healthRules } from './config-health.js';
+import { describeIssues, durationMs } from './config-kit.js';
 import { configSchema, type ConfigJson } from './config-schema.js';
 import { findJsonSyntaxError } from './json-syntax.js';
 
@@ -36,7 +37,7 @@ type ZoneJson = ConfigJson['zones'][number];
 type TransferJson = NonNullable<ConfigJson['transfer']>;
 type NotifyJson = NonNullable<ConfigJson['notify']>;
 
-export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'notify' | 'notifyKey' | 'primaries' | 'primaryKey' | 'dnssec'> {
+export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'notify' | 'notifyKey' | 'primaries' | 'primaryKey' | 'health' | 'dnssec'> {
   /** Absolute. */
   file: string;
   origin?: Name;
@@ -54,6 +55,8 @@ export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'noti
   primaryKey?: Name;
   /** zonedns signs the zone (dnssec/); false: not even when the server-wide `dnssec` is on. */
   dnssec?: SignPolicy | false;
+  /** Health checks of names in this zone (health/rule.ts), besides the server-wide ones. */
+  health?: HealthRule[];
 }
 
 /**
@@ -61,7 +64,7 @@ export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'noti
  * the schema (names parsed, ACLs compiled, keys looked up, paths made absolute). Every other key
  * is the schema's, as written or defaulted.
  */
-export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'dnssec'> {
+export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'health' | 'dnssec'> {
   zones: ZoneConfig[];
   /** Server-wide transfer ACL, for zones without their own. */
   transfer?: TransferPolicy;
@@ -73,6 +76,8 @@ export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones
   keys: TsigKeyring;
   /** Server-wide DNSSEC signing, for the zones loaded from files that do not say otherwise. */
   dnssec?: SignPolicy;
+  /** Server-wide health checks (health/rule.ts). */
+  health: HealthRule[];
 }
 
 function fail(path: string, message: string): never {
@@ -104,8 +109,8 @@ function parseJson(text: string, source: string): unknown {
 export function parseConfig(text: string, baseDir: string, source = 'config'): Config {
   const checked = configSchema.safeParse(parseJson(text, source));
   if (!checked.success) throw new ConfigError(describeIssues(checked.error.issues));
-  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, dnssec, ...plain } = checked.data;
-  const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring() };
+  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, health, dnssec, ...plain } = checked.data;
+  const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), health: healthRules(health, 'health') };
   if (plain.zonesDir !== undefined) cfg.zonesDir = resolve(baseDir, plain.zonesDir);
   if (plain.stateDir !== undefined) cfg.stateDir = resolve(baseDir, plain.stateDir);
   // NOTIFY targets get their keys once `keys`/`keyFile` are read (below).
@@ -113,8 +118,9 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   cfg.zones = zones.map((z, i) => {
     const p = `zones[${i}]`;
     // The keys read further below; every other zone key is the schema's, as written or defaulted.
-    const { origin, transfer: _t, notify: _n, notifyKey: _k, primaries: _p, primaryKey: _pk, dnssec: _d, ...plainZone } = z;
+    const { origin, transfer: _t, notify: _n, notifyKey: _k, primaries: _p, primaryKey: _pk, health: _h, dnssec: _d, ...plainZone } = z;
     const zone: ZoneConfig = { ...plainZone, file: resolve(baseDir, z.file) };
+    if (z.health !== undefined) zone.health = healthRules(z.health, `${p}.health`);
     if (origin !== undefined) zone.origin = parseOrigin(origin, `${p}.origin`);
     if (z.transfer !== undefined) zone.transfer = transferPolicy(z.transfer, `${p}.transfer`);
     zoneNotify[i] = z.notify === undefined ? undefined : notifyTargets(z.notify, `${p}.notify`);
@@ -204,11 +210,9 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
 
 type DnssecJson = NonNullable<ConfigJson['dnssec']>;
 
-/** Seconds, from seconds or a TTL-style text ("14d", "1w", "36h"). */
-function duration(v: number | string, path: string): number {
-  const seconds = typeof v === 'number' ? v : parseDuration(v);
-  if (seconds === undefined || seconds <= 0) fail(path, 'expected a duration: seconds, or a number with units ("14d", "1w", "36h")');
-  return seconds;
+/** Whole seconds of a duration() value ("14d"). */
+function seconds(v: string): number {
+  return Math.floor(durationMs(v) / 1000);
 }
 
 /** `true`, `false` or the settings (defaults filled by the schema) -> the signing policy. */
@@ -217,7 +221,7 @@ function dnssecPolicy(v: DnssecJson, path: string): SignPolicy | false {
   if (v === true) return { ...DEFAULT_SIGN_POLICY };
   const policy: SignPolicy = {
     algorithm: v.algorithm, nsec: v.nsec,
-    signatureValidity: duration(v.signatureValidity, `${path}.signatureValidity`), refresh: duration(v.refresh, `${path}.refresh`),
+    signatureValidity: seconds(v.signatureValidity), refresh: seconds(v.refresh),
   };
   if (policy.refresh < 3600) fail(`${path}.refresh`, 'must be at least an hour (3600 s)');
   if (policy.signatureValidity - policy.refresh < 3600) {

@@ -17,9 +17,11 @@ import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../xfr/tsig-hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
+import { HealthService } from '../health/service.js';
 import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
 import { openDurableState } from './serve-state.js';
+import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 import { SigningService } from '../dnssec/signing-service.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
@@ -96,10 +98,13 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
   // load left behind once such events settle.
   const trim = trimAfterZoneChanges(log);
+  // Health checks (health/service.ts) govern the A/AAAA of every new snapshot, before it answers.
+  const health = HealthService.wanted(config.health, config.zones.map((z) => z.health))
+    ? new HealthService({ rules: config.health, registry, log }) : undefined;
   const events: ZoneEvents = {
-    loaded: (handle) => { xfr.loaded(handle); trim.poke(); },
-    swapped: (handle, old, changed) => { xfr.swapped(handle, old, changed); trim.poke(); },
-    removed: (handle) => xfr.removed(handle),
+    loaded: (handle) => { health?.zoneChanged(handle); xfr.loaded(handle); trim.poke(); },
+    swapped: (handle, old, changed) => { health?.zoneChanged(handle); xfr.swapped(handle, old, changed); trim.poke(); },
+    removed: (handle) => { health?.zoneRemoved(handle); xfr.removed(handle); },
     historyBroken: (origin) => xfr.historyBroken(origin),
   };
   // Zones with "dnssec" are signed on the side before they are served (dnssec/).
@@ -119,11 +124,22 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     secondaries.add(new SecondaryZone({
       origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify }, state,
+      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify, health: z.health }, state,
     }));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
+  // (Whether any zone is served is said once the signed zones are signed, before "ready".)
+  // A health rule that governs nothing (no A/AAAA at a name, a signed zone) is a configuration
+  // error at start-up, as a bad key is; after start-up such problems are logged.
+  const healthProblems = health?.finishStartup() ?? [];
+  if (healthProblems.length > 0) {
+    for (const p of healthProblems) process.stderr.write(`zonedns: ${flags.config ?? 'config'}: ${p}\n`);
+    health!.stop();
+    secondaries.stop();
+    releaseSignals();
+    return 2;
+  }
   // Loading grew V8's young generation and V8 keeps it: give it back now, while no query waits
   // on the pause (server/memory.ts; a no-op without the native addon).
   trimAfterLoad(log, 'loading');
@@ -141,12 +157,14 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       queryLog: flags.queryLog ?? config.log.queries,
       xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
       secondaries,
+      health,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
-      : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
-    log.error(`cannot listen: ${err.message}${hint}`);
+    const taken = err.code === 'EADDRINUSE' ? failedEndpoint(err) : undefined;
+    const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
+    log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
+    health?.stop();
     secondaries.stop();
     void signing.close();
     releaseSignals();
@@ -180,6 +198,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
   log.info('shutting down', { signal: stopSignal });
   trim.cancel();
+  health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
   await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), signing.close()]);
   releaseSignals();

@@ -68,6 +68,8 @@ export interface ZoneSource {
   notify?: readonly NotifyTarget[];
   /** Signs the zone before it is served (see ZoneStage). */
   stage?: ZoneStage;
+  /** Health checks of the zone's names (health/rule.ts). */
+  health?: ZoneOptions['health'];
 }
 
 /**
@@ -182,7 +184,7 @@ export class ZoneManager {
   private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
-      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
       stage: source.stage ?? this.defaults.stage?.(file), staging: false, again: undefined,
     };
     this.zones.set(file, z);

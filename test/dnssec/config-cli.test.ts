@@ -20,11 +20,11 @@ describe('"dnssec" in the configuration', () => {
     expect(cfg.dnssec).toEqual(DEFAULT_SIGN_POLICY);
   });
 
-  test('an object sets what it names; durations in seconds or with units', () => {
+  test('an object sets what it names; durations with units ("14d", "1w", "36h")', () => {
     const cfg = parseConfig(JSON.stringify({
       stateDir: 'state',
       zones: [
-        { file: 'a.zone', dnssec: { algorithm: 'ed25519', nsec: 'nsec3', signatureValidity: '3w', refresh: 864000 } },
+        { file: 'a.zone', dnssec: { algorithm: 'ed25519', nsec: 'nsec3', signatureValidity: '3w', refresh: '10d' } },
         { file: 'b.zone', dnssec: false },
         { file: 'c.zone' },
       ],
@@ -40,7 +40,7 @@ describe('"dnssec" in the configuration', () => {
     ['an unknown key', { stateDir: 's', zones: [{ file: 'a', dnssec: { salt: 'ab' } }] }, /^zones\[0\]\.dnssec\.salt: unknown key/],
     ['a duration that is not one', { stateDir: 's', dnssec: { signatureValidity: 'two weeks' } }, /^dnssec\.signatureValidity: expected a duration/],
     ['refresh not shorter than the validity', { stateDir: 's', dnssec: { signatureValidity: '7d', refresh: '7d' } }, /^dnssec\.refresh: refresh \(604800 s before expiry\) must be at least an hour shorter than signatureValidity/],
-    ['refresh under an hour', { stateDir: 's', dnssec: { refresh: 60 } }, /^dnssec\.refresh: must be at least an hour/],
+    ['refresh under an hour', { stateDir: 's', dnssec: { refresh: '60s' } }, /^dnssec\.refresh: must be at least an hour/],
     ['a secondary zone', { stateDir: 's', zones: [{ file: 'a', origin: 'x.test', primaries: ['192.0.2.1'], dnssec: true }] }, /^zones\[0\]\.dnssec: not supported on a zone with primaries/],
     ['not a boolean or an object', { stateDir: 's', dnssec: 'yes' }, /^dnssec: expected true, false, or \{ "algorithm", "nsec", "signatureValidity", "refresh" \}/],
   ];
