@@ -8,7 +8,7 @@ import { HEALTH_TTL, writeHealthConfig } from './health-config.mjs';
 
 const require = createRequire(import.meta.url);
 
-export const SERVER_NAMES = ['zonedns', 'zonedns-health', 'zonedns-node', 'knot', 'nsd', 'bind', 'dns2', 'dgram'];
+export const SERVER_NAMES = ['zonedns', 'zonedns-health', 'zonedns-node', 'zonedns-do', 'knot', 'knot-do', 'nsd', 'bind', 'dns2', 'dgram'];
 
 /** Absolute path of an executable on PATH (or in the sbin directories Debian puts daemons in). */
 export function which(cmd) {
@@ -19,8 +19,9 @@ export function which(cmd) {
 
 /**
  * name -> { port, label, tcp (answers over TCP), exempt (skips the correctness check),
- *           ttlCap (the check compares TTLs capped to it), missing(): why it cannot run here or
- *           undefined, command(ctx): argv to exec }.
+ *           ttlCap (the check compares TTLs capped to it), signed (serves the signed copies of
+ *           the zones, signed.mjs), dnssecOk (dnsperf asks with DO=1, -D), missing(): why it
+ *           cannot run here or undefined, command(ctx): argv to exec }.
  * ctx = { root, here, dir (this server's scratch directory), zonesDir, small, big, port }.
  */
 export const SERVERS = {
@@ -94,6 +95,24 @@ zone:
 `);
       return [which('knotd'), '-c', join(dir, 'knot.conf')];
     },
+  },
+  // DO=1 on signed copies of the same zones (signed.mjs): RRSIGs with every answer, NSEC3 proofs
+  // with every negative one. The same servers, the same query mix, dnsperf -D.
+  'zonedns-do': {
+    signed: true,
+    dnssecOk: true,
+    port: 5320,
+    label: 'zonedns DO=1 (signed)',
+    missing: (ctx) => SERVERS.zonedns.missing(ctx) ?? ctx.signerMissing,
+    command: (ctx) => SERVERS.zonedns.command(ctx),
+  },
+  'knot-do': {
+    signed: true,
+    dnssecOk: true,
+    port: 5321,
+    label: 'Knot DO=1 (signed)',
+    missing: (ctx) => SERVERS.knot.missing(ctx) ?? ctx.signerMissing,
+    command: (ctx) => SERVERS.knot.command(ctx),
   },
   nsd: {
     port: 5313,
