@@ -10,7 +10,7 @@ import type { Bytes } from '../dns/bytes.js';
 import { RRType } from '../dns/constants.js';
 import { nameKey, readName, type Name } from '../dns/name.js';
 import { base32HexDecode } from '../dns/rdata/encoding.js';
-import { canonicalSortKey } from '../xfr/axfr-order.js';
+import { canonicalSortKey } from '../dns/canonical-order.js';
 import { getRRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 
 /** NSEC chain members, case-folded, in canonical order (the apex first). */

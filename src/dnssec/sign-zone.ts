@@ -25,7 +25,7 @@ import { hashRange, NodeTable } from '../zone/node-table.js';
 import { NO_TYPE, NodeFlag, PackedRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { hasSignedData, isSignedType, provenTypes } from './authority.js';
 import { nsec3OrderOf, nsecOrderOf, rememberOrder, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
-import { canonicalSortKey } from '../xfr/axfr-order.js';
+import { canonicalSortKey } from '../dns/canonical-order.js';
 import { dsRdata, type AlgorithmName, type ZoneKey } from './keys.js';
 import { nsec3HashBytes } from './nsec3-hash.js';
 import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
@@ -630,7 +630,7 @@ class SignJob {
       const rdata = NSEC3PARAM_RDATA + u8(20) + next + bitmap;
       const owner = old?.name ?? nsec3Owner(hash, originKey);
       if (old === undefined && src.nodes.get(owner) !== undefined) throw new Error(`the NSEC3 owner ${base32HexEncode(hash)} of a name is also a name in the zone`);
-      const node = new SnapshotNode(owner, 0);
+      const node = new SnapshotNode(owner, NodeFlag.NSEC3_ONLY);
       node.type = RRType.NSEC3;
       node.ttl = this.nsecTtl;
       node.r = rdata;

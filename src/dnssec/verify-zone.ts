@@ -15,7 +15,7 @@ import { typesFromTypeBitmap } from '../dns/rdata/bitmap.js';
 import { base32HexDecode, base32HexEncode, hexEncode } from '../dns/rdata/encoding.js';
 import { sigTimeToText } from '../dns/rdata/sigtime.js';
 import { serialGreater } from '../dns/serial.js';
-import { canonicalSortKey } from '../xfr/axfr-order.js';
+import { canonicalSortKey } from '../dns/canonical-order.js';
 import { getRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { hasSignedData, isNsec3Owner, isOccluded, isSignedType, provenTypes } from './authority.js';
 import { keyTag } from './key-tag.js';
