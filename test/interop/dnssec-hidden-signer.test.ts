@@ -1,17 +1,23 @@
 // zonedns as a signing hidden primary: real BIND, NSD and Knot secondaries pull the zone zonedns
 // signs by AXFR, then, after an edit and NOTIFY, by IXFR; what each one then holds (read back by
-// AXFR from it) is exactly what zonedns serves, and passes dnssec-verify and ldns-verify-zone.
+// AXFR from it) is exactly what zonedns serves, and passes dnssec-verify and ldns-verify-zone; a
+// validating unbound anchored at the DS of zonedns's key, resolving through the secondary only,
+// gets AD=1 (positive, NXDOMAIN, NODATA, wildcard, empty non-terminal, CNAME, DS at the cuts).
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RRType, typeFromString } from '../../src/dns/constants.js';
+import { nameFromText } from '../../src/dns/name.js';
 import { rdataToText } from '../../src/dns/rdata/index.js';
+import { dsText } from '../../src/dnssec/zone-signer.js';
 import type { SignPolicy } from '../../src/dnssec/sign-zone.js';
 import { describeWithPeers } from '../support/peers.js';
 import { ZONE } from '../dnssec/support/signing.js';
 import { DNSSEC_TOOLS, dnssecVerify, ldnsVerifyZone } from './support/dnssec-tools.js';
 import { freePort } from './support/knot.js';
-import { nameText, typeName, T, type ParsedRR } from './support/wire.js';
+import { startUnbound } from './support/unbound.js';
+import { FLAG, nameText, rcodeName, typeName, T, type ParsedRR } from './support/wire.js';
 import { startBindSecondary, startKnotSecondary, startNsdSecondary, type Secondary, type SecondarySpec } from './support/xfr-peers.js';
 import { soaSerial, startXfrPrimary, transfer, waitFor, zoneKeys, type XfrPrimary } from './support/xfr-server.js';
 
@@ -73,7 +79,32 @@ function hiddenSignerScenario(name: string, start: (spec: SecondarySpec) => Seco
     expect(secondary.log()).toMatch(ixfrInLog);
     await holdsOurSignedZone(`${name}-2.zone`);
   }, 30_000);
+
+  test(`unbound, anchored at the DS of zonedns's key, validates what ${name} answers (AD=1)`, async () => {
+    const ours = await transfer(primary.host, primary.port, ZONE_NAME);
+    const dnskey = ours.rrs.find((r) => r.type === RRType.DNSKEY)!;
+    const anchors = dsText(nameFromText(`${ZONE_NAME}.`), Buffer.from(dnskey.canon, 'hex').toString('latin1')) + '\n';
+    const unbound = await startUnbound({ stubs: [{ name: ZONE_NAME, host: secondary.host, port: secondary.port }], anchors });
+    try {
+      const wrong: string[] = [];
+      for (const [rel, type, want] of VALIDATED) {
+        const r = await unbound.query(`${rel}.${ZONE_NAME}`, typeFromString(type)!);
+        const got = `${rcodeName(r.rcode)}${r.flags & FLAG.AD ? ' AD' : ''}`;
+        if (got !== want) wrong.push(`${rel} ${type}: got ${got}, want ${want}`);
+      }
+      expect(wrong.length === 0 ? '' : `${wrong.join('\n')}\n${unbound.process.log().slice(-3000)}`).toBe('');
+    } finally {
+      await unbound.stop();
+    }
+  }, 30_000);
 }
+
+/** Asked of unbound through the secondary (names relative to the zone, after the edit). */
+const VALIDATED: ReadonlyArray<[string, string, string]> = [
+  ['www', 'A', 'NOERROR AD'], ['new', 'A', 'NOERROR AD'], ['nx', 'A', 'NXDOMAIN AD'], ['www', 'MX', 'NOERROR AD'],
+  ['x.wild', 'TXT', 'NOERROR AD'], ['c', 'A', 'NOERROR AD'], ['alias', 'A', 'NOERROR AD'], ['signed', 'DS', 'NOERROR AD'],
+  ['unsigned', 'DS', 'NOERROR AD'],
+];
 
 describeWithPeers('zonedns signing hidden primary -> BIND secondary', ['named', ...DNSSEC_TOOLS], () => {
   describe('NSEC, ECDSA P-256', () => hiddenSignerScenario('named', startBindSecondary, { nsec: 'nsec' }, /got incremental response/));
