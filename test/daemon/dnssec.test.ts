@@ -8,9 +8,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { loadZoneText } from '../../src/zone/load.js';
 import { findings, ZONE } from '../dnssec/support/signing.js';
-import { rdataToText } from '../../src/dns/rdata/index.js';
-import { nameText, typeName } from '../interop/support/wire.js';
-import { soaSerial, transfer, waitFor } from '../interop/support/xfr-server.js';
+import { axfrLines, soaSerial, transfer, waitFor } from '../interop/support/xfr-server.js';
 import { cleanupDaemons, runZonedns, startDaemon, type Daemon } from './support/daemon.js';
 
 afterAll(cleanupDaemons);
@@ -25,7 +23,7 @@ function start(dir?: string): Promise<Daemon> {
 async function served(d: Daemon): Promise<{ serial: number; records: string[]; problems: string[] }> {
   const axfr = await transfer(d.host, d.port, 'example.test');
   expect(axfr.rcode).toBe(0);
-  const records = axfr.rrs.slice(0, -1).map((r) => `${nameText(r.owner)} ${r.ttl} IN ${typeName(r.type)} ${rdataToText(r.type, Buffer.from(r.canon, 'hex').toString('latin1'))}`);
+  const records = axfrLines(axfr.rrs);
   const zone = loadZoneText(records.join('\n') + '\n', { file: 'axfr' }).snapshot!;
   return { serial: zone.serial, records: records.sort(), problems: findings(zone, Date.now() / 1000) };
 }

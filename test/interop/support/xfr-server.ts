@@ -15,6 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nameFromText } from '../../../src/dns/name.js';
+import { rdataToText } from '../../../src/dns/rdata/index.js';
 import type { Logger, LogFields } from '../../../src/log.js';
 import { ZoneManager } from '../../../src/reload/zones.js';
 import { SigningService } from '../../../src/dnssec/signing-service.js';
@@ -28,7 +29,7 @@ import { XfrService } from '../../../src/xfr/service.js';
 import { createTsigHook } from '../../../src/xfr/tsig-hook.js';
 import { TsigKeyring, type TsigKey } from '../../../src/xfr/tsig-keys.js';
 import { signRequest, TsigStreamVerifier } from '../../../src/xfr/tsig.js';
-import { encodeQuery, nameText, parseResponse, T, udpAsk, type ParsedRR } from './wire.js';
+import { encodeQuery, nameText, parseResponse, T, typeName, udpAsk, type ParsedRR } from './wire.js';
 
 export interface XfrPrimary {
   readonly host: string;
@@ -244,6 +245,14 @@ function serialOf(soa: ParsedRR): number {
 /** `owner ttl TYPE canon-hex`, owner lower-cased: one RR, comparable across servers. */
 export function rrKey(rr: ParsedRR): string {
   return `${nameText(rr.owner.toLowerCase())} ${rr.ttl} ${rr.type} ${rr.canon}`;
+}
+
+/**
+ * The RRs of an AXFR without the closing SOA as zone-file lines, in the order sent (to load back,
+ * or for dnssec-verify and ldns-verify-zone: `lines.join('\n') + '\n'`).
+ */
+export function axfrLines(rrs: readonly ParsedRR[]): string[] {
+  return rrs.slice(0, -1).map((r) => `${nameText(r.owner)} ${r.ttl} IN ${typeName(r.type)} ${rdataToText(r.type, Buffer.from(r.canon, 'hex').toString('latin1'))}`);
 }
 
 /** The RRs of an AXFR without the closing SOA, as sorted keys. */
