@@ -9,6 +9,7 @@ import { loadZoneDirectory, loadZoneFile, type LoadResult } from '../zone/load.j
 import { printZone } from '../zone/print.js';
 import { loadConfigFile } from './config.js';
 import { zoneLimits } from '../zone/limits.js';
+import { dnssecChecks } from '../dnssec/verify-zone.js';
 
 export interface CheckOptions {
   /** Zone files or directories of `*.zone` files. */
@@ -41,6 +42,8 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     }
   }
   const results: LoadResult[] = [];
+  // Signed zones are also checked as dnssec-verify would (warnings, with file:line).
+  const inspect = dnssecChecks();
   // The zones a configuration lists: one without an origin is the configuration's to fix.
   const configured = new Set<LoadResult>();
   if (opts.config !== undefined) {
@@ -50,9 +53,9 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     } catch (e) {
       return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${(e as Error).message}\n` };
     }
-    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir, config.zoneLimits));
+    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir, { limits: config.zoneLimits, inspect }));
     for (const z of config.zones) {
-      const r = loadZoneFile(z.file, { origin: z.origin, limits: zoneLimits(config.zoneLimits, z.zoneLimits) });
+      const r = loadZoneFile(z.file, { origin: z.origin, limits: zoneLimits(config.zoneLimits, z.zoneLimits), inspect });
       results.push(r);
       configured.add(r);
     }
@@ -64,9 +67,9 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     if (!existsSync(path)) return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${path}: no such file or directory\n` };
     if (statSync(path).isDirectory()) {
       if (origin) return { code: EXIT_USAGE, stdout: '', stderr: 'zonedns check: --origin applies to a single zone file, not a directory\n' };
-      results.push(...loadZoneDirectory(path));
+      results.push(...loadZoneDirectory(path, { inspect }));
     } else {
-      results.push(loadZoneFile(path, { origin }));
+      results.push(loadZoneFile(path, { origin, inspect }));
     }
   }
 

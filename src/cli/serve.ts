@@ -23,6 +23,7 @@ import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
 import { openDurableState } from './serve-state.js';
 import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
+import { SigningService } from '../dnssec/signing-service.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
@@ -107,8 +108,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     removed: (handle) => { health?.zoneRemoved(handle); xfr.removed(handle); },
     historyBroken: (origin) => xfr.historyBroken(origin),
   };
+  // Zones with "dnssec" are signed on the side before they are served (dnssec/).
+  const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial, limits: config.zoneLimits }, events, state);
+  const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, limits: config.zoneLimits, stage: () => signing.stage(config.dnssec) }, events, state);
   await zones.loadAll();
   const secondaries = new SecondaryManager();
   for (const z of config.zones) {
@@ -126,7 +130,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
-  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
+  // (Whether any zone is served is said once the signed zones are signed, before "ready".)
   // A health rule that governs nothing (no A/AAAA at a name, a signed zone) is a configuration
   // error at start-up, as a bad key is; after start-up such problems are logged.
   const healthProblems = health?.finishStartup() ?? [];
@@ -134,6 +138,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     for (const p of healthProblems) process.stderr.write(`zonedns: ${flags.config ?? 'config'}: ${p}\n`);
     health!.stop();
     secondaries.stop();
+    await Promise.all([zones.close(), signing.close()]);
     releaseSignals();
     return 2;
   }
@@ -163,7 +168,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
     health?.stop();
     secondaries.stop();
-    await zones.close();
+    await Promise.all([zones.close(), signing.close()]);
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
   }
@@ -181,6 +186,13 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     void zones.loadAll().then(() => watcher?.add(zones.watchedPaths()));
   };
   if (hupPending) onHup();
+  // Signed zones are served once signed (other zones answer meanwhile); then we are ready.
+  await new Promise<void>((resolve) => {
+    wake = resolve;
+    void zones.settled().then(resolve);
+  });
+  wake = undefined;
+  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
   log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });
 
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
@@ -188,7 +200,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   trim.cancel();
   health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), zones.close()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), zones.close(), signing.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;

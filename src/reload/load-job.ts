@@ -1,22 +1,23 @@
 // One zone load as the load worker runs it (load-worker.ts), off the thread that answers:
 //
-//   [unchanged?] -> read + parse + validate (zone/load.ts, within the zone's limits)
+//   [unchanged?] -> read + parse + validate (zone/load.ts, within the zone's limits; a signed
+//                   zone's DNSSEC checks, dnssec/verify-zone.ts, as warnings at file:line)
 //                -> served serial (asked of the main thread: its serial policy and state)
-//                -> build stages (build-stages.ts: signing, ...)
 //                -> packed snapshot to the main thread, in segments (zone/packed.ts)
+//
+// Signing ("dnssec" zones) comes after, on the main thread's side: the ZoneStage of zones.ts
+// (dnssec/zone-signer.ts, whose signatures are made in its own worker pool).
 //
 // Written against a JobChannel rather than a MessagePort so that it runs the same in a worker
 // and in a test.
 
-import { ErrorCode } from '../errors.js';
 import type { Name } from '../dns/name.js';
+import { dnssecChecks } from '../dnssec/verify-zone.js';
 import { withServedSerial } from '../zone/build.js';
 import type { ZoneLimits } from '../zone/limits.js';
 import { loadZoneFile } from '../zone/load.js';
 import { packHead, packNodes, transferables, type PackedHead, type PackedSegment } from '../zone/packed.js';
 import type { Diagnostic } from '../zone/record.js';
-import type { ZoneSnapshot } from '../zone/snapshot.js';
-import { BUILD_STAGES, type StageRequest } from './build-stages.js';
 import { FingerprintCollector, fingerprintOf } from './fingerprint.js';
 
 export interface LoadRequest {
@@ -25,8 +26,6 @@ export interface LoadRequest {
   /** The zone's origin when configured (else found from the file, see zone/load.ts). */
   origin?: Name;
   limits: ZoneLimits;
-  /** Stages to run after validation, in order (build-stages.ts). */
-  stages?: readonly StageRequest[];
   /**
    * When these files still have this fingerprint (the last attempt's), the load is skipped and
    * the answer is `unchanged` (a rescan of the zones directory after an unrelated change).
@@ -36,7 +35,7 @@ export interface LoadRequest {
 
 /** What a load found, whether or not it made a snapshot. */
 export interface LoadOutcome {
-  /** Parse, validation and stage diagnostics; at most MAX_SENT_DIAGNOSTICS of them. */
+  /** Parse, validation and DNSSEC check diagnostics; at most MAX_SENT_DIAGNOSTICS of them. */
   diagnostics: Diagnostic[];
   /** How many more there were (not sent: logging 100,000 warnings would stall the server too). */
   omitted: number;
@@ -75,17 +74,15 @@ export async function runLoadJob(req: LoadRequest, channel: JobChannel): Promise
     return;
   }
   const read = new FingerprintCollector();
-  const loaded = loadZoneFile(req.file, { origin: req.origin, onRead: read.onRead, limits: req.limits, cancelled: channel.cancelled });
+  const loaded = loadZoneFile(req.file, { origin: req.origin, onRead: read.onRead, limits: req.limits, cancelled: channel.cancelled, inspect: dnssecChecks() });
   if (channel.cancelled()) return;
   const fingerprint = read.fingerprint();
-  const diagnostics = [...loaded.diagnostics];
+  const { diagnostics } = loaded;
   let snapshot = loaded.snapshot;
   if (snapshot !== undefined) {
-    // Before the stages: a signature over the SOA must cover the serial that is served.
     const serial = await channel.servedSerial(snapshot.serial, snapshot.origin, fingerprint);
-    if (serial >>> 0 !== snapshot.serial) snapshot = withServedSerial(snapshot, serial);
-    snapshot = await runStages(snapshot, req, channel, diagnostics);
     if (channel.cancelled()) return;
+    if (serial >>> 0 !== snapshot.serial) snapshot = withServedSerial(snapshot, serial);
   }
   const outcome: LoadOutcome = {
     diagnostics: diagnostics.slice(0, MAX_SENT_DIAGNOSTICS),
@@ -107,20 +104,4 @@ export async function runLoadJob(req: LoadRequest, channel: JobChannel): Promise
     channel.send({ kind: 'segment', segment }, transferables(segment));
   }
   channel.send({ kind: 'end' });
-}
-
-async function runStages(built: ZoneSnapshot, req: LoadRequest, channel: JobChannel, diagnostics: Diagnostic[]): Promise<ZoneSnapshot | undefined> {
-  let snapshot: ZoneSnapshot | undefined = built;
-  for (const { stage: name, options } of req.stages ?? []) {
-    const stage = BUILD_STAGES.get(name);
-    if (stage === undefined) {
-      diagnostics.push({ severity: 'error', code: ErrorCode.CONFIG, file: req.file, line: 1, message: `unknown build stage "${name}"` });
-      return undefined;
-    }
-    const result = await stage.run(snapshot, { file: req.file, options, cancelled: channel.cancelled });
-    diagnostics.push(...result.diagnostics);
-    snapshot = result.diagnostics.some((d) => d.severity === 'error') ? undefined : result.snapshot;
-    if (snapshot === undefined) return undefined;
-  }
-  return snapshot;
 }

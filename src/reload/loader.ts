@@ -1,5 +1,5 @@
 // Zone loads off the thread that answers. A load (load-job.ts) runs in a worker thread: reading,
-// parsing, validation and build stages take no time from queries, however big or hostile the
+// parsing, validation and the DNSSEC checks take no time from queries, however big or hostile the
 // input. The finished snapshot comes back as packed arrays (zone/packed.ts) and is made into
 // objects here in slices of a few ms (slicer.ts), then handed to the caller, who swaps it in with
 // one assignment.

@@ -20,7 +20,6 @@ import type { TransferPolicy } from '../xfr/acl.js';
 import type { NotifyTarget } from '../xfr/notify.js';
 import type { ServedSerials, ServedState } from '../state/zone-state.js';
 import { servedSerial, type SerialPolicy } from './serial-policy.js';
-import type { StageRequest } from './build-stages.js';
 import { ZoneLoader } from './loader.js';
 
 /** One zone file we serve, and what we know about its last good load. */
@@ -32,7 +31,6 @@ interface ManagedZone {
   readonly serialPolicy: SerialPolicy;
   readonly options: ZoneOptions;
   readonly limits: ZoneLimits;
-  readonly stages: readonly StageRequest[];
   handle: ZoneHandle | undefined;
   /** Every file the last load read ($INCLUDEs too), absolute. */
   files: string[];
@@ -44,6 +42,27 @@ interface ManagedZone {
   loading: AbortController | undefined;
   /** Something in the zones directory changed during that load: check the files again after it. */
   recheck: boolean;
+  /** Turns each loaded snapshot into the one served (the DNSSEC signer), off the file load. */
+  readonly stage: ZoneStage | undefined;
+  /** A stage's work is in flight; what to do when it ends (a file change or a restage came meanwhile). */
+  staging: boolean;
+  again: 'load' | 'restage' | undefined;
+}
+
+/**
+ * A step between loading a zone and serving it, done on the side like the load (the DNSSEC signer,
+ * dnssec/zone-signer.ts). `prepare` gets the snapshot just loaded (`sourceIsPrivate`: no one else
+ * holds it) or, when the stage asks for it (`restage`, a signature refresh), the one served, and
+ * returns the snapshot to serve (the served one itself: nothing to swap). `lastServed`: the
+ * serial served last (this process's, or the state directory's after a restart), which what it
+ * returns must not go below. A rejection keeps the served version and is logged.
+ */
+export interface ZoneStage {
+  prepare(source: ZoneSnapshot, served: ZoneSnapshot | undefined, sourceIsPrivate: boolean, lastServed: number | undefined): Promise<ZoneSnapshot>;
+  /** Gets the function that runs `prepare` again on the served snapshot, without a file change. */
+  attach?(restage: () => void): void;
+  /** The zone is no longer served (its timers stop). */
+  close?(): void;
 }
 
 export interface ZoneSource {
@@ -57,8 +76,8 @@ export interface ZoneSource {
   notify?: readonly NotifyTarget[];
   /** Bounds on the zone's input, over the server's (zone/limits.ts). */
   zoneLimits?: Partial<ZoneLimits>;
-  /** Build stages to run on each load (build-stages.ts). */
-  stages?: readonly StageRequest[];
+  /** Signs the zone before it is served (see ZoneStage). */
+  stage?: ZoneStage;
   /** Health checks of the zone's names (health/rule.ts). */
   health?: ZoneOptions['health'];
 }
@@ -103,7 +122,7 @@ export class ZoneManager {
     private readonly log: Logger,
     private readonly zonesDir: string | undefined,
     sources: readonly ZoneSource[] = [],
-    private readonly defaults: { serial?: SerialPolicy; limits?: Partial<ZoneLimits> } = {},
+    private readonly defaults: { serial?: SerialPolicy; limits?: Partial<ZoneLimits>; stage?: (file: string) => ZoneStage | undefined } = {},
     private readonly events: ZoneEvents = {},
     /** Served serials kept across restarts (the state directory); undefined: memory only. */
     private readonly served?: ServedSerials,
@@ -126,6 +145,11 @@ export class ZoneManager {
   async close(): Promise<void> {
     for (const z of this.zones.values()) z.loading?.abort();
     await this.loader.close();
+  }
+
+  /** Resolves once no zone's load or stage (signing) is in flight: every zone loaded so far is served. */
+  async settled(): Promise<void> {
+    while ([...this.zones.values()].some((z) => z.staging || z.loading !== undefined)) await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
 
   /** Every path to watch: zone files, their includes, and the zones directory. */
@@ -202,16 +226,19 @@ export class ZoneManager {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
       options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health },
-      limits: zoneLimits(this.defaults.limits, source.zoneLimits), stages: source.stages ?? [],
+      limits: zoneLimits(this.defaults.limits, source.zoneLimits),
       handle: undefined, files: [file], fingerprint: undefined, attempted: undefined, loading: undefined, recheck: false,
+      stage: source.stage ?? this.defaults.stage?.(file), staging: false, again: undefined,
     };
     this.zones.set(file, z);
+    z.stage?.attach?.(() => this.restage(z));
     return z;
   }
 
   private remove(z: ManagedZone): void {
     z.loading?.abort();
     this.zones.delete(z.file);
+    z.stage?.close?.();
     if (z.handle && this.registry.get(z.handle.origin) === z.handle) {
       this.registry.delete(z.handle.origin);
       this.log.info('zone removed: its file is gone', { zone: nameToText(z.handle.origin), file: z.file });
@@ -290,6 +317,11 @@ export class ZoneManager {
    * With `unlessUnchanged`, nothing is loaded when the files are as at the last attempt.
    */
   private async load(z: ManagedZone, opts: { unlessUnchanged?: boolean } = {}): Promise<void> {
+    // A stage (signing) in flight finishes first; the load follows it (see staged).
+    if (z.staging) {
+      z.again = 'load';
+      return;
+    }
     if (z.loading !== undefined) {
       this.log.debug('zone load superseded by a newer one', { file: z.file });
       z.loading.abort();
@@ -303,18 +335,22 @@ export class ZoneManager {
     // Asked once every file was read, so the fingerprint covers the whole zone.
     const serial = (fileSerial: number, origin: Name, fingerprint: string) => {
       before = this.lastServed(z, origin);
-      return servedSerial(z.serialPolicy, fileSerial, before?.serial, fingerprint !== before?.fingerprint, new Date());
+      // (A stage serves its own serials: the signer's go up with every new signature.)
+      return z.stage !== undefined ? fileSerial : servedSerial(z.serialPolicy, fileSerial, before?.serial, fingerprint !== before?.fingerprint, new Date());
     };
     const unlessUnchanged = opts.unlessUnchanged && z.attempted !== undefined ? { files: z.files, fingerprint: z.attempted } : undefined;
     const result = await this.loader.load(
-      { file: z.file, origin: z.configuredOrigin, limits: z.limits, stages: z.stages, unlessUnchanged },
+      { file: z.file, origin: z.configuredOrigin, limits: z.limits, unlessUnchanged },
       { serial, signal: loading.signal },
     );
     if (z.loading === loading) z.loading = undefined;
     // Superseded by a newer load, or the zone went away meanwhile.
     if (result === undefined || loading.signal.aborted || this.zones.get(z.file) !== z) return;
     if (z.recheck) queueMicrotask(() => void this.load(z, { unlessUnchanged: true }));
-    if (result.unchanged) return;
+    if (result.unchanged) {
+      this.restageIfAsked(z);
+      return;
+    }
     this.stats.loads++;
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
     if (result.omitted > 0) this.log.warn(`${result.omitted} more diagnostics not shown`, { file: z.file });
@@ -329,8 +365,65 @@ export class ZoneManager {
         serving: z.handle?.snapshot?.serial,
       });
       this.holdPlace(z, result.origin ?? z.configuredOrigin);
+      this.restageIfAsked(z);
       return;
     }
+    if (z.stage !== undefined) this.staged(z, snap, true, started, fingerprint, before);
+    else this.install(z, snap, started, fingerprint, before);
+  }
+
+  /** Runs `prepare` of the zone's stage on the side, then installs what it gives. */
+  private staged(z: ManagedZone, source: ZoneSnapshot, sourceIsPrivate: boolean, started: number, fingerprint: string | undefined, before: ServedState | undefined): void {
+    const served = z.handle?.snapshot;
+    const previous = served !== undefined && nameKey(served.origin) === nameKey(source.origin) ? served : undefined;
+    z.staging = true;
+    z.stage!.prepare(source, previous, sourceIsPrivate, before?.serial).then(
+      (snap) => {
+        if (this.zones.get(z.file) !== z) return; // removed meanwhile
+        if (snap !== z.handle?.snapshot) this.install(z, snap, started, fingerprint, before);
+        else if (fingerprint !== undefined) z.fingerprint = fingerprint;
+      },
+      (e: unknown) => {
+        this.stats.failures++;
+        this.log.error(served !== undefined ? `${(e as Error).message}; still serving the previous version` : `${(e as Error).message}; zone not served`, { zone: nameToText(source.origin), file: z.file, serving: served?.serial });
+        this.holdPlace(z, source.origin);
+      },
+    ).finally(() => {
+      z.staging = false;
+      const again = z.again;
+      z.again = undefined;
+      if (this.zones.get(z.file) !== z) return;
+      if (again === 'load') void this.load(z);
+      else if (again === 'restage') this.restage(z);
+    });
+  }
+
+  /**
+   * The stage asks for a new version of the served snapshot (signatures to refresh). Not while a
+   * load of the zone is in the load worker either: its result goes to the stage next (one
+   * `prepare` at a time), and a load that serves nothing does this afterwards (restageIfAsked).
+   */
+  private restage(z: ManagedZone): void {
+    if (z.staging || z.loading !== undefined) {
+      z.again ??= 'restage';
+      return;
+    }
+    const served = z.handle?.snapshot;
+    if (served !== undefined) this.staged(z, served, false, performance.now(), undefined, this.lastServed(z, served.origin));
+  }
+
+  /** A restage asked for during a load that then served nothing new. */
+  private restageIfAsked(z: ManagedZone): void {
+    if (z.again !== 'restage' || z.loading !== undefined || z.staging) return;
+    z.again = undefined;
+    this.restage(z);
+  }
+
+  /**
+   * Serves `snap` (the swap) and tells the listeners. `fingerprint`: of the files it was loaded
+   * from; undefined when a stage remade the served version without a file change.
+   */
+  private install(z: ManagedZone, snap: ZoneSnapshot, started: number, fingerprint: string | undefined, before: ServedState | undefined): void {
     // A place held for this file that another file's zone has taken meanwhile is gone.
     if (z.handle !== undefined && this.registry.get(z.handle.origin) !== z.handle) z.handle = undefined;
     const old = z.handle?.snapshot;
@@ -353,7 +446,7 @@ export class ZoneManager {
         return;
       }
     }
-    if (!this.commitServed(z, snap, before, fingerprint)) {
+    if (!this.commitServed(z, snap, before, fingerprint ?? z.fingerprint!)) {
       this.holdPlace(z, snap.origin);
       return;
     }
@@ -368,10 +461,11 @@ export class ZoneManager {
       swappedFrom = old;
     }
     z.files = snap.files.map((f) => resolvePath(f));
-    const changed = z.fingerprint !== undefined && z.fingerprint !== fingerprint;
-    z.fingerprint = fingerprint;
+    const changed = fingerprint === undefined || (z.fingerprint !== undefined && z.fingerprint !== fingerprint);
+    if (fingerprint !== undefined) z.fingerprint = fingerprint;
     const fields = { zone: nameToText(snap.origin), serial: snap.serial, records: snap.recordCount, file: z.file, ms: Math.round(performance.now() - started) };
     if (old === undefined) this.log.info('zone loaded', fields);
+    else if (fingerprint === undefined) this.log.info('zone re-signed', { ...fields, previous: old.serial });
     else this.log.info('zone reloaded', { ...fields, previous: old.serial });
     if (before !== undefined && before.fingerprint !== z.fingerprint && snap.serial === before.serial) {
       // `keep` only (the other policies move the serial): allowed, as BIND and Knot do, but said.

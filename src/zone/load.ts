@@ -7,7 +7,7 @@ import { opendir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RRType } from '../dns/constants.js';
 import { nameFromText, type Name } from '../dns/name.js';
-import { noOrigin, sizeHint, SnapshotBuilder, type BuildResult } from './build.js';
+import { noOrigin, sizeHint, SnapshotBuilder, type BuildInput, type BuildResult } from './build.js';
 import { parseZone, parseZoneFile, type ParseResult } from './parse.js';
 import type { RecordSink, ZoneRecord } from './record.js';
 import type { ZoneLimits } from './limits.js';
@@ -27,6 +27,8 @@ export interface LoadOptions {
   limits?: Partial<ZoneLimits>;
   /** Asked now and then while reading: true stops the load (no snapshot, no validation). */
   cancelled?: () => boolean;
+  /** Checks of the built snapshot that add warnings (see BuildInput.inspect). */
+  inspect?: BuildInput['inspect'];
 }
 
 export interface LoadResult extends BuildResult {
@@ -93,7 +95,7 @@ function streamLoad(
     if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
     start(parsed.origin);
   }
-  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial, dropped: parsed.dropped });
+  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial, dropped: parsed.dropped, inspect: opts.inspect });
   return { ...built, file, origin };
 }
 
@@ -157,6 +159,6 @@ export async function listZoneFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-export function loadZoneDirectory(dir: string, limits?: Partial<ZoneLimits>): LoadResult[] {
-  return zoneFilesIn(dir).map((path) => loadZoneFile(path, { limits }));
+export function loadZoneDirectory(dir: string, opts: Pick<LoadOptions, 'limits' | 'inspect'> = {}): LoadResult[] {
+  return zoneFilesIn(dir).map((path) => loadZoneFile(path, opts));
 }
