@@ -17,6 +17,7 @@ import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../xfr/tsig-hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
+import { Ops } from '../ops/ops.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
@@ -76,8 +77,12 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   };
 
   const registry = new ZoneRegistry();
+  // Operations (ops/): what happened to each zone, counters and identity for the answer path,
+  // then the metrics listener and the control socket.
+  const secondaries = new SecondaryManager();
+  const ops = new Ops(config, registry, log, () => secondaries);
   // Zone transfers: journals for IXFR (kept in stateDir when set) and NOTIFY on change.
-  const notifier = new Notifier({ transport: udpNotifyTransport(log), log });
+  const notifier = new Notifier({ transport: udpNotifyTransport(log), log, onDone: (zone, _target, outcome) => ops.book.notified(zone, outcome) });
   const xfr = new XfrService({
     log, stateDir: config.stateDir, journal: config.journal, notifier, defaultNotify: config.notify,
   });
@@ -91,9 +96,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     removed: (handle) => xfr.removed(handle),
   };
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events);
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, ops.book.around(events, 'file'));
   zones.loadAll();
-  const secondaries = new SecondaryManager();
   for (const z of config.zones) {
     if (z.primaries === undefined) continue;
     if (registry.get(z.origin!) !== undefined) {
@@ -102,7 +106,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     }
     const key = z.primaryKey === undefined ? undefined : config.keys.get(z.primaryKey);
     secondaries.add(new SecondaryZone({
-      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
+      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events: ops.book.around(events, 'secondary'), primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
       options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify },
     }));
@@ -125,8 +129,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       log,
       tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
       queryLog: flags.queryLog ?? config.log.queries,
-      xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
+      xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined, observe: (z, kind, result) => ops.book.transfer(z, kind, result) },
       secondaries,
+      meter: ops.counters,
+      identity: ops.identity,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -140,6 +146,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   for (const l of server.listening) log.info('listening', { transport: l.transport, address: l.address, port: l.port });
   // Secondaries may now ask us: tell them about the zones we loaded (as BIND does at start-up).
   xfr.start();
+  await ops.start({
+    registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
+    filesLoaded: () => true, journalWriteFailures: () => xfr.journalWriteFailures, stop: onStop('zonedns ctl stop'),
+  });
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
@@ -159,7 +169,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   log.info('shutting down', { signal: stopSignal });
   trim.cancel();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), ops.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;

@@ -9,7 +9,7 @@ import { serialGreater } from '../dns/serial.js';
 import { nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
-import { formatDiagnostic } from '../zone/record.js';
+import { diagnosticFields, formatDiagnostic } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
 import type { RotateMode } from '../server/rotate.js';
@@ -56,6 +56,8 @@ export interface ZoneEvents {
   swapped?(handle: ZoneHandle, old: ZoneSnapshot, contentChanged: boolean): void;
   /** The zone is no longer served. */
   removed?(handle: ZoneHandle): void;
+  /** A load of `file` failed (`origin` if known): the zone keeps its previous version, if any. */
+  failed?(file: string, origin: Name | undefined, error: string): void;
 }
 
 export interface ReloadStats {
@@ -181,11 +183,14 @@ export class ZoneManager {
     const serial = (fileSerial: number) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, digest() !== z.fingerprint, new Date());
     const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial });
     this.stats.loads++;
-    for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
+    const zone = result.origin === undefined ? undefined : nameToText(result.origin);
+    for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(d.message, { zone, ...diagnosticFields(d) });
     const snap = result.snapshot;
     z.attempted = digest();
     if (snap === undefined) {
       this.stats.failures++;
+      const first = result.diagnostics.find((d) => d.severity === 'error');
+      this.tell(() => this.events.failed?.(z.file, result.origin ?? z.handle?.origin, first === undefined ? 'not loaded' : formatDiagnostic(first)));
       this.log.error(z.handle?.snapshot ? 'zone reload failed; still serving the previous version' : 'zone not loaded', {
         zone: result.origin ? nameToText(result.origin) : undefined,
         file: z.file,
@@ -208,6 +213,7 @@ export class ZoneManager {
       if (clash?.snapshot !== undefined && clash !== z.handle) {
         this.stats.failures++;
         this.log.error('zone defined twice; keeping the first', { zone: nameToText(snap.origin), file: z.file });
+        this.tell(() => this.events.failed?.(z.file, snap.origin, 'zone defined twice; keeping the first'));
         return;
       }
       z.handle = { origin: snap.origin, snapshot: snap, options: z.options };
@@ -231,11 +237,16 @@ export class ZoneManager {
       }
     }
     // Same turn of the event loop as the swap: the journal entry exists before any IXFR can ask.
+    const handle = z.handle;
+    this.tell(() => (swappedFrom === undefined ? this.events.loaded?.(handle) : this.events.swapped?.(handle, swappedFrom, changed)), snap.origin);
+  }
+
+  /** Runs a listener; one that throws is logged, never stops the load. */
+  private tell(listener: () => void, origin?: Name): void {
     try {
-      if (swappedFrom === undefined) this.events.loaded?.(z.handle);
-      else this.events.swapped?.(z.handle, swappedFrom, changed);
+      listener();
     } catch (e) {
-      this.log.error('zone change listener failed', { zone: nameToText(snap.origin), error: (e as Error).message });
+      this.log.error('zone change listener failed', { zone: origin === undefined ? undefined : nameToText(origin), error: (e as Error).message });
     }
   }
 }

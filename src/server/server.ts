@@ -40,6 +40,10 @@ export interface ServerOptions {
   xfr?: XfrContext;
   /** Secondary zones, told about NOTIFY (see HandlerContext.secondaries). */
   secondaries?: HandlerContext['secondaries'];
+  /** Counts queries (ops/); absent: nothing is counted. */
+  meter?: HandlerContext['meter'];
+  /** CHAOS identity, NSID, EXPIRE (ops/); absent: none of them. */
+  identity?: HandlerContext['identity'];
   /**
    * UDP transport: 'native' batches datagrams through the udp_batch addon (udp-batch.ts),
    * 'node' uses node:dgram (udp.ts), 'auto' (default) the addon when it is built.
@@ -70,6 +74,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     xfr: opts.xfr,
     secondaries: opts.secondaries,
     cache: opts.cache === false ? undefined : new AnswerCache(),
+    meter: opts.meter,
+    identity: opts.identity,
   };
   const onUdp = (msg: Buffer, client: string) => handleMessage(msg, 'udp', context, client);
   const onTcp = (msg: Buffer, client: string) => handleStreamMessage(msg, context, client);

@@ -36,7 +36,7 @@ import type { Logger } from '../log.js';
 import type { ZoneEvents } from '../reload/zones.js';
 import { buildSnapshot, SnapshotBuilder, type BuildResult } from '../zone/build.js';
 import { loadZoneFile } from '../zone/load.js';
-import { formatDiagnostic, type ZoneRecord } from '../zone/record.js';
+import { diagnosticFields, type ZoneRecord } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
 import { addressBytes } from './acl.js';
@@ -109,6 +109,33 @@ export interface SecondaryZoneOptions {
  */
 export type NotifyVerdict = 'accepted' | 'not-primary' | 'unsigned' | 'wrong-key' | 'not-secondary';
 
+/** How a check of the primaries ended: up to date, a new version transferred, or every primary failed. */
+export type CheckOutcome = 'current' | 'transferred' | 'failed';
+
+/** Checks by outcome, NOTIFYs received by verdict, copies that could not be written. */
+export interface SecondaryCounts {
+  current: number;
+  transferred: number;
+  failed: number;
+  notifiesAccepted: number;
+  notifiesRefused: number;
+  writeFailures: number;
+}
+
+/** What a secondary zone is doing, for `zonedns ctl zones` and the metrics (times in ms since the epoch). */
+export interface SecondaryStatus {
+  readonly state: SecondaryState;
+  /** Serial of the data served; undefined before the first transfer and once expired. */
+  readonly serial: number | undefined;
+  readonly primaries: readonly string[];
+  /** The last finished check: when, how it ended, and why it failed. */
+  readonly lastCheck: { readonly at: number; readonly outcome: CheckOutcome; readonly error?: string } | undefined;
+  /** The next check (REFRESH after a success, RETRY after a failure); undefined while one runs. */
+  readonly nextCheckAt: number | undefined;
+  /** When the data stops being served without a successful check (SOA EXPIRE after the last one). */
+  readonly expiresAt: number | undefined;
+}
+
 export class SecondaryZone {
   readonly handle: ZoneHandle;
   private readonly clock: SecondaryClock;
@@ -119,6 +146,12 @@ export class SecondaryZone {
   private readonly stopped = new AbortController();
   private refreshTimer: unknown;
   private expireTimer: unknown;
+  /** What happened so far, for the metrics. */
+  readonly counts: SecondaryCounts = { current: 0, transferred: 0, failed: 0, notifiesAccepted: 0, notifiesRefused: 0, writeFailures: 0 };
+  /** When refreshTimer fires, and when the data expires (ms since the epoch), for status(). */
+  private nextCheckAt: number | undefined;
+  private expiresAt: number | undefined;
+  private lastCheck: SecondaryStatus['lastCheck'];
   /** The data the expiry clock protects; kept apart from the handle, which loses it on expiry. */
   private current: ZoneSnapshot | undefined;
   private running: Promise<void> | undefined;
@@ -127,7 +160,7 @@ export class SecondaryZone {
   private saving: Promise<void> | undefined;
   private toSave: { snapshot: ZoneSnapshot; source: string } | undefined;
   /** Observes every finished check (tests). */
-  onCheck?: (outcome: 'current' | 'transferred' | 'failed') => void;
+  onCheck?: (outcome: CheckOutcome) => void;
 
   constructor(private readonly opts: SecondaryZoneOptions) {
     this.clock = opts.clock ?? realSecondaryClock;
@@ -146,6 +179,13 @@ export class SecondaryZone {
     return this.current?.serial;
   }
 
+  status(): SecondaryStatus {
+    return {
+      state: this._state, serial: this.handle.snapshot?.serial, primaries: this.opts.primaries.map((p) => p.text),
+      lastCheck: this.lastCheck, nextCheckAt: this.nextCheckAt, expiresAt: this._state === 'expired' ? undefined : this.expiresAt,
+    };
+  }
+
   /** Serves the copy on disk, if any, then checks the primary at once. */
   start(): void {
     const file = this.opts.file;
@@ -155,7 +195,7 @@ export class SecondaryZone {
         this.install(result.snapshot, `file ${file}`);
         this.opts.log.info('secondary zone loaded from its copy on disk; checking the primary', { zone: this.zone, serial: result.snapshot.serial, file });
       } else {
-        for (const d of result.diagnostics) if (d.severity === 'error') this.opts.log.warn(formatDiagnostic(d));
+        for (const d of result.diagnostics) if (d.severity === 'error') this.opts.log.warn(d.message, { zone: this.zone, ...diagnosticFields(d) });
         this.opts.log.warn('copy of the secondary zone on disk is not usable; transferring it anew', { zone: this.zone, file });
       }
     }
@@ -204,6 +244,7 @@ export class SecondaryZone {
     }
     this.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
+    this.nextCheckAt = undefined;
     this.running = this.check().finally(() => {
       this.running = undefined;
       if (this.again && this._state !== 'stopped') {
@@ -221,11 +262,13 @@ export class SecondaryZone {
     this.clock.clearTimeout(this.refreshTimer);
     this.clock.clearTimeout(this.expireTimer);
     this.refreshTimer = this.expireTimer = undefined;
+    this.nextCheckAt = undefined;
   }
 
   private schedule(ms: number): void {
     if (this._state === 'stopped') return;
     this.clock.clearTimeout(this.refreshTimer);
+    this.nextCheckAt = this.clock.now() + ms;
     const wait = Math.min(ms, MAX_TIMER);
     this.refreshTimer = this.clock.setTimeout(() => {
       this.refreshTimer = undefined;
@@ -240,6 +283,8 @@ export class SecondaryZone {
       try {
         const outcome = await this.checkPrimary(primary);
         if (this._state === 'stopped') return;
+        this.lastCheck = { at: this.clock.now(), outcome };
+        this.counts[outcome]++;
         this.succeeded();
         this.onCheck?.(outcome);
         return;
@@ -248,6 +293,8 @@ export class SecondaryZone {
       }
       if (this._state === 'stopped') return;
     }
+    this.lastCheck = { at: this.clock.now(), outcome: 'failed', error: errors.join('; ') };
+    this.counts.failed++;
     this.failed(errors);
     this.onCheck?.('failed');
   }
@@ -365,6 +412,7 @@ export class SecondaryZone {
           this.opts.log.debug('copy of the secondary zone written', { zone: this.zone, file, serial: next.snapshot.serial, ms: Math.round(performance.now() - started) });
         } catch (e) {
           // Still served from memory; only a restart before the next transfer loses it.
+          this.counts.writeFailures++;
           this.opts.log.error('cannot write the transferred zone to disk', { zone: this.zone, file, error: (e as Error).message });
         }
       }
@@ -405,6 +453,7 @@ export class SecondaryZone {
     this.clock.clearTimeout(this.expireTimer);
     const expireMs = soaTimers(snapshot.soa.rdata[0]!).expire * 1000;
     const deadline = this.clock.now() + expireMs;
+    this.expiresAt = deadline;
     const arm = (): void => {
       const left = deadline - this.clock.now();
       this.expireTimer = this.clock.setTimeout(() => {
@@ -565,31 +614,37 @@ export function applyDeltas(base: ZoneSnapshot, deltas: readonly IxfrDelta[]): T
 
 /** Every secondary zone of the server, for NOTIFY dispatch and shutdown. */
 export class SecondaryManager {
-  private readonly zones = new Map<string, SecondaryZone>();
+  private readonly byOrigin = new Map<string, SecondaryZone>();
+  /** NOTIFYs for zones we are no secondary for (refused). */
+  strayNotifies = 0;
 
   add(zone: SecondaryZone): void {
-    this.zones.set(nameKey(zone.handle.origin), zone);
+    this.byOrigin.set(nameKey(zone.handle.origin), zone);
   }
 
   get(origin: Name): SecondaryZone | undefined {
-    return this.zones.get(nameKey(origin));
+    return this.byOrigin.get(nameKey(origin));
   }
 
   get size(): number {
-    return this.zones.size;
+    return this.byOrigin.size;
+  }
+
+  zones(): IterableIterator<SecondaryZone> {
+    return this.byOrigin.values();
   }
 
   start(): void {
-    for (const z of this.zones.values()) z.start();
+    for (const z of this.byOrigin.values()) z.start();
   }
 
   stop(): void {
-    for (const z of this.zones.values()) z.stop();
+    for (const z of this.byOrigin.values()) z.stop();
   }
 
   /** Resolves once every copy being written is on disk (a shutdown waits for it). */
   async flush(): Promise<void> {
-    await Promise.all([...this.zones.values()].map((z) => z.flush()));
+    await Promise.all([...this.byOrigin.values()].map((z) => z.flush()));
   }
 
   /**
@@ -602,6 +657,13 @@ export class SecondaryManager {
 
   /** notify(), saying why a NOTIFY is refused (notify-in.ts answers accordingly). */
   receiveNotify(origin: Name, address: string, keyName: Name | undefined): NotifyVerdict {
-    return this.get(origin)?.receiveNotify(address, keyName) ?? 'not-secondary';
+    const zone = this.get(origin);
+    if (zone === undefined) {
+      this.strayNotifies++;
+      return 'not-secondary';
+    }
+    const verdict = zone.receiveNotify(address, keyName);
+    zone.counts[verdict === 'accepted' ? 'notifiesAccepted' : 'notifiesRefused']++;
+    return verdict;
   }
 }

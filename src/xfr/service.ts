@@ -24,6 +24,8 @@ export interface XfrServiceOptions {
 }
 
 export class XfrService implements ZoneEvents {
+  /** Journal writes that failed (the zone kept serving; IXFR may fall back to AXFR). */
+  journalWriteFailures = 0;
   private started = false;
   private readonly handles = new Set<ZoneHandle>();
 
@@ -101,6 +103,7 @@ export class XfrService implements ZoneEvents {
     try {
       write();
     } catch (e) {
+      this.journalWriteFailures++;
       this.opts.log.error('cannot write journal', { zone, error: (e as Error).message });
     }
   }
