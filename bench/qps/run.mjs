@@ -6,9 +6,9 @@
 //   DUR=10 RUNS=5 SERVERS=zonedns,knot npm run bench
 //
 // Needs dnsperf, and for the peers Debian's knot, nsd and bind9 (a missing one is skipped with a
-// message) and the dns2 devDependency. Installs nothing. Loopback only, ports 5311-5317.
+// message) and the dns2 devDependency. Installs nothing. Loopback only, ports 5311-5317, 5319-5320.
 // Environment: DUR (s per dnsperf run, default 5, at most 10), RUNS (3), SERVERS (a subset of
-// zonedns,zonedns-node,knot,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
+// zonedns,zonedns-metrics,zonedns-node,knot,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
 // 100000), RATE (QPS of the latency run, 10000), SAMPLE (queries checked, 300), SERVER_CPU (1),
 // CLIENT_CPU (0), NICE (0; e.g. -20 as root to run ahead of other work), BUDGET (s, 600: after
 // it no more waiting for a quiet machine and no redone runs), ORDER (interleaved: all servers up,
@@ -69,7 +69,7 @@ const S = {
   quietWait: num('QUIET_WAIT', 5), // ...for at most this many seconds
   foreignMax: num('FOREIGN_MAX', 25), // a run during which they used more is redone once
   order: env('ORDER', 'interleaved'),
-  servers: env('SERVERS', smoke ? 'zonedns,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
+  servers: env('SERVERS', smoke ? 'zonedns,zonedns-metrics,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
 };
 if (S.dur < 1 || S.dur > 10) {
   console.error('DUR must be between 1 and 10 seconds');

@@ -102,7 +102,7 @@ export const configSchema = obj({
     .describe('`"ADDR:PORT"` of an HTTP listener with Prometheus metrics (`/metrics`) and probes (`/healthz`, `/readyz`), e.g. `"127.0.0.1:9153"`. Without it, none, and queries are not counted.'),
   control: obj({
     enabled: flag().default(true).describe('Listen on the control socket.'),
-    socket: text().optional().describe('Its path; by default `zonedns.sock` in `stateDir`, else `/run/zonedns/zonedns.sock`.'),
+    socket: text().optional().describe('Its path; by default `zonedns.sock` in `stateDir`, else `/run/zonedns/zonedns.sock` when the directory `/run/zonedns` exists (systemd\'s `RuntimeDirectory=zonedns`), else none.'),
   }).prefault({}).describe('The control socket of `zonedns ctl` (mode 0600: only this user and root can use it).'),
 }).describe('zonedns configuration');
 

@@ -44,7 +44,7 @@ export async function runCtl(opts: CtlOptions): Promise<CtlResult> {
   let path = opts.socket;
   if (path === undefined && opts.config !== undefined) {
     try {
-      path = controlSocketPath(loadConfigFile(opts.config));
+      path = controlSocketPath(loadConfigFile(opts.config)).path;
     } catch (e) {
       return fail(EXIT_USAGE, (e as Error).message);
     }

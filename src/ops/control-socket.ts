@@ -55,13 +55,22 @@ async function clearPath(path: string): Promise<void> {
   unlinkSync(path);
 }
 
-export async function listenControl(path: string, handle: ControlHandler, log: Logger): Promise<ControlSocket> {
+/** The bounds above, smaller in tests. */
+export interface ControlLimits {
+  readonly requestTimeoutMs: number;
+  readonly writeTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+const DEFAULT_LIMITS: ControlLimits = { requestTimeoutMs: REQUEST_TIMEOUT_MS, writeTimeoutMs: WRITE_TIMEOUT_MS, maxConnections: MAX_CONNECTIONS };
+
+export async function listenControl(path: string, handle: ControlHandler, log: Logger, limits: ControlLimits = DEFAULT_LIMITS): Promise<ControlSocket> {
   await clearPath(path);
   const open = new Set<net.Socket>();
   /** Connections whose request has not arrived yet: a shutdown drops them, and lets the others get their answer. */
   const reading = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    if (open.size >= MAX_CONNECTIONS) {
+    if (open.size >= limits.maxConnections) {
       socket.destroy();
       return;
     }
@@ -72,12 +81,12 @@ export async function listenControl(path: string, handle: ControlHandler, log: L
       reading.delete(socket);
     });
     socket.on('error', () => socket.destroy());
-    socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(limits.requestTimeoutMs, () => socket.destroy());
     const chunks: Buffer[] = [];
     let length = 0;
     const reply = (response: ControlResponse): void => {
       if (socket.destroyed) return;
-      socket.setTimeout(WRITE_TIMEOUT_MS, () => socket.destroy());
+      socket.setTimeout(limits.writeTimeoutMs, () => socket.destroy());
       socket.end(`${JSON.stringify(response)}\n`);
     };
     const onData = (chunk: Buffer): void => {
@@ -118,7 +127,7 @@ export async function listenControl(path: string, handle: ControlHandler, log: L
     };
     socket.on('data', onData);
   });
-  server.maxConnections = MAX_CONNECTIONS + 4;
+  server.maxConnections = limits.maxConnections + 4;
   // Owner only from the first instant: listen() creates the socket file synchronously, under
   // this umask (restored at once: other files keep theirs); the chmod only confirms it.
   const umask = process.umask(0o177);

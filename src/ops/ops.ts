@@ -4,7 +4,8 @@
 // zones load (the book must hear the first loads), hands `counters` and `identity` to the
 // server, then calls start() with the running parts; close() at shutdown.
 
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../log.js';
 import { parseListen } from '../server/server.js';
 import type { ZoneRegistry } from '../zone/registry.js';
@@ -29,9 +30,16 @@ export interface OpsSettings {
   readonly stateDir?: string;
 }
 
-/** Where the control socket is: `control.socket`, else in `stateDir`, else under /run/zonedns. */
-export function controlSocketPath(settings: Pick<OpsSettings, 'control' | 'stateDir'>): string {
-  return settings.control.socket ?? (settings.stateDir === undefined ? DEFAULT_CONTROL_SOCKET : join(settings.stateDir, 'zonedns.sock'));
+/**
+ * Where the control socket is: `control.socket`, else `zonedns.sock` in `stateDir`, else
+ * /run/zonedns/zonedns.sock. The last is only a default when /run/zonedns exists (systemd's
+ * RuntimeDirectory=zonedns makes it): a server started by hand or by a test creates nothing
+ * there, and several of them never fight over one path.
+ */
+export function controlSocketPath(settings: Pick<OpsSettings, 'control' | 'stateDir'>): { path: string; explicit: boolean } {
+  if (settings.control.socket !== undefined) return { path: settings.control.socket, explicit: true };
+  if (settings.stateDir !== undefined) return { path: join(settings.stateDir, 'zonedns.sock'), explicit: true };
+  return { path: DEFAULT_CONTROL_SOCKET, explicit: false };
 }
 
 export class Ops {
@@ -72,8 +80,10 @@ export class Ops {
         this.log.error(`cannot serve metrics: ${(e as Error).message}`, { listen: this.settings.metrics });
       }
     }
-    if (this.settings.control.enabled) {
-      const path = controlSocketPath(this.settings);
+    const { path, explicit } = controlSocketPath(this.settings);
+    if (this.settings.control.enabled && !explicit && !isDirectory(dirname(path))) {
+      this.log.info('no control socket: set control.socket or stateDir (or create /run/zonedns)', { path });
+    } else if (this.settings.control.enabled) {
       try {
         this.control = await listenControl(path, controlHandler(parts, this), this.log);
         this.log.info('control socket listening', { path });
@@ -102,5 +112,13 @@ export class Ops {
 
   async close(): Promise<void> {
     await Promise.all([this.http?.close(), this.control?.close()]);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

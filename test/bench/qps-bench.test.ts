@@ -1,5 +1,5 @@
 // Smoke test of the QPS benchmark's harness (bench/qps/run.mjs --smoke), not of its numbers: a
-// 2,000-name zone, one 1-second dnsperf run, zonedns and the bare Node dgram responder. The bench
+// 2,000-name zone, one 1-second dnsperf run, zonedns (plain and with metrics) and the bare Node dgram responder. The bench
 // must start both, check zonedns's sampled answers, measure them and print its table; the JSON
 // report must have every row with answered queries. Timings are never asserted: the machine is shared.
 
@@ -13,7 +13,7 @@ import { ROOT, runBench } from './support/run-bench.js';
 
 interface Row { name: string; check?: { n: number; wrong: number; noAnswer: number; skipped?: boolean }; udp?: { qps: number }; udpRuns: Array<{ completed: number }> }
 
-describeWithPeers('npm run bench harness (--smoke: zonedns and the Node dgram responder, 2,000 names)', ['dnsperf'], () => {
+describeWithPeers('npm run bench harness (--smoke: zonedns, zonedns + metrics and the Node dgram responder, 2,000 names)', ['dnsperf'], () => {
   test('measures both and prints the table; zonedns\'s sampled answers are right', async () => {
     expect(existsSync(join(ROOT, 'dist/cli/main.js'))).toBe(true); // `npm test` builds dist/ first
     const out = mkdtempSync(join(tmpdir(), 'zonedns-qps-bench-test-'));
@@ -26,8 +26,9 @@ describeWithPeers('npm run bench harness (--smoke: zonedns and the Node dgram re
       expect(table).toMatch(/^\| server \| QPS \| CPU % \| QPS\/core \|/m);
       expect(table).toMatch(/^\| zonedns \| [\d,]+ !? ?\|/m);
       expect(table).toMatch(/^\| Node dgram \| [\d,]+ !? ?\|/m);
+      expect(table).toMatch(/^\| zonedns \+ metrics \| [\d,]+ !? ?\|/m);
       const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { rows: Row[] };
-      expect(report.rows.map((r) => r.name).sort()).toEqual(['dgram', 'zonedns']);
+      expect(report.rows.map((r) => r.name).sort()).toEqual(['dgram', 'zonedns', 'zonedns-metrics']);
       for (const row of report.rows) {
         expect({ row: row.name, answered: row.udpRuns.length > 0 && row.udpRuns.every((r) => r.completed > 0) }).toEqual({ row: row.name, answered: true });
       }
