@@ -65,7 +65,7 @@ export const configSchema = obj({
   rotate: oneOf(ROTATE).default('cyclic')
     .describe('Order of A and AAAA records in answers: `cyclic` walks through every rotation in turn, `random` shuffles, `none` keeps the zone file\'s order.'),
   serial: oneOf(SERIAL_POLICIES).default('keep')
-    .describe('When a zone\'s content changes without a serial bump: `keep` serves the file\'s serial (and warns), `auto` a date-based `YYYYMMDDnn`, `unixtime` seconds; both RFC 1982-safe.'),
+    .describe('When a zone\'s content changes without a serial bump: `keep` serves the file\'s serial (and warns; a serial below the one already served is refused), `auto` a date-based `YYYYMMDDnn`, `unixtime` seconds; both RFC 1982-safe and, with `stateDir`, above every serial served before.'),
   maxUdp: int(512, 65535).default(1232)
     .describe('Largest UDP answer to EDNS clients (RFC 6891); larger ones set TC and the client retries over TCP. 1232 avoids IP fragmentation.'),
   udpBackend: oneOf(['auto', 'node', 'native']).default('auto')
@@ -83,7 +83,7 @@ export const configSchema = obj({
   notify: notify().optional()
     .describe('Secondaries to NOTIFY (RFC 1996) when a zone gets a new serial, for zones without their own: `"ADDR[:PORT]"` or `{ "address": "ADDR[:PORT]", "key": "name" }`.'),
   notifyKey: text().optional().describe(notifyKeyText),
-  stateDir: text().optional().describe('Where each zone\'s IXFR journal is kept across restarts; without it, in memory only.'),
+  stateDir: text().optional().describe('Where what must survive a restart or a crash is kept, one file per zone: served serials, IXFR journals, secondary zones\' refresh and expiry times. Must be writable; without it, in memory only.'),
   journal: obj({
     maxEntries: int(1, 100_000).default(DEFAULT_JOURNAL_LIMITS.maxEntries).describe('Changes kept per zone for IXFR; an older client gets the whole zone.'),
     maxBytes: int(0, 2 ** 31 - 1).default(DEFAULT_JOURNAL_LIMITS.maxBytes).describe('Bytes of changes kept per zone.'),

@@ -18,7 +18,10 @@ import { createTsigHook } from '../xfr/tsig-hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
 import { Ops } from '../ops/ops.js';
+import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
+import { openDurableState } from './serve-state.js';
+import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
@@ -53,6 +56,14 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const log = createLogger({ level: flags.logLevel ?? config.log.level, format: flags.logFormat ?? config.log.format });
   // A zones directory is served when asked for, or by default when no zone is configured.
   const zonesDir = flags.zones ?? config.zonesDir ?? (config.zones.length === 0 ? DEFAULT_ZONES_DIR : undefined);
+  // Where durable state lives (state/): checked now, so a read-only path is a start-up error.
+  let state: StateStore | undefined;
+  try {
+    state = openDurableState(log, config, zonesDir, flags.serial ?? config.serial);
+  } catch (e) {
+    log.error((e as Error).message);
+    return 2;
+  }
 
   // Signals are ours from here on: a SIGTERM while zones load still shuts down cleanly, and an
   // early SIGHUP is a reload request (applied once we are serving), not the default "terminate".
@@ -94,9 +105,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     loaded: (handle) => { xfr.loaded(handle); trim.poke(); },
     swapped: (handle, old, changed) => { xfr.swapped(handle, old, changed); trim.poke(); },
     removed: (handle) => xfr.removed(handle),
+    historyBroken: (origin) => xfr.historyBroken(origin),
   };
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, ops.book.around(events, 'file'));
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, ops.book.around(events, 'file'), state);
   zones.loadAll();
   for (const z of config.zones) {
     if (z.primaries === undefined) continue;
@@ -108,7 +120,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     secondaries.add(new SecondaryZone({
       origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events: ops.book.around(events, 'secondary'), primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify },
+      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify }, state,
     }));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
@@ -136,9 +148,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
-      : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
-    log.error(`cannot listen: ${err.message}${hint}`);
+    const taken = err.code === 'EADDRINUSE' ? failedEndpoint(err) : undefined;
+    const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
+    log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
     secondaries.stop();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
@@ -148,7 +160,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   xfr.start();
   await ops.start({
     registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
-    filesLoaded: () => true, journalWriteFailures: () => xfr.journalWriteFailures, stop: onStop('zonedns ctl stop'),
+    filesLoaded: () => true, stateWriteFailures: () => ({ journal: xfr.journalWriteFailures, zone_state: state?.writeFailures ?? 0 }), stop: onStop('zonedns ctl stop'),
   });
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.

@@ -19,8 +19,8 @@ export interface MetricsSources {
   readonly book: ZoneBook;
   readonly counters: QueryCounters;
   readonly secondaries?: SecondariesView;
-  /** Journal writes that failed (xfr/service.ts). */
-  journalWriteFailures(): number;
+  /** Writes to disk that failed, by kind (journal, zone_state); secondary copies are counted here. */
+  stateWriteFailures(): Readonly<Record<string, number>>;
   /** Seconds since the epoch when the process started. */
   readonly startTime: number;
   readonly version: string;
@@ -221,11 +221,11 @@ export function createMetrics(s: MetricsSources): Registry {
     },
   });
   new Counter({
-    name: 'zonedns_state_write_failures_total', help: 'Writes to disk that failed (the data stays served from memory): IXFR journals, secondary zone copies.',
+    name: 'zonedns_state_write_failures_total', help: 'Writes to disk that failed: IXFR journals, zone state (served serials, secondary timers), secondary zone copies (that version is then not served).',
     labelNames: ['kind'], registers,
     collect() {
       this.reset();
-      this.inc({ kind: 'journal' }, s.journalWriteFailures());
+      for (const [kind, n] of Object.entries(s.stateWriteFailures())) this.inc({ kind }, n);
       let copies = 0;
       for (const z of s.secondaries?.zones() ?? []) copies += z.counts.writeFailures;
       this.inc({ kind: 'zone_copy' }, copies);

@@ -23,7 +23,8 @@ export interface ServerParts {
   readonly configFile?: string;
   /** The start-up load of the zone files is over. */
   filesLoaded(): boolean;
-  journalWriteFailures(): number;
+  /** Writes to disk that failed, by what was written: journal, zone_state (state/zone-state.ts). */
+  stateWriteFailures(): Readonly<Record<string, number>>;
   /** Shuts the server down, as SIGTERM does. */
   stop(): void;
 }

@@ -72,7 +72,7 @@ export class ZoneBook {
   }
 
   /** What the zone manager tells about zone files. */
-  readonly fileEvents: Required<ZoneEvents> = {
+  readonly fileEvents: ZoneEvents = {
     loaded: (handle) => this.fileLoaded(handle),
     swapped: (handle) => this.fileLoaded(handle),
     removed: (handle) => { this.entry(handle.origin).loadedAt = undefined; },
@@ -94,7 +94,9 @@ export class ZoneBook {
   /** `events`, then what the book hears of the same zones (`kind`: zone files, or secondaries). */
   around(events: ZoneEvents, kind: 'file' | 'secondary'): ZoneEvents {
     const mine: ZoneEvents = kind === 'file' ? this.fileEvents : this.secondaryEvents;
+    // Spread first: whatever else `events` listens to passes through untouched.
     return {
+      ...events,
       loaded: (h) => { events.loaded?.(h); mine.loaded?.(h); },
       swapped: (h, old, changed) => { events.swapped?.(h, old, changed); mine.swapped?.(h, old, changed); },
       removed: (h) => { events.removed?.(h); mine.removed?.(h); },

@@ -43,9 +43,9 @@ export interface BuildInput {
   file?: string;
   /**
    * Chooses the serial to serve from the one in the file (`serial: auto` policies). Called once,
-   * after every file has been read, only when the zone is valid.
+   * after every file has been read, only when the zone is valid, with the zone's origin.
    */
-  serial?: (fileSerial: number) => number;
+  serial?: (fileSerial: number, origin: Name) => number;
   /** Records the parser refused: checks their absence would fail are not reported. */
   dropped?: readonly DroppedRecord[];
 }
@@ -604,7 +604,7 @@ export class SnapshotBuilder implements RecordSink {
     const [, afterRname] = readName(soaRdata, afterMname);
     const fileSerial = readU32(soaRdata, afterRname);
     const minimum = readU32(soaRdata, afterRname + 16);
-    const serial = input.serial ? input.serial(fileSerial) >>> 0 : fileSerial;
+    const serial = input.serial ? input.serial(fileSerial, origin) >>> 0 : fileSerial;
     // Serve a different serial than the file's: the SOA RRset is no one else's yet, and has one record.
     if (serial !== fileSerial) apexSoa.r = soaRdata.slice(0, afterRname) + u32(serial) + soaRdata.slice(afterRname + 4);
     const snapshot: ZoneSnapshot = {

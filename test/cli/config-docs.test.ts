@@ -54,6 +54,6 @@ describe('the published configuration schema', () => {
     const section = read('README.md').split('\n## Configuration\n')[1]!;
     const example = /```json\n([\s\S]*?)\n```/.exec(section)![1]!;
     const cfg = parseConfig(example, '/etc/zonedns');
-    expect(cfg.zones.map((z) => z.file)).toEqual(['/etc/zonedns/db.example.org', '/var/lib/zonedns/example.net.zone']);
+    expect(cfg.zones.map((z) => z.file)).toEqual(['/etc/zonedns/db.example.org', '/var/lib/zonedns/secondary/example.net.zone']);
   });
 });

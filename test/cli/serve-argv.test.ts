@@ -14,7 +14,6 @@ async function viaYargs(args: string[]): Promise<ServeFlags> {
   await runYargs(args, {
     runServe: async (flags) => { seen = flags; return 0; },
     runCheck: () => { throw new Error('check was run'); },
-    runCtl: () => { throw new Error('ctl was run'); },
   });
   if (seen === undefined) throw new Error(`yargs did not run serve for ${args.join(' ')}`);
   return seen;
