@@ -84,6 +84,11 @@ export function targets(rows) {
       out.push(`- Counting queries for the metrics costs ≤ 5% of QPS/core: zonedns + metrics ${int(m.udp.qpsPerCore)} / zonedns ${int(z.udp.qpsPerCore)} = ${fix(ratio, 3)}× → ${verdict(ratio >= 0.95)}`);
     }
     cmp('dns2', 3, 'QPS ≥ 3× dns2');
+    const h = by['zonedns-health'];
+    if (h?.udp) {
+      const ratio = h.udp.qpsPerCore / z.udp.qpsPerCore;
+      out.push(`- QPS/core with every name health-checked ≥ 0.95× without: ${int(h.udp.qpsPerCore)} / ${int(z.udp.qpsPerCore)} = ${fix(ratio, 2)}× → ${verdict(ratio >= 0.95)}`);
+    }
     if (by.knot?.mem && z.mem) {
       const ratio = memOf(z) / memOf(by.knot);
       out.push(`- RSS with the 100k zone ≤ 2× Knot's: zonedns ${fix(memOf(z) / 1024, 1)} MiB / Knot ${fix(memOf(by.knot) / 1024, 1)} MiB = ${fix(ratio, 2)}× → ${verdict(ratio <= 2)}`);

@@ -4,10 +4,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { HEALTH_TTL, writeHealthConfig } from './health-config.mjs';
 
 const require = createRequire(import.meta.url);
 
-export const SERVER_NAMES = ['zonedns', 'zonedns-metrics', 'zonedns-node', 'knot', 'nsd', 'bind', 'dns2', 'dgram'];
+export const SERVER_NAMES = ['zonedns', 'zonedns-metrics', 'zonedns-health', 'zonedns-node', 'knot', 'nsd', 'bind', 'dns2', 'dgram'];
 
 /** Absolute path of an executable on PATH (or in the sbin directories Debian puts daemons in). */
 export function which(cmd) {
@@ -18,7 +19,8 @@ export function which(cmd) {
 
 /**
  * name -> { port, label, tcp (answers over TCP), exempt (skips the correctness check),
- *           missing(): why it cannot run here or undefined, command(ctx): argv to exec }.
+ *           ttlCap (the check compares TTLs capped to it), missing(): why it cannot run here or
+ *           undefined, command(ctx): argv to exec }.
  * ctx = { root, here, dir (this server's scratch directory), zonesDir, small, big, port }.
  */
 export const SERVERS = {
@@ -47,6 +49,22 @@ export const SERVERS = {
       return [
         process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--config', config, '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
         '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
+      ];
+    },
+  },
+  // zonedns with every A/AAAA name of both zones health-checked (health-config.mjs): the cost of
+  // the health filter on the answer path, next to zonedns without it in the same run.
+  'zonedns-health': {
+    port: 5318,
+    label: 'zonedns, all names health-checked',
+    ttlCap: HEALTH_TTL,
+    missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
+    command: ({ root, dir, zonesDir, small, big, port, nodeFlags = [] }) => {
+      const config = join(dir, 'health.json');
+      writeHealthConfig(config, [small, big]);
+      return [
+        process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--config', config, '--zones', zonesDir, '--listen', `127.0.0.1:${port}`,
+        '--log-level', 'warn', '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
       ];
     },
   },

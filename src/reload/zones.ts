@@ -44,6 +44,8 @@ export interface ZoneSource {
   transfer?: TransferPolicy;
   /** Secondaries to NOTIFY on change. */
   notify?: readonly NotifyTarget[];
+  /** Health checks of the zone's names (health/rule.ts). */
+  health?: ZoneOptions['health'];
 }
 
 /**
@@ -155,7 +157,7 @@ export class ZoneManager {
   private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
-      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
     };
     this.zones.set(file, z);
     return z;

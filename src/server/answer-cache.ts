@@ -57,6 +57,11 @@ export class AnswerCache {
     this.maxChunks = Math.max(1, Math.floor(maxBytes / CHUNK));
   }
 
+  /** Drops every answer cached for `zone` (a health check changed what they hold). */
+  forget(zone: ZoneSnapshot): void {
+    this.bySnapshot.delete(zone);
+  }
+
   /** `qkey` is the case-folded query name the handler already has; `variant` from cacheVariant(). */
   get(zone: ZoneSnapshot, qkey: string, variant: number): CacheEntry | undefined {
     let e = this.bySnapshot.get(zone)?.byName.get(qkey);

@@ -1,7 +1,8 @@
 // handleMessage: one DNS message in, one reply (or nothing) out. Transports only move bytes;
 // everything a query goes through lives here, in one direction:
-//   decode (unreadable: drop; malformed: FORMERR) -> guards -> pick zone -> resolve -> rotate ->
-//   encode within the size limit (drop additional first, then TC).
+//   decode (unreadable: drop; malformed: FORMERR) -> guards -> pick zone -> resolve -> health
+//   filter (health/: down addresses out) -> rotate -> encode within the size limit (drop
+//   additional first, then TC).
 // Zone transfers (AXFR, IXFR) branch off after the guards to xfr/transfer.ts; over TCP their
 // answer is a lazy sequence of messages (handleStreamMessage), which the TCP transport writes
 // with backpressure.
@@ -17,6 +18,7 @@ import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
 import { answerNotify, type NotifyReceiver } from '../xfr/notify-in.js';
 import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
+import type { AnswerFilter } from '../health/service.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
 import { cacheVariant, type AnswerCache, type CacheEntry } from './answer-cache.js';
 import type { IdentityStep, QueryMeter } from './steps.js';
@@ -38,6 +40,8 @@ export interface HandlerContext {
   readonly meter?: QueryMeter;
   /** CHAOS identity, NSID and EXPIRE (ops/identity.ts); absent: CHAOS is REFUSED, those options ignored. */
   readonly identity?: IdentityStep;
+  /** Health-checked A/AAAA (health/service.ts): takes down addresses out of answers. */
+  readonly health?: AnswerFilter;
 }
 
 /** A TCP reply: one message, or several (a zone transfer) produced one at a time. */
@@ -189,7 +193,11 @@ function lookUp(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ct
     cached = { zone, qkey, variant, entry, offset };
   }
   const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
-  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), limit, ctx, rotateMode, cached);
+  const resolution = resolve(finder, q.name, q.qtype);
+  // Health filter, before rotation: down addresses leave governed RRsets (the cache hit above
+  // never holds one: a transition makes the service drop the zone's cached answers).
+  const healthy = ctx.health === undefined ? resolution : ctx.health.filter(resolution);
+  return encodeResolution(decoded, healthy, limit, ctx, rotateMode, cached);
 }
 
 /** Where a miss stores its encoding: the entry if the question is known, the offset already taken. */

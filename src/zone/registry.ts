@@ -6,6 +6,7 @@ import type { ZoneSnapshot } from './snapshot.js';
 import type { TransferPolicy } from '../xfr/acl.js';
 import type { Journal } from '../xfr/journal.js';
 import type { NotifyTarget } from '../xfr/notify.js';
+import type { HealthRule } from '../health/rule.js';
 
 /**
  * A configured zone. Lives as long as the configuration does; `snapshot` is swapped on reload
@@ -27,6 +28,8 @@ export interface ZoneOptions {
   readonly transfer?: TransferPolicy;
   /** Secondaries to NOTIFY when the serial changes (RFC 1996); unset: the server's default. */
   readonly notify?: readonly NotifyTarget[];
+  /** Health checks of this zone's names, besides the server-wide ones (see health/service.ts). */
+  readonly health?: readonly HealthRule[];
 }
 
 export class ZoneRegistry {

@@ -1,7 +1,8 @@
 // Smoke test of the QPS benchmark's harness (bench/qps/run.mjs --smoke), not of its numbers: a
-// 2,000-name zone, one 1-second dnsperf run, zonedns (plain and with metrics) and the bare Node dgram responder. The bench
-// must start both, check zonedns's sampled answers, measure them and print its table; the JSON
-// report must have every row with answered queries. Timings are never asserted: the machine is shared.
+// 2,000-name zone, one 1-second dnsperf run, zonedns (plain, with metrics, and with every name
+// health-checked) and the bare Node dgram responder. The bench must start them, check zonedns's
+// sampled answers, measure them and print its table; the JSON report must have every row with
+// answered queries. Timings are never asserted: the machine is shared.
 
 import { expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,8 +14,8 @@ import { ROOT, runBench } from './support/run-bench.js';
 
 interface Row { name: string; check?: { n: number; wrong: number; noAnswer: number; skipped?: boolean }; udp?: { qps: number }; udpRuns: Array<{ completed: number }> }
 
-describeWithPeers('npm run bench harness (--smoke: zonedns, zonedns + metrics and the Node dgram responder, 2,000 names)', ['dnsperf'], () => {
-  test('measures both and prints the table; zonedns\'s sampled answers are right', async () => {
+describeWithPeers('npm run bench harness (--smoke: zonedns, with metrics, health-checked, and the Node dgram responder, 2,000 names)', ['dnsperf'], () => {
+  test('measures them and prints the table; zonedns\'s sampled answers are right, health-checked too', async () => {
     expect(existsSync(join(ROOT, 'dist/cli/main.js'))).toBe(true); // `npm test` builds dist/ first
     const out = mkdtempSync(join(tmpdir(), 'zonedns-qps-bench-test-'));
     try {
@@ -27,14 +28,18 @@ describeWithPeers('npm run bench harness (--smoke: zonedns, zonedns + metrics an
       expect(table).toMatch(/^\| zonedns \| [\d,]+ !? ?\|/m);
       expect(table).toMatch(/^\| Node dgram \| [\d,]+ !? ?\|/m);
       expect(table).toMatch(/^\| zonedns \+ metrics \| [\d,]+ !? ?\|/m);
+      expect(table).toMatch(/^- QPS\/core with every name health-checked ≥ 0\.95× without: /m);
+      expect(table).toMatch(/^- Counting queries for the metrics costs ≤ 5% of QPS\/core: /m);
       const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { rows: Row[] };
-      expect(report.rows.map((r) => r.name).sort()).toEqual(['dgram', 'zonedns', 'zonedns-metrics']);
+      expect(report.rows.map((r) => r.name).sort()).toEqual(['dgram', 'zonedns', 'zonedns-health', 'zonedns-metrics']);
       for (const row of report.rows) {
         expect({ row: row.name, answered: row.udpRuns.length > 0 && row.udpRuns.every((r) => r.completed > 0) }).toEqual({ row: row.name, answered: true });
       }
-      const z = report.rows.find((r) => r.name === 'zonedns')!;
-      expect(z.check).toBeDefined();
-      if (z.check?.skipped !== true) expect({ wrong: z.check!.wrong, noAnswer: z.check!.noAnswer }).toEqual({ wrong: 0, noAnswer: 0 });
+      for (const name of ['zonedns', 'zonedns-health']) {
+        const z = report.rows.find((r) => r.name === name)!;
+        expect(z.check).toBeDefined();
+        if (z.check?.skipped !== true) expect({ name, wrong: z.check!.wrong, noAnswer: z.check!.noAnswer }).toEqual({ name, wrong: 0, noAnswer: 0 });
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
