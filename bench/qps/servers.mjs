@@ -8,7 +8,7 @@ import { HEALTH_TTL, writeHealthConfig } from './health-config.mjs';
 
 const require = createRequire(import.meta.url);
 
-export const SERVER_NAMES = ['zonedns', 'zonedns-metrics', 'zonedns-health', 'zonedns-node', 'knot', 'nsd', 'bind', 'dns2', 'dgram'];
+export const SERVER_NAMES = ['zonedns', 'zonedns-metrics', 'zonedns-health', 'zonedns-node', 'zonedns-do', 'knot', 'knot-do', 'nsd', 'bind', 'dns2', 'dgram'];
 
 /** Absolute path of an executable on PATH (or in the sbin directories Debian puts daemons in). */
 export function which(cmd) {
@@ -19,8 +19,9 @@ export function which(cmd) {
 
 /**
  * name -> { port, label, tcp (answers over TCP), exempt (skips the correctness check),
- *           ttlCap (the check compares TTLs capped to it), missing(): why it cannot run here or
- *           undefined, command(ctx): argv to exec }.
+ *           ttlCap (the check compares TTLs capped to it), signed (serves the signed copies of
+ *           the zones, signed.mjs), dnssecOk (dnsperf asks with DO=1, -D), missing(): why it
+ *           cannot run here or undefined, command(ctx): argv to exec }.
  * ctx = { root, here, dir (this server's scratch directory), zonesDir, small, big, port }.
  */
 export const SERVERS = {
@@ -37,15 +38,15 @@ export const SERVERS = {
     ],
   },
   // zonedns with its Prometheus metrics on (every query counted, src/ops/query-counters.ts): the
-  // same command with a configuration that sets `metrics` (the listener on the next port, never
-  // scraped during a run). The targets compare its QPS/core with zonedns's: counting may cost 5%.
+  // same command with a configuration that sets `metrics` (its listener on port + 3, past
+  // zonedns-do and knot-do; never scraped during a run). The targets compare its QPS/core with zonedns's: counting may cost 5%.
   'zonedns-metrics': {
     port: 5319,
     label: 'zonedns + metrics',
     missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
     command: ({ root, dir, zonesDir, port, nodeFlags = [] }) => {
       const config = join(dir, 'metrics.json');
-      writeFileSync(config, JSON.stringify({ metrics: `127.0.0.1:${port + 1}`, control: { enabled: false } }));
+      writeFileSync(config, JSON.stringify({ metrics: `127.0.0.1:${port + 3}`, control: { enabled: false } }));
       return [
         process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--config', config, '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
         '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
@@ -110,6 +111,24 @@ zone:
 `);
       return [which('knotd'), '-c', join(dir, 'knot.conf')];
     },
+  },
+  // DO=1 on signed copies of the same zones (signed.mjs): RRSIGs with every answer, NSEC3 proofs
+  // with every negative one. The same servers, the same query mix, dnsperf -D.
+  'zonedns-do': {
+    signed: true,
+    dnssecOk: true,
+    port: 5320,
+    label: 'zonedns DO=1 (signed)',
+    missing: (ctx) => SERVERS.zonedns.missing(ctx) ?? ctx.signerMissing,
+    command: (ctx) => SERVERS.zonedns.command(ctx),
+  },
+  'knot-do': {
+    signed: true,
+    dnssecOk: true,
+    port: 5321,
+    label: 'Knot DO=1 (signed)',
+    missing: (ctx) => SERVERS.knot.missing(ctx) ?? ctx.signerMissing,
+    command: (ctx) => SERVERS.knot.command(ctx),
   },
   nsd: {
     port: 5313,

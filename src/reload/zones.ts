@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { serialGreater } from '../dns/serial.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
+import { prepareDenial } from '../dnssec/denial.js';
 import type { Logger } from '../log.js';
 import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
 import { diagnosticFields, formatDiagnostic } from '../zone/record.js';
@@ -285,6 +286,8 @@ export class ZoneManager {
       // Once this load is done, a file waiting for the freed origin gets its turn.
       queueMicrotask(() => this.retryUnserved(z));
     }
+    // NSEC/NSEC3 lookup structures of a signed zone, built before it answers (not by its first query).
+    prepareDenial(snap);
     let swappedFrom: ZoneSnapshot | undefined;
     if (z.handle === undefined) {
       const clash = this.registry.get(snap.origin);

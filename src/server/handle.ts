@@ -1,15 +1,16 @@
 // handleMessage: one DNS message in, one reply (or nothing) out. Transports only move bytes;
 // everything a query goes through lives here, in one direction:
 //   decode (unreadable: drop; malformed: FORMERR) -> guards -> pick zone -> resolve -> health
-//   filter (health/: down addresses out) -> rotate -> encode within the size limit (drop
-//   additional first, then TC).
+//   filter (health/: down addresses out) -> (DO=1: dnssec/answer.ts adds RRSIGs and proofs) ->
+//   rotate -> encode within the size limit (drop additional first, then TC).
 // Zone transfers (AXFR, IXFR) branch off after the guards to xfr/transfer.ts; over TCP their
 // answer is a lazy sequence of messages (handleStreamMessage), which the TCP transport writes
 // with backpressure.
 
 import { Opcode, RRClass, RRType, Rcode, rcodeToString, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
-import { resolve, type Resolution } from '../query/resolve.js';
+import { signAnswer, type SignedRRset } from '../dnssec/answer.js';
+import { resolve, type Resolution, type ResolveOptions } from '../query/resolve.js';
 import {
   buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, replyRcode, responseSizeLimit,
   type DecodedQuery, type RR, type SectionEntry, type Transport,
@@ -168,7 +169,7 @@ function lookUp(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ct
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
   const q = decoded.question;
   const qkey = nameKey(q.name);
-  const handle = ctx.registry.find(qkey);
+  const handle = ctx.registry.findForQuestion(qkey, q.qtype);
   if (ctx.meter !== undefined) ctx.meter.zone = handle;
   if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) {
     return answerTransfer(msg, decoded, transport, { registry: ctx.registry, xfr: ctx.xfr, maxUdp: ctx.maxUdp }, client);
@@ -192,13 +193,18 @@ function lookUp(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ct
     }
     cached = { zone, qkey, variant, entry, offset };
   }
-  const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
-  const resolution = resolve(finder, q.name, q.qtype);
+  const finder = (key: Name, qtype: number): ZoneSnapshot | undefined => ctx.registry.findForQuestion(key, qtype)?.snapshot;
+  const opts = decoded.edns?.do === true && zone !== undefined ? WITH_PROOF_FACTS : undefined;
+  const resolution = resolve(finder, q.name, q.qtype, opts);
   // Health filter, before rotation: down addresses leave governed RRsets (the cache hit above
-  // never holds one: a transition makes the service drop the zone's cached answers).
+  // never holds one: a transition makes the service drop the zone's cached answers). Signed zones
+  // have no health rules (start-up refuses them), so the DNSSEC additions see the zone's RRsets.
   const healthy = ctx.health === undefined ? resolution : ctx.health.filter(resolution);
-  return encodeResolution(decoded, healthy, limit, ctx, rotateMode, cached);
+  return encodeResolution(decoded, healthy, limit, ctx, rotateMode, cached, zone);
 }
+
+/** A query with DO=1 (RFC 3225) asks for DNSSEC records: resolve collects what they need. */
+const WITH_PROOF_FACTS: ResolveOptions = { dnssec: true };
 
 /** Where a miss stores its encoding: the entry if the question is known, the offset already taken. */
 interface CachedSlot {
@@ -226,7 +232,9 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   return undefined;
 }
 
-function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, ctx: HandlerContext, rotateMode: RotateMode, slot: CachedSlot | undefined): Buffer {
+function encodeResolution(
+  query: DecodedQuery, res: Resolution, limit: number, ctx: HandlerContext, rotateMode: RotateMode, slot: CachedSlot | undefined, zone?: ZoneSnapshot,
+): Buffer {
   let rcode: number;
   let aa = true;
   switch (res.kind) {
@@ -265,14 +273,24 @@ function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, c
     return rotator.next(set, rotateMode);
   };
   let drawn = 0;
-  const answer = res.answer.map((set) => {
+  const answerWire = (set: RRset): RR[] => {
     const offset = offsetFor(set);
     if (isRotatable(set)) drawn = offset;
     return toWire(set, offset);
-  });
-  const authority = res.authority.map((set) => toWire(set, 0));
-  const additional: SectionEntry[] = res.additional.map((set, i) =>
-    i < res.requiredAdditional ? { rrs: toWire(set, 0), required: true } : toWire(set, 0));
+  };
+  const signed = res.facts !== undefined && zone !== undefined ? signAnswer(res, zone) : undefined;
+  let answer: SectionEntry[];
+  let authority: SectionEntry[];
+  let additional: SectionEntry[];
+  if (signed === undefined) {
+    answer = res.answer.map(answerWire);
+    authority = res.authority.map((set) => toWire(set, 0));
+    additional = res.additional.map((set, i) => (i < res.requiredAdditional ? { rrs: toWire(set, 0), required: true } : toWire(set, 0)));
+  } else {
+    answer = signed.answer.map((u) => withSigs(answerWire(u.set), u, true));
+    authority = signed.authority.map((u) => withSigs(toWire(u.set, 0), u, true));
+    additional = signed.additional.map((u, i) => withSigs(toWire(u.set, 0), u, i < signed.requiredAdditional));
+  }
   const edns = query.edns;
   const reply = encodeResponse(
     {
@@ -291,6 +309,11 @@ function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, c
   // The cache copies the bytes: the reply is the caller's to send.
   if (cacheable) ctx.cache!.set(slot.zone, slot.qkey, slot.variant, slot.entry, rotating[0], drawn, reply);
   return reply;
+}
+
+/** An RRset and its RRSIGs as one unit for the writer (never split, wire/writer.ts). */
+function withSigs(rrs: RR[], unit: SignedRRset, required: boolean): SectionEntry {
+  return { rrs, sigs: unit.sigs === undefined ? undefined : toWire(unit.sigs, 0), required };
 }
 
 function toWire(set: RRset, offset: number): RR[] {
