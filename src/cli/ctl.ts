@@ -104,6 +104,19 @@ function human(verb: Verb, result: unknown): string {
       const r = result as { zone: string; serial: number; targets: string[] };
       return `NOTIFY for ${r.zone} serial ${r.serial} sent to ${r.targets.join(', ')}\n`;
     }
+    case 'reload': {
+      const r = result as { zone?: string; serial?: number; loaded?: number; failed?: number };
+      return r.zone === undefined ? `zone files loaded: ${r.loaded} ok, ${r.failed} failed\n` : `${r.zone} loaded, serial ${r.serial}\n`;
+    }
+    case 'refresh':
+    case 'retransfer': {
+      const r = result as { zone: string; serial?: number; outcome: string };
+      return `${r.zone} ${r.outcome === 'transferred' ? 'transferred' : 'up to date'}, serial ${r.serial ?? '-'}\n`;
+    }
+    case 'reconfig': {
+      const r = result as { zonesBefore: number; zonesAfter: number; needRestart: string[] };
+      return `configuration applied: ${r.zonesAfter} zones (before: ${r.zonesBefore})${r.needRestart.length > 0 ? `; needs a restart to apply: ${r.needRestart.join(', ')}` : ''}\n`;
+    }
     case 'stop': return 'stopping\n';
     default: return `${JSON.stringify(result)}\n`;
   }

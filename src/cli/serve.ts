@@ -20,8 +20,9 @@ import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
 import { Ops } from '../ops/ops.js';
 import { HealthService } from '../health/service.js';
 import { StateStore } from '../state/zone-state.js';
-import { loadConfigFile, parseConfig, type Config } from './config.js';
+import { loadConfigFile, parseConfig, type Config, type ZoneConfig } from './config.js';
 import { openDurableState } from './serve-state.js';
+import { optionsOf, reconfigure } from './serve-reconfig.js';
 import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
@@ -114,18 +115,21 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
   const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, ops.book.around(events, 'file'), state);
   zones.loadAll();
+  const secondaryEvents = ops.book.around(events, 'secondary');
+  const secondaryFor = (z: ZoneConfig, keys: Config['keys']) => {
+    const key = z.primaryKey === undefined ? undefined : keys.get(z.primaryKey);
+    return new SecondaryZone({
+      origin: z.origin!, primaries: z.primaries!, file: z.file, registry, log, events: secondaryEvents, primaryKey: z.primaryKey,
+      transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }), options: optionsOf(z), state,
+    });
+  };
   for (const z of config.zones) {
     if (z.primaries === undefined) continue;
     if (registry.get(z.origin!) !== undefined) {
       log.error('zone defined twice; keeping the zone file, not the secondary', { zone: nameToText(z.origin!) });
       continue;
     }
-    const key = z.primaryKey === undefined ? undefined : config.keys.get(z.primaryKey);
-    secondaries.add(new SecondaryZone({
-      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events: ops.book.around(events, 'secondary'), primaryKey: z.primaryKey,
-      transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify, health: z.health }, state,
-    }));
+    secondaries.add(secondaryFor(z, config.keys));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
@@ -174,10 +178,16 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   for (const l of server.listening) log.info('listening', { transport: l.transport, address: l.address, port: l.port });
   // Secondaries may now ask us: tell them about the zones we loaded (as BIND does at start-up).
   xfr.start();
-  await ops.start({
-    registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
-    filesLoaded: () => true, stateWriteFailures: () => ({ journal: xfr.journalWriteFailures, zone_state: state?.writeFailures ?? 0 }), stop: onStop('zonedns ctl stop'),
-  });
+  // Reconfiguration (serve-reconfig.ts): the file read again and validated whole, then applied.
+  const running = server;
+  const reconfig = () => {
+    if (flags.config === undefined) throw new Error('no configuration file (serve --config FILE)');
+    const next = loadConfigFile(flags.config);
+    const result = reconfigure(config, next, { log, registry, zones, secondaries, xfr, server: running, events: secondaryEvents, secondary: (z, c) => secondaryFor(z, c.keys) });
+    config = next;
+    watcher?.add(zones.watchedPaths());
+    return result;
+  };
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
@@ -185,7 +195,27 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     watcher?.add(zones.watchedPaths());
   });
   await watcher?.ready;
+  await ops.start({
+    registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
+    filesLoaded: () => true, stateWriteFailures: () => ({ journal: xfr.journalWriteFailures, zone_state: state?.writeFailures ?? 0 }), stop: onStop('zonedns ctl stop'),
+    reload: (origin) => {
+      if (origin !== undefined) return zones.reload(origin);
+      zones.loadAll();
+      watcher?.add(zones.watchedPaths());
+      return true;
+    },
+    checkSecondary: (origin, kind) => secondaries.get(origin)?.checkNow(kind),
+    reconfig: async () => reconfig(),
+  });
   onHup = () => {
+    if (flags.config !== undefined) {
+      log.info('SIGHUP: reading the configuration again', { file: flags.config });
+      try {
+        reconfig();
+      } catch (e) {
+        log.error(`configuration refused, the running one stays: ${(e as Error).message}`, { file: flags.config });
+      }
+    }
     log.info('SIGHUP: reloading every zone');
     zones.loadAll();
     watcher?.add(zones.watchedPaths());

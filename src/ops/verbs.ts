@@ -25,6 +25,12 @@ export interface ServerParts {
   filesLoaded(): boolean;
   /** Writes to disk that failed, by what was written: journal, zone_state (state/zone-state.ts). */
   stateWriteFailures(): Readonly<Record<string, number>>;
+  /** Loads every zone file again (as SIGHUP without a configuration), or only zone `origin`'s: false when no zone file is that zone. */
+  reload(origin?: Name): boolean;
+  /** The secondary zone `origin`: a check now, or a whole AXFR whatever the serials (xfr/secondary.ts checkNow). */
+  checkSecondary(origin: Name, kind: 'refresh' | 'retransfer'): Promise<{ outcome: string; error?: string }> | undefined;
+  /** Reads the configuration file again and applies it (as SIGHUP); throws with the reason when it is refused whole. */
+  reconfig(): Promise<unknown>;
   /** Shuts the server down, as SIGTERM does. */
   stop(): void;
 }
@@ -96,6 +102,24 @@ function zoneName(text: string): Name {
 
 export function controlHandler(parts: ServerParts, ops: OpsView): ControlHandler {
   const views = () => zoneViews(parts.registry, parts.secondaries, ops.book);
+  const served = (origin: Name) => {
+    const handle = parts.registry.get(origin);
+    const e = ops.book.find(origin);
+    return { zone: nameToText(origin).toLowerCase(), serial: handle?.snapshot?.serial, ...(e?.lastLoad?.ok === false ? { error: e.lastLoad.error } : {}) };
+  };
+  const secondaryCheck = async (zone: string, kind: 'refresh' | 'retransfer') => {
+    const origin = zoneName(zone);
+    const check = parts.checkSecondary(origin, kind);
+    if (check === undefined) throw new ControlError(`no secondary zone ${nameToText(origin)}${parts.registry.get(origin) === undefined ? '' : ' (it is loaded from a file: use reload)'}`);
+    let outcome;
+    try {
+      outcome = await check;
+    } catch (e) {
+      throw new ControlError(`${kind} of ${nameToText(origin)}: ${(e as Error).message}`);
+    }
+    if (outcome.outcome === 'failed') throw new ControlError(`${kind} of ${nameToText(origin)} failed: ${outcome.error ?? 'no primary answered'}`);
+    return { ...served(origin), outcome: outcome.outcome };
+  };
   const verbs: Record<ControlRequest['verb'], (zone: string | undefined) => unknown> = {
     status: () => {
       const all = views();
@@ -136,10 +160,29 @@ export function controlHandler(parts: ServerParts, ops: OpsView): ControlHandler
       parts.stop();
       return { stopping: true };
     },
-    reload: () => { throw new ControlError('reload is not available yet'); },
-    refresh: () => { throw new ControlError('refresh is not available yet'); },
-    retransfer: () => { throw new ControlError('retransfer is not available yet'); },
-    reconfig: () => { throw new ControlError('reconfig is not available yet'); },
+    reload: (zone) => {
+      if (zone === undefined) {
+        const before = { ...ops.book.loads };
+        parts.reload();
+        return { loaded: ops.book.loads.ok - before.ok, failed: ops.book.loads.failed - before.failed };
+      }
+      const origin = zoneName(zone);
+      if (!parts.reload(origin)) {
+        throw new ControlError(`no zone file for ${nameToText(origin)}${parts.secondaries?.get(origin) === undefined ? '' : ' (a secondary: use refresh or retransfer)'}`);
+      }
+      const result = served(origin);
+      if (result.error !== undefined) throw new ControlError(`reload of ${result.zone} failed${result.serial === undefined ? '' : ` (still serving serial ${result.serial})`}: ${result.error}`);
+      return result;
+    },
+    refresh: (zone) => secondaryCheck(zone!, 'refresh'),
+    retransfer: (zone) => secondaryCheck(zone!, 'retransfer'),
+    reconfig: async () => {
+      try {
+        return await parts.reconfig();
+      } catch (e) {
+        throw new ControlError(`configuration refused, the running one stays: ${(e as Error).message}`);
+      }
+    },
   };
   return (request) => verbs[request.verb](request.zone);
 }

@@ -26,7 +26,10 @@ interface ManagedZone {
   /** Origin from configuration, if any; otherwise found from the file. */
   readonly configuredOrigin: Name | undefined;
   readonly serialPolicy: SerialPolicy;
-  readonly options: ZoneOptions;
+  /** Replaced as a whole by configure() (the handle gets the same object). */
+  options: ZoneOptions;
+  /** Listed in the configuration (`zones`), not found in the zones directory. */
+  readonly configured: boolean;
   handle: ZoneHandle | undefined;
   /** Every file the last load read ($INCLUDEs too), absolute. */
   files: string[];
@@ -93,7 +96,29 @@ export class ZoneManager {
     /** Served serials kept across restarts (the state directory); undefined: memory only. */
     private readonly served?: ServedSerials,
   ) {
-    for (const s of sources) this.track(resolvePath(s.file), s);
+    for (const s of sources) this.track(resolvePath(s.file), s, true);
+  }
+
+  /**
+   * The zones listed in the configuration become `sources` (a reconfiguration): a new one is
+   * loaded, one no longer listed stops being served, one whose origin or serial policy changed is
+   * loaded anew; the others keep their data and only take their new options (transfer ACL, NOTIFY
+   * targets, rotation), swapped in one assignment. Zones of the zones directory are not touched.
+   */
+  configure(sources: readonly ZoneSource[]): void {
+    const wanted = new Map(sources.map((s) => [resolvePath(s.file), s]));
+    for (const z of [...this.zones.values()]) {
+      if (!z.configured) continue;
+      const s = wanted.get(z.file);
+      const serial = s?.serial ?? this.defaults.serial ?? 'keep';
+      if (s !== undefined && z.serialPolicy === serial && (z.configuredOrigin === undefined ? s.origin === undefined : s.origin !== undefined && nameKey(s.origin) === nameKey(z.configuredOrigin))) {
+        z.options = optionsOf(s);
+        if (z.handle !== undefined) z.handle.options = z.options;
+        continue;
+      }
+      this.remove(z, 'no longer in the configuration');
+    }
+    for (const [file, s] of wanted) if (!this.zones.has(file)) this.load(this.track(file, s, true));
   }
 
   /** Loads everything (start-up and SIGHUP). */
@@ -103,6 +128,15 @@ export class ZoneManager {
     const known = new Set(this.zones.values());
     this.rescanDirectory();
     for (const z of this.zones.values()) if (known.has(z)) this.load(z);
+  }
+
+  /** Loads zone `origin` from its file again (`zonedns ctl reload ZONE`); false when no zone file is that zone. */
+  reload(origin: Name): boolean {
+    const key = nameKey(origin);
+    const z = [...this.zones.values()].find((m) => nameKey(m.handle?.origin ?? m.configuredOrigin ?? ('' as Name)) === key);
+    if (z === undefined) return false;
+    this.load(z);
+    return true;
   }
 
   /** Every path to watch: zone files, their includes, and the zones directory. */
@@ -155,20 +189,20 @@ export class ZoneManager {
     }
   }
 
-  private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
+  private track(file: string, source: Omit<ZoneSource, 'file'>, configured = false): ManagedZone {
     const z: ManagedZone = {
-      file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
-      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+      file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep', configured,
+      options: optionsOf(source), handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
     };
     this.zones.set(file, z);
     return z;
   }
 
-  private remove(z: ManagedZone): void {
+  private remove(z: ManagedZone, why = 'its file is gone'): void {
     this.zones.delete(z.file);
     if (z.handle && this.registry.get(z.handle.origin) === z.handle) {
       this.registry.delete(z.handle.origin);
-      this.log.info('zone removed: its file is gone', { zone: nameToText(z.handle.origin), file: z.file });
+      this.log.info(`zone removed: ${why}`, { zone: nameToText(z.handle.origin), file: z.file });
       this.events.removed?.(z.handle);
       this.retryUnserved();
     }
@@ -336,6 +370,10 @@ export class ZoneManager {
       this.log.error('zone change listener failed', { zone: origin === undefined ? undefined : nameToText(origin), error: (e as Error).message });
     }
   }
+}
+
+function optionsOf(source: Omit<ZoneSource, 'file'>): ZoneOptions {
+  return { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health };
 }
 
 /** One fingerprint from (path, SHA-256 of content) pairs, in the order the files were read. */

@@ -66,6 +66,11 @@ export interface Listening {
 export interface RunningServer {
   readonly listening: Listening[];
   readonly context: HandlerContext;
+  /**
+   * New transfer settings (default ACL, TSIG keys) or identity step, from the next query on
+   * (a reconfiguration): one assignment each, queries in flight keep what they read.
+   */
+  update(changes: { readonly xfr?: Pick<XfrContext, 'defaultPolicy' | 'tsig'>; readonly identity?: HandlerContext['identity'] }): void;
   close(): Promise<void>;
 }
 
@@ -114,9 +119,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await Promise.all(listeners.map((l) => l.close()));
     throw err;
   }
+  const live = context as { -readonly [K in keyof HandlerContext]: HandlerContext[K] };
   return {
     listening,
     context,
+    update: (changes) => {
+      if (changes.xfr !== undefined) live.xfr = { ...context.xfr, ...changes.xfr };
+      if ('identity' in changes) live.identity = changes.identity;
+    },
     close: async () => {
       await Promise.all(listeners.map((l) => l.close()));
     },

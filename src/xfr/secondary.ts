@@ -170,6 +170,8 @@ export class SecondaryZone {
   private current: ZoneSnapshot | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** The next check transfers the whole zone whatever the serials say (retransfer()). */
+  private forceAxfr = false;
   /** The copy being written (a shutdown waits for it). */
   private writing: Promise<void> | undefined;
   /** The last successful check and the expiry it set (ms since the epoch), as recorded. */
@@ -286,6 +288,20 @@ export class SecondaryZone {
     return this.running;
   }
 
+  /**
+   * A check that starts after this call (`zonedns ctl refresh`), or with `retransfer` a whole
+   * AXFR from the primaries whatever the serials say (`ctl retransfer`, as `rndc retransfer`:
+   * it replaces a copy at the same serial, never with an older serial); resolves with how it ended.
+   */
+  async checkNow(kind: 'refresh' | 'retransfer'): Promise<NonNullable<SecondaryStatus['lastCheck']>> {
+    if (kind === 'retransfer') this.forceAxfr = true;
+    // The check in flight started before this request: wait for it, then run ours.
+    while (this.running !== undefined) await this.running;
+    if (this._state === 'stopped') throw new Error('the zone is being removed');
+    await this.refresh();
+    return this.lastCheck!;
+  }
+
   stop(): void {
     this._state = 'stopped';
     // An SOA query or transfer in flight would otherwise hold the process for its timeout.
@@ -310,9 +326,11 @@ export class SecondaryZone {
 
   private async check(): Promise<void> {
     const errors: string[] = [];
+    const force = this.forceAxfr;
+    this.forceAxfr = false;
     for (const primary of this.opts.primaries) {
       try {
-        const outcome = await this.checkPrimary(primary);
+        const outcome = await this.checkPrimary(primary, force);
         if (this._state === 'stopped') return;
         this.lastCheck = { at: this.clock.now(), outcome };
         this.counts[outcome]++;
@@ -330,12 +348,14 @@ export class SecondaryZone {
     this.onCheck?.('failed');
   }
 
-  /** One primary: SOA query, then a transfer if it has a newer serial. Throws on failure. */
-  private async checkPrimary(primary: PrimaryAddress): Promise<'current' | 'transferred'> {
-    const soa = await this.opts.transport.querySoa(primary, this.opts.origin, this.stopped.signal);
-    const theirs = soaSerialOf(soa.rdata);
-    const ours = this.current;
-    if (ours !== undefined && !serialGreater(theirs, ours.serial)) {
+  /**
+   * One primary: SOA query, then a transfer if it has a newer serial; `force`: an AXFR at once,
+   * installed at the same serial too. Throws on failure.
+   */
+  private async checkPrimary(primary: PrimaryAddress, force = false): Promise<'current' | 'transferred'> {
+    const ours = force ? undefined : this.current;
+    const theirs = force ? undefined : soaSerialOf((await this.opts.transport.querySoa(primary, this.opts.origin, this.stopped.signal)).rdata);
+    if (ours !== undefined && theirs !== undefined && !serialGreater(theirs, ours.serial)) {
       if (theirs !== ours.serial) this.opts.log.warn('primary has an older serial than ours (RFC 1982); keeping ours', { zone: this.zone, primary: primary.text, serial: ours.serial, primarySerial: theirs });
       else this.opts.log.debug('secondary zone is up to date', { zone: this.zone, primary: primary.text, serial: theirs });
       return 'current';
@@ -362,8 +382,8 @@ export class SecondaryZone {
     }
     if (this._state === 'stopped') return 'current';
     if (this.current !== undefined && !serialGreater(snapshot.serial, this.current.serial)) {
-      if (snapshot.serial === this.current.serial) return 'current';
-      throw new TransferError(`transferred serial ${snapshot.serial} is not newer than ours (${this.current.serial})`);
+      if (snapshot.serial === this.current.serial && !force) return 'current';
+      if (snapshot.serial !== this.current.serial) throw new TransferError(`transferred serial ${snapshot.serial} is not newer than ours (${this.current.serial})`);
     }
     const previous = this.current?.serial;
     // On disk first (see the header): what is served is never newer than what a restart finds.
@@ -374,7 +394,7 @@ export class SecondaryZone {
     if (this.handle.snapshot === undefined) this.opts.events?.historyBroken?.(this.opts.origin);
     this.install(snapshot, `${how} from ${primary.text}`, this.expiresAt);
     this.opts.log.info('secondary zone transferred', {
-      zone: this.zone, primary: primary.text, how, serial: snapshot.serial, previous, records: snapshot.recordCount, ms: Math.round(performance.now() - started),
+      zone: this.zone, primary: primary.text, how: force ? 'AXFR (retransfer)' : how, serial: snapshot.serial, previous, records: snapshot.recordCount, ms: Math.round(performance.now() - started),
     });
     return 'transferred';
   }
@@ -675,6 +695,15 @@ export class SecondaryManager {
 
   zones(): IterableIterator<SecondaryZone> {
     return this.byOrigin.values();
+  }
+
+  /** Stops the zone and forgets it (a reconfiguration dropped or replaced it); its handle is the caller's to remove. */
+  remove(origin: Name): SecondaryZone | undefined {
+    const zone = this.get(origin);
+    if (zone === undefined) return undefined;
+    zone.stop();
+    this.byOrigin.delete(nameKey(origin));
+    return zone;
   }
 
   start(): void {
