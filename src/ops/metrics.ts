@@ -25,6 +25,19 @@ export interface MetricsSources {
   readonly startTime: number;
   readonly version: string;
   readonly now?: () => number;
+  /** Counters other rooms keep (rate limits, cookies, TCP limits), read at each scrape as they are. */
+  readonly extra?: readonly CounterSource[];
+}
+
+/**
+ * A family of counters kept outside ops/ (e.g. RunningServer.counters of the limits): exported as
+ * `name` (which should end in `_total`), one sample per label set that read() gives.
+ */
+export interface CounterSource {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames?: readonly string[];
+  read(): Iterable<readonly [labels: Readonly<Record<string, string>>, value: number]>;
 }
 
 const SECONDARY_STATES: readonly SecondaryState[] = ['loading', 'serving', 'retrying', 'expired'];
@@ -259,5 +272,14 @@ export function createMetrics(s: MetricsSources): Registry {
       this.inc((u.user + u.system) / 1e6);
     },
   });
+  for (const source of s.extra ?? []) {
+    new Counter({
+      name: source.name, help: source.help, labelNames: source.labelNames ?? [], registers,
+      collect() {
+        this.reset();
+        for (const [labels, value] of source.read()) if (value > 0) this.inc(labels, value);
+      },
+    });
+  }
   return registry;
 }

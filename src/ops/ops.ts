@@ -69,7 +69,7 @@ export class Ops {
         const { createMetrics } = await import('./metrics.js');
         const metrics = createMetrics({
           registry: this.registry, book: this.book, counters, secondaries: parts.secondaries,
-          stateWriteFailures: () => parts.stateWriteFailures(), startTime: this.startedAt / 1000, version: PACKAGE_VERSION,
+          stateWriteFailures: () => parts.stateWriteFailures(), startTime: this.startedAt / 1000, version: PACKAGE_VERSION, extra: parts.counterSources,
         });
         this.http = await listenHttp(host, port, {
           metrics: async () => ({ body: await metrics.metrics(), contentType: metrics.contentType }),

@@ -10,6 +10,7 @@ import { ControlError, type ControlRequest } from './control-protocol.js';
 import type { ControlHandler } from './control-socket.js';
 import { PACKAGE_VERSION } from './version.js';
 import type { ZoneBook } from './zone-book.js';
+import type { CounterSource } from './metrics.js';
 import { zoneViews, type SecondariesView, type ZoneView } from './zone-view.js';
 
 /** The running server as the verbs see it (serve.ts provides it). */
@@ -31,6 +32,8 @@ export interface ServerParts {
   checkSecondary(origin: Name, kind: 'refresh' | 'retransfer'): Promise<{ outcome: string; error?: string }> | undefined;
   /** Reads the configuration file again and applies it (as SIGHUP); throws with the reason when it is refused whole. */
   reconfig(): Promise<unknown>;
+  /** Counters of other rooms to export with the metrics (ops/metrics.ts CounterSource). */
+  readonly counterSources?: readonly CounterSource[];
   /** Shuts the server down, as SIGTERM does. */
   stop(): void;
 }

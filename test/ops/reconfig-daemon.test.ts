@@ -1,6 +1,6 @@
 // `zonedns ctl reload [ZONE]`, `ctl reconfig` and SIGHUP with a configuration file, against a real
 // `zonedns serve` process: a zone reloaded on request (and a broken edit refused with the old data
-// still answered), zones added to and removed from the configuration while dnsperf keeps asking
+// still answered), zones added to and removed from the configuration and the transfer ACL changed while dnsperf keeps asking
 // for another zone (no query lost), a bad configuration refused whole, and the applied
 // configuration still in force after a restart (SIGTERM, then kill -9).
 
@@ -9,6 +9,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupDaemons, makeTempDir, RCODE, runZonedns, soaSerialOf, startDaemon, type Daemon } from '../daemon/support/daemon.js';
+import { nameFromText } from '../../src/dns/name.js';
+import { networkTransport, parsePrimary } from '../../src/xfr/xfr-client.js';
 import { describeWithPeers, findProgram } from '../support/peers.js';
 import { ctl, ctlJson, opsConfig } from './support/ops.js';
 
@@ -63,12 +65,17 @@ describe('ctl reconfig and SIGHUP', () => {
     const d = await start(dir, config);
     expect(await rcode(d, 'www.c.test')).toBe(RCODE.REFUSED);
 
-    write(['a.test', 'c.test']);
+    // The server-wide transfer ACL: nobody at first, 127.0.0.1 after a reconfig (a zone that stays).
+    const axfr = (port: number) => networkTransport().transfer(parsePrimary(`127.0.0.1:${port}`)!, nameFromText('a.test.'), 'axfr');
+    await expect(axfr(d.port)).rejects.toThrow(/rcode 5/);
+
+    write(['a.test', 'c.test'], { transfer: { allow: ['127.0.0.1'] } });
     const r = await ctlJson<{ zonesBefore: number; zonesAfter: number; needRestart: string[] }>(config, 'reconfig');
     expect(r).toMatchObject({ zonesBefore: 2, zonesAfter: 2, needRestart: [] });
     expect(await rcode(d, 'www.c.test')).toBe(RCODE.NOERROR);
     expect(await rcode(d, 'www.b.test')).toBe(RCODE.REFUSED);
     expect(await rcode(d, 'www.a.test')).toBe(RCODE.NOERROR);
+    expect((await axfr(d.port)).kind).toBe('full');
 
     // A syntax error, then a valid file naming a key that does not exist: both refused whole.
     writeFileSync(config, '{ "stateDir": "state", "zones": [ { "file": "b.test.zone" }, ] }');
@@ -82,13 +89,15 @@ describe('ctl reconfig and SIGHUP', () => {
     expect(await rcode(d, 'www.c.test')).toBe(RCODE.NOERROR);
     expect(await rcode(d, 'www.b.test')).toBe(RCODE.REFUSED);
 
-    // SIGHUP reads the configuration too; a change to a key read once at start-up is reported.
+    // SIGHUP reads the configuration too (here the transfer ACL goes again); a change to a key read
+    // once at start-up is reported.
     write(['a.test', 'b.test', 'c.test'], { identity: 'ns9.test' });
     const since = d.mark();
     d.signal('SIGHUP');
     await d.waitForLog(/ warn configuration changes that need a restart .*keys=identity/, { since });
     await d.waitForLog(/ info configuration applied /, { since });
     for (const z of ['a', 'b', 'c']) expect(await rcode(d, `www.${z}.test`)).toBe(RCODE.NOERROR);
+    await expect(axfr(d.port)).rejects.toThrow(/rcode 5/);
 
     // A restart serves what the file says; so does one after kill -9 with a new zone list.
     expect((await d.stop()).code).toBe(0);
