@@ -50,7 +50,7 @@ describeWithPeers('ctl notify to a real NSD secondary', ['nsd'], () => {
 // `refresh` and `retransfer` against a real BIND primary whose NOTIFYs go elsewhere: only ctl
 // makes us look. REFRESH is an hour, so nothing else would pick the new serial up.
 describeWithPeers('ctl refresh and retransfer of a secondary of a real BIND primary', ['named'], () => {
-  test('refresh pulls the new serial; retransfer AXFRs at the same serial; a restart serves the copy', async () => {
+  test('refresh pulls the new serial; retransfer AXFRs at the same serial; a restart serves the copy; reconfig removes and re-adds it', async () => {
     const primary = await startBindPrimary({ zone: XFR_ZONE, text: xfrZoneText(1), serial: 1, notifyPort: await freePort(), port: await freePort() });
     try {
       const dir = makeTempDir('zonedns-ctl-bind-');
@@ -82,6 +82,14 @@ describeWithPeers('ctl refresh and retransfer of a secondary of a real BIND prim
       expect((await d.stop()).code).toBe(0);
       const d2 = await start();
       expect(await serial(d2)).toBe(2);
+
+      // reconfig drops the secondary (REFUSED), then takes it back: its copy on disk answers again.
+      opsConfig(dir, {});
+      expect(await ctlJson(config, 'reconfig')).toMatchObject({ secondariesRemoved: [`${XFR_ZONE}.`] });
+      expect((await d2.query(XFR_ZONE, 'SOA')).rcode).toBe(5);
+      opsConfig(dir, { zones: [{ origin: XFR_ZONE, primaries: [`127.0.0.1:${primary.port}`], file: 'xfr.test.copy' }] });
+      expect(await ctlJson(config, 'reconfig')).toMatchObject({ secondariesAdded: [`${XFR_ZONE}.`] });
+      await d2.waitFor(XFR_ZONE, 'SOA', (a) => a.rcode === 0 && soaSerialOf(a) === 2, 10_000);
     } finally {
       await primary.stop();
       await cleanupDaemons();
