@@ -67,10 +67,10 @@ export interface RunningServer {
   readonly listening: Listening[];
   readonly context: HandlerContext;
   /**
-   * New transfer settings (default ACL, TSIG keys) or identity step, from the next query on
-   * (a reconfiguration): one assignment each, queries in flight keep what they read.
+   * New transfer settings (default ACL, TSIG keys) from the next query on (a reconfiguration):
+   * one assignment, queries in flight keep what they read.
    */
-  update(changes: { readonly xfr?: Pick<XfrContext, 'defaultPolicy' | 'tsig'>; readonly identity?: HandlerContext['identity'] }): void;
+  update(changes: { readonly xfr: Pick<XfrContext, 'defaultPolicy' | 'tsig'> }): void;
   close(): Promise<void>;
 }
 
@@ -124,8 +124,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     listening,
     context,
     update: (changes) => {
-      if (changes.xfr !== undefined) live.xfr = { ...context.xfr, ...changes.xfr };
-      if ('identity' in changes) live.identity = changes.identity;
+      live.xfr = { ...context.xfr, ...changes.xfr };
     },
     close: async () => {
       await Promise.all(listeners.map((l) => l.close()));
