@@ -3,7 +3,8 @@
 // one throws and nothing changes. Then, as `knotc reload` does:
 //   - zone files: added ones load, removed ones stop answering (REFUSED), ones whose origin or
 //     serial policy changed load anew, the rest keep their data and take their new options
-//     (transfer ACL, NOTIFY targets, rotation) in one assignment (reload/zones.ts configure);
+//     (transfer ACL, NOTIFY targets, rotation) in one assignment (reload/zones.ts configure); a
+//     kept zone keeps its signing (a change of `dnssec` applies to new zones, all at a restart);
 //   - secondaries: added ones start, removed ones stop and stop answering, ones whose primaries,
 //     key or copy file changed start over, the rest take their new options;
 //   - the server-wide transfer ACL, TSIG keys and NOTIFY targets apply from the next query.
@@ -13,7 +14,7 @@
 
 import { nameKey, nameToText } from '../dns/name.js';
 import type { Logger } from '../log.js';
-import type { ZoneManager, ZoneEvents } from '../reload/zones.js';
+import type { ZoneManager, ZoneEvents, ZoneStage } from '../reload/zones.js';
 import type { RunningServer } from '../server/server.js';
 import type { XfrService } from '../xfr/service.js';
 import type { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
@@ -22,7 +23,7 @@ import type { ZoneRegistry } from '../zone/registry.js';
 import type { Config, ZoneConfig } from './config.js';
 
 /** Read once at start-up: a change is logged and reported, applied by a restart. */
-const RESTART_KEYS = ['listen', 'zonesDir', 'stateDir', 'journal', 'metrics', 'control', 'identity', 'nsid', 'version', 'health', 'rotate', 'maxUdp', 'udpBackend', 'tcp', 'log', 'serial'] as const;
+const RESTART_KEYS = ['dnssec', 'listen', 'zonesDir', 'stateDir', 'journal', 'metrics', 'control', 'identity', 'nsid', 'version', 'health', 'rotate', 'maxUdp', 'udpBackend', 'tcp', 'log', 'serial'] as const;
 
 export interface Reconfigurable {
   readonly log: Logger;
@@ -33,6 +34,8 @@ export interface Reconfigurable {
   readonly server: RunningServer;
   /** What a secondary's removal tells (the transfer service, health, the zone book). */
   readonly events: ZoneEvents;
+  /** The signing stage of a new zone file (dnssec/: undefined when it is not signed). */
+  stage(zone: ZoneConfig, config: Config): ZoneStage | undefined;
   /** A new secondary zone from its configuration (serve.ts builds them the same way at start-up). */
   secondary(zone: ZoneConfig, config: Config): SecondaryZone;
 }
@@ -72,7 +75,7 @@ export function reconfigure(current: Config, next: Config, parts: Reconfigurable
     }
     if (z === undefined) removed.push(nameToText(zone.handle.origin));
   }
-  parts.zones.configure(next.zones.filter((z) => z.primaries === undefined));
+  parts.zones.configure(next.zones.filter((z) => z.primaries === undefined), (z) => parts.stage(z, next));
   for (const [key, z] of wanted) {
     if (parts.secondaries.get(z.origin!) !== undefined) continue;
     if (parts.registry.get(z.origin!) !== undefined) {

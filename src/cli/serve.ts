@@ -24,6 +24,7 @@ import { loadConfigFile, parseConfig, type Config, type ZoneConfig } from './con
 import { openDurableState } from './serve-state.js';
 import { optionsOf, reconfigure } from './serve-reconfig.js';
 import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
+import { SigningService } from '../dnssec/signing-service.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
@@ -112,8 +113,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     removed: (handle) => { health?.zoneRemoved(handle); xfr.removed(handle); },
     historyBroken: (origin) => xfr.historyBroken(origin),
   };
+  // Zones with "dnssec" are signed on the side before they are served (dnssec/).
+  const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, ops.book.around(events, 'file'), state);
+  const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, stage: () => signing.stage(config.dnssec) }, ops.book.around(events, 'file'), state);
   zones.loadAll();
   const secondaryEvents = ops.book.around(events, 'secondary');
   const secondaryFor = (z: ZoneConfig, keys: Config['keys']) => {
@@ -133,7 +137,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
-  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
+  // (Whether any zone is served is said once the signed zones are signed, before "ready".)
   // A health rule that governs nothing (no A/AAAA at a name, a signed zone) is a configuration
   // error at start-up, as a bad key is; after start-up such problems are logged.
   const healthProblems = health?.finishStartup() ?? [];
@@ -172,6 +176,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
     health?.stop();
     secondaries.stop();
+    void signing.close();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
   }
@@ -183,7 +188,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const reconfig = () => {
     if (flags.config === undefined) throw new Error('no configuration file (serve --config FILE)');
     const next = loadConfigFile(flags.config);
-    const result = reconfigure(config, next, { log, registry, zones, secondaries, xfr, server: running, events: secondaryEvents, secondary: (z, c) => secondaryFor(z, c.keys) });
+    const result = reconfigure(config, next, { log, registry, zones, secondaries, xfr, server: running, events: secondaryEvents, secondary: (z, c) => secondaryFor(z, c.keys), stage: (z, c) => signing.stage(z.dnssec ?? c.dnssec, z.serial) });
     config = next;
     watcher?.add(zones.watchedPaths());
     return result;
@@ -221,6 +226,13 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     watcher?.add(zones.watchedPaths());
   };
   if (hupPending) onHup();
+  // Signed zones are served once signed (other zones answer meanwhile); then we are ready.
+  await new Promise<void>((resolve) => {
+    wake = resolve;
+    void zones.settled().then(resolve);
+  });
+  wake = undefined;
+  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
   log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });
 
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
@@ -228,7 +240,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   trim.cancel();
   health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), ops.close()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), signing.close(), ops.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;
