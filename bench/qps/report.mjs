@@ -78,6 +78,11 @@ export function targets(rows) {
       out.push(`- ${what}: zonedns ${int(z.udp.qps)} / ${p.label} ${int(p.udp.qps)} = ${fix(ratio, 2)}× → ${verdict(!zWrong && ratio >= factor)}`);
     };
     cmp('dgram', 0.8, 'QPS ≥ 0.8× the bare Node dgram responder');
+    const m = by['zonedns-metrics'];
+    if (m?.udp) {
+      const ratio = m.udp.qpsPerCore / z.udp.qpsPerCore;
+      out.push(`- Counting queries for the metrics costs ≤ 5% of QPS/core: zonedns + metrics ${int(m.udp.qpsPerCore)} / zonedns ${int(z.udp.qpsPerCore)} = ${fix(ratio, 3)}× → ${verdict(ratio >= 0.95)}`);
+    }
     cmp('dns2', 3, 'QPS ≥ 3× dns2');
     const h = by['zonedns-health'];
     if (h?.udp) {

@@ -7,9 +7,9 @@
 //
 // Needs dnsperf, and for the peers Debian's knot, nsd and bind9 (a missing one is skipped with a
 // message) and the dns2 devDependency; the DO=1 rows (zonedns-do, knot-do: signed copies of the
-// zones, dnsperf -D) need bind9-utils to sign them. Installs nothing. Loopback only, ports 5311-5318, 5320-5321.
+// zones, dnsperf -D) need bind9-utils to sign them. Installs nothing. Loopback only, ports 5311-5322.
 // Environment: DUR (s per dnsperf run, default 5, at most 10), RUNS (3), SERVERS (a subset of
-// zonedns,zonedns-health,zonedns-node,zonedns-do,knot,knot-do,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
+// zonedns,zonedns-metrics,zonedns-health,zonedns-node,zonedns-do,knot,knot-do,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
 // 100000), RATE (QPS of the latency run, 10000), SAMPLE (queries checked, 300), SERVER_CPU (1),
 // CLIENT_CPU (0), NICE (0; e.g. -20 as root to run ahead of other work), BUDGET (s, 600: after
 // it no more waiting for a quiet machine and no redone runs), ORDER (interleaved: all servers up,
@@ -73,7 +73,7 @@ const S = {
   foreignMax: num('FOREIGN_MAX', 25), // a run during which they used more is redone once
   order: env('ORDER', 'interleaved'),
   portOffset: num('PORT_OFFSET', 0), // added to every server's port: two runs side by side
-  servers: env('SERVERS', smoke ? 'zonedns,zonedns-health,zonedns-do,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
+  servers: env('SERVERS', smoke ? 'zonedns,zonedns-metrics,zonedns-health,zonedns-do,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
 };
 if (S.dur < 1 || S.dur > 10) {
   console.error('DUR must be between 1 and 10 seconds');

@@ -8,7 +8,7 @@ import { HEALTH_TTL, writeHealthConfig } from './health-config.mjs';
 
 const require = createRequire(import.meta.url);
 
-export const SERVER_NAMES = ['zonedns', 'zonedns-health', 'zonedns-node', 'zonedns-do', 'knot', 'knot-do', 'nsd', 'bind', 'dns2', 'dgram'];
+export const SERVER_NAMES = ['zonedns', 'zonedns-metrics', 'zonedns-health', 'zonedns-node', 'zonedns-do', 'knot', 'knot-do', 'nsd', 'bind', 'dns2', 'dgram'];
 
 /** Absolute path of an executable on PATH (or in the sbin directories Debian puts daemons in). */
 export function which(cmd) {
@@ -36,6 +36,22 @@ export const SERVERS = {
       process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
       '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
     ],
+  },
+  // zonedns with its Prometheus metrics on (every query counted, src/ops/query-counters.ts): the
+  // same command with a configuration that sets `metrics` (its listener on port + 3, past
+  // zonedns-do and knot-do; never scraped during a run). The targets compare its QPS/core with zonedns's: counting may cost 5%.
+  'zonedns-metrics': {
+    port: 5319,
+    label: 'zonedns + metrics',
+    missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
+    command: ({ root, dir, zonesDir, port, nodeFlags = [] }) => {
+      const config = join(dir, 'metrics.json');
+      writeFileSync(config, JSON.stringify({ metrics: `127.0.0.1:${port + 3}`, control: { enabled: false } }));
+      return [
+        process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--config', config, '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
+        '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
+      ];
+    },
   },
   // zonedns with every A/AAAA name of both zones health-checked (health-config.mjs): the cost of
   // the health filter on the answer path, next to zonedns without it in the same run.

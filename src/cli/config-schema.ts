@@ -140,6 +140,16 @@ export const configSchema = obj({
   }), 'an array of { name, algorithm, secret }').optional().describe('TSIG keys (RFC 8945).'),
   keyFile: text().optional().describe('More TSIG keys, from a file in BIND\'s format (what `tsig-keygen NAME` prints).'),
   health: health().default([]).describe(`${healthText} Names in any zone served.`),
+  identity: text().optional()
+    .describe('This server\'s name (at most 255 octets), to tell servers apart behind one address: the answer to CHAOS TXT `id.server` and `hostname.bind`, and the NSID (RFC 5001) sent to queries that ask for it. Without it those are REFUSED and no NSID is sent.'),
+  nsid: text().optional().describe('The NSID payload, when it should differ from `identity`: text, or `0x` followed by hex digits.'),
+  version: text().optional().describe('The answer to CHAOS TXT `version.bind` and `version.server` (at most 255 octets); without it they are REFUSED.'),
+  metrics: text().optional()
+    .describe('`"ADDR:PORT"` of an HTTP listener with Prometheus metrics (`/metrics`) and probes (`/healthz`, `/readyz`), e.g. `"127.0.0.1:9153"`. Without it, none, and queries are not counted.'),
+  control: obj({
+    enabled: flag().default(true).describe('Listen on the control socket.'),
+    socket: text().optional().describe('Its path; by default `zonedns.sock` in `stateDir`, else `/run/zonedns/zonedns.sock` when the directory `/run/zonedns` exists (systemd\'s `RuntimeDirectory=zonedns`), else none.'),
+  }).prefault({}).describe('The control socket of `zonedns ctl` (mode 0600: only this user and root can use it).'),
   dnssec: dnssec().optional().describe(`${dnssecText} For every zone loaded from a file that does not say otherwise.`),
 }).describe('zonedns configuration');
 

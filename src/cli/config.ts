@@ -32,6 +32,8 @@ import { healthRules } from './config-health.js';
 import { describeIssues, durationMs } from './config-kit.js';
 import { configSchema, type ConfigJson } from './config-schema.js';
 import { findJsonSyntaxError } from './json-syntax.js';
+import { nsidBytes } from '../ops/identity.js';
+import { parseListen } from '../server/server.js';
 
 type ZoneJson = ConfigJson['zones'][number];
 type TransferJson = NonNullable<ConfigJson['transfer']>;
@@ -113,6 +115,8 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), health: healthRules(health, 'health') };
   if (plain.zonesDir !== undefined) cfg.zonesDir = resolve(baseDir, plain.zonesDir);
   if (plain.stateDir !== undefined) cfg.stateDir = resolve(baseDir, plain.stateDir);
+  if (plain.control.socket !== undefined) cfg.control = { ...plain.control, socket: resolve(baseDir, plain.control.socket) };
+  checkOps(cfg);
   // NOTIFY targets get their keys once `keys`/`keyFile` are read (below).
   const zoneNotify: Array<RawTarget[] | undefined> = [];
   cfg.zones = zones.map((z, i) => {
@@ -206,6 +210,28 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (z.notifyKey !== undefined && cfg.keys.get(z.notifyKey) === undefined) fail(`zones[${i}].notifyKey`, `TSIG key "${nameToText(z.notifyKey)}" is not defined (add it to "keys" or "keyFile")`);
   });
   return cfg;
+}
+
+/** The identity strings fit a TXT character-string, the NSID parses, the metrics address is ADDR:PORT. */
+function checkOps(cfg: Config): void {
+  for (const key of ['identity', 'version'] as const) {
+    const v = cfg[key];
+    if (v !== undefined && Buffer.byteLength(v) > 255) fail(key, `${Buffer.byteLength(v)} octets: at most 255 fit a TXT string`);
+  }
+  if (cfg.nsid !== undefined) {
+    try {
+      nsidBytes(cfg.nsid);
+    } catch (e) {
+      fail('nsid', (e as Error).message);
+    }
+  }
+  if (cfg.metrics !== undefined) {
+    try {
+      parseListen(cfg.metrics);
+    } catch {
+      fail('metrics', `"${cfg.metrics}": expected ADDR:PORT, e.g. 127.0.0.1:9153 or [::1]:9153`);
+    }
+  }
 }
 
 type DnssecJson = NonNullable<ConfigJson['dnssec']>;

@@ -17,10 +17,12 @@ import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../xfr/tsig-hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
+import { Ops } from '../ops/ops.js';
 import { HealthService } from '../health/service.js';
 import { StateStore } from '../state/zone-state.js';
-import { loadConfigFile, parseConfig, type Config } from './config.js';
+import { loadConfigFile, parseConfig, type Config, type ZoneConfig } from './config.js';
 import { openDurableState } from './serve-state.js';
+import { optionsOf, reconfigure } from './serve-reconfig.js';
 import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 import { SigningService } from '../dnssec/signing-service.js';
 
@@ -89,8 +91,12 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   };
 
   const registry = new ZoneRegistry();
+  // Operations (ops/): what happened to each zone, counters and identity for the answer path,
+  // then the metrics listener and the control socket.
+  const secondaries = new SecondaryManager();
+  const ops = new Ops(config, registry, log, () => secondaries);
   // Zone transfers: journals for IXFR (kept in stateDir when set) and NOTIFY on change.
-  const notifier = new Notifier({ transport: udpNotifyTransport(log), log });
+  const notifier = new Notifier({ transport: udpNotifyTransport(log), log, onDone: (zone, _target, outcome) => ops.book.notified(zone, outcome) });
   const xfr = new XfrService({
     log, stateDir: config.stateDir, journal: config.journal, notifier, defaultNotify: config.notify,
   });
@@ -111,21 +117,23 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
   const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
-  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, stage: () => signing.stage(config.dnssec) }, events, state);
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, stage: () => signing.stage(config.dnssec) }, ops.book.around(events, 'file'), state);
   zones.loadAll();
-  const secondaries = new SecondaryManager();
+  const secondaryEvents = ops.book.around(events, 'secondary');
+  const secondaryFor = (z: ZoneConfig, keys: Config['keys']) => {
+    const key = z.primaryKey === undefined ? undefined : keys.get(z.primaryKey);
+    return new SecondaryZone({
+      origin: z.origin!, primaries: z.primaries!, file: z.file, registry, log, events: secondaryEvents, primaryKey: z.primaryKey,
+      transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }), options: optionsOf(z), state,
+    });
+  };
   for (const z of config.zones) {
     if (z.primaries === undefined) continue;
     if (registry.get(z.origin!) !== undefined) {
       log.error('zone defined twice; keeping the zone file, not the secondary', { zone: nameToText(z.origin!) });
       continue;
     }
-    const key = z.primaryKey === undefined ? undefined : config.keys.get(z.primaryKey);
-    secondaries.add(new SecondaryZone({
-      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
-      transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify, health: z.health }, state,
-    }));
+    secondaries.add(secondaryFor(z, config.keys));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
@@ -155,8 +163,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       log,
       tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
       queryLog: flags.queryLog ?? config.log.queries,
-      xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
+      xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined, observe: (z, kind, result) => ops.book.transfer(z, kind, result) },
       secondaries,
+      meter: ops.counters,
+      identity: ops.identity,
       health,
     });
   } catch (e) {
@@ -173,6 +183,16 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   for (const l of server.listening) log.info('listening', { transport: l.transport, address: l.address, port: l.port });
   // Secondaries may now ask us: tell them about the zones we loaded (as BIND does at start-up).
   xfr.start();
+  // Reconfiguration (serve-reconfig.ts): the file read again and validated whole, then applied.
+  const running = server;
+  const reconfig = () => {
+    if (flags.config === undefined) throw new Error('no configuration file (serve --config FILE)');
+    const next = loadConfigFile(flags.config);
+    const result = reconfigure(config, next, { log, registry, zones, secondaries, xfr, server: running, events: secondaryEvents, secondary: (z, c) => secondaryFor(z, c.keys), stage: (z, c) => signing.stage(z.dnssec ?? c.dnssec, z.serial) });
+    config = next;
+    watcher?.add(zones.watchedPaths());
+    return result;
+  };
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
@@ -180,7 +200,27 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     watcher?.add(zones.watchedPaths());
   });
   await watcher?.ready;
+  await ops.start({
+    registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
+    filesLoaded: () => true, stateWriteFailures: () => ({ journal: xfr.journalWriteFailures, zone_state: state?.writeFailures ?? 0 }), stop: onStop('zonedns ctl stop'),
+    reload: (origin) => {
+      if (origin !== undefined) return zones.reload(origin);
+      zones.loadAll();
+      watcher?.add(zones.watchedPaths());
+      return true;
+    },
+    checkSecondary: (origin, kind) => secondaries.get(origin)?.checkNow(kind),
+    reconfig: async () => reconfig(),
+  });
   onHup = () => {
+    if (flags.config !== undefined) {
+      log.info('SIGHUP: reading the configuration again', { file: flags.config });
+      try {
+        reconfig();
+      } catch (e) {
+        log.error(`configuration refused, the running one stays: ${(e as Error).message}`, { file: flags.config });
+      }
+    }
     log.info('SIGHUP: reloading every zone');
     zones.loadAll();
     watcher?.add(zones.watchedPaths());
@@ -200,7 +240,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   trim.cancel();
   health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), signing.close()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), signing.close(), ops.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;

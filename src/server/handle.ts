@@ -7,12 +7,12 @@
 // answer is a lazy sequence of messages (handleStreamMessage), which the TCP transport writes
 // with backpressure.
 
-import { Opcode, RRClass, RRType, Rcode, typeToString } from '../dns/constants.js';
+import { Opcode, RRClass, RRType, Rcode, rcodeToString, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
 import { signAnswer, type SignedRRset } from '../dnssec/answer.js';
 import { resolve, type Resolution, type ResolveOptions } from '../query/resolve.js';
 import {
-  buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, responseSizeLimit,
+  buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, replyRcode, responseSizeLimit,
   type DecodedQuery, type RR, type SectionEntry, type Transport,
 } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
@@ -22,6 +22,7 @@ import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
 import type { AnswerFilter } from '../health/service.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
 import { cacheVariant, type AnswerCache, type CacheEntry } from './answer-cache.js';
+import type { IdentityStep, QueryMeter } from './steps.js';
 
 export interface HandlerContext {
   readonly registry: ZoneRegistry;
@@ -36,6 +37,10 @@ export interface HandlerContext {
   readonly cache?: AnswerCache;
   /** Our secondary zones (xfr/secondary.ts): whether a NOTIFY is accepted (xfr/notify-in.ts). */
   readonly secondaries?: NotifyReceiver;
+  /** Counts every message and its reply (ops/query-counters.ts); absent: nothing is counted. */
+  readonly meter?: QueryMeter;
+  /** CHAOS identity, NSID and EXPIRE (ops/identity.ts); absent: CHAOS is REFUSED, those options ignored. */
+  readonly identity?: IdentityStep;
   /** Health-checked A/AAAA (health/service.ts): takes down addresses out of answers. */
   readonly health?: AnswerFilter;
 }
@@ -48,7 +53,8 @@ export interface QueryLogEntry {
   transport: Transport;
   qname: string;
   qtype: string;
-  rcode: number;
+  /** NOERROR, NXDOMAIN, ... (rcodeToString). */
+  rcode: string;
   size: number;
 }
 
@@ -62,6 +68,7 @@ export function handleMessage(msg: Uint8Array, transport: Transport, ctx: Handle
   // handleStreamMessage. Here it is cut to its first message (an error or a one-message answer
   // is exactly that).
   const one = reply === undefined || Buffer.isBuffer(reply) ? reply : firstMessage(reply);
+  ctx.meter?.count(one, transport);
   if (ctx.queryLog !== undefined && one !== undefined) logQuery(ctx.queryLog, one, transport, client);
   return one;
 }
@@ -73,6 +80,10 @@ export function handleMessage(msg: Uint8Array, transport: Transport, ctx: Handle
  */
 export function handleStreamMessage(msg: Uint8Array, ctx: HandlerContext, client = ''): StreamReply | undefined {
   const reply = answer(msg, 'tcp', ctx, client);
+  if (ctx.meter !== undefined) {
+    if (reply === undefined || Buffer.isBuffer(reply)) ctx.meter.count(reply, 'tcp');
+    else ctx.meter.countStream(msg);
+  }
   if (reply === undefined || ctx.queryLog === undefined) return reply;
   if (Buffer.isBuffer(reply)) {
     logQuery(ctx.queryLog, reply, 'tcp', client);
@@ -113,7 +124,7 @@ function logQuery(log: (entry: QueryLogEntry) => void, reply: Buffer, transport:
       // an error reply without a readable question
     }
   }
-  log({ client, transport, qname, qtype, rcode: reply[3] & 0xf, size: reply.length });
+  log({ client, transport, qname, qtype, rcode: rcodeToString(replyRcode(reply)), size: reply.length });
 }
 
 function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, client: string): StreamReply | undefined {
@@ -140,16 +151,29 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
   return answerQuery(msg, decoded, transport, ctx, client, 0);
 }
 
-/** A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR. */
+/**
+ * A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR. The identity step
+ * (NSID, EXPIRE) adds its options to the finished reply, before any TSIG signs it.
+ */
 function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number): StreamReply {
+  const identity = ctx.identity;
+  const room = identity === undefined ? 0 : identity.reserve(decoded);
+  const reply = lookUp(msg, decoded, transport, ctx, client, reserve + room);
+  return room === 0 || !Buffer.isBuffer(reply) ? reply : identity!.finish(reply, decoded);
+}
+
+function lookUp(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number): StreamReply {
+  // CHAOS-class TXT (id.server, version.bind): the identity step answers, or the guard refuses.
+  if (decoded.question.qclass === RRClass.CH && ctx.identity !== undefined) return ctx.identity.chaos(decoded, ctx.maxUdp);
   const refusal = guard(decoded, transport);
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
   const q = decoded.question;
+  const qkey = nameKey(q.name);
+  const handle = ctx.registry.findForQuestion(qkey, q.qtype);
+  if (ctx.meter !== undefined) ctx.meter.zone = handle;
   if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) {
     return answerTransfer(msg, decoded, transport, { registry: ctx.registry, xfr: ctx.xfr, maxUdp: ctx.maxUdp }, client);
   }
-  const qkey = nameKey(q.name);
-  const handle = ctx.registry.findForQuestion(qkey, q.qtype);
   // A configured zone without data (a secondary not yet transferred, or expired: RFC 1034
   // §4.3.5) is ours but unusable: SERVFAIL, as BIND and Knot answer, not REFUSED.
   if (handle !== undefined && handle.snapshot === undefined) return buildErrorResponse(decoded, Rcode.SERVFAIL, ctx.maxUdp);
@@ -163,7 +187,10 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
     const entry = ctx.cache.get(zone, qkey, variant);
     const offset = entry?.rotating ? ctx.rotator.next(entry.rotating, rotateMode) : 0;
     const at = entry?.rotations[offset];
-    if (at !== undefined) return ctx.cache.reply(zone, at, decoded.id, decoded.rd, decoded.cd, q.bytes);
+    if (at !== undefined) {
+      if (ctx.meter !== undefined) ctx.meter.cacheHit = true;
+      return ctx.cache.reply(zone, at, decoded.id, decoded.rd, decoded.cd, q.bytes);
+    }
     cached = { zone, qkey, variant, entry, offset };
   }
   const finder = (key: Name, qtype: number): ZoneSnapshot | undefined => ctx.registry.findForQuestion(key, qtype)?.snapshot;
@@ -194,7 +221,7 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   const { qtype, qclass } = query.question;
   // NOTIFY is answered before the guards (xfr/notify-in.ts).
   if (query.opcode !== Opcode.QUERY) return query.opcode === Opcode.NOTIFY ? Rcode.NOTAUTH : Rcode.NOTIMP;
-  // Zones are class IN only; CHAOS and others are not ours to answer.
+  // Zones are class IN only; other classes are not ours to answer (CHAOS: the identity step, if any).
   if (qclass !== RRClass.IN) return Rcode.REFUSED;
   // AXFR is TCP-only (RFC 5936 §4.2): over UDP, NOTIMP as Knot and NSD answer. AXFR over TCP
   // and IXFR go to xfr/transfer.ts, which refuses them unless the zone's ACL allows the client.

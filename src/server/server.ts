@@ -42,6 +42,10 @@ export interface ServerOptions {
   xfr?: XfrContext;
   /** Secondary zones, told about NOTIFY (see HandlerContext.secondaries). */
   secondaries?: HandlerContext['secondaries'];
+  /** Counts queries (ops/); absent: nothing is counted. */
+  meter?: HandlerContext['meter'];
+  /** CHAOS identity, NSID, EXPIRE (ops/); absent: none of them. */
+  identity?: HandlerContext['identity'];
   /** Health-checked A/AAAA: the answer filter, and when a zone's cached answers go stale. */
   health?: AnswerFilter & { onChange(listener: (zone: ZoneSnapshot) => void): void };
   /**
@@ -62,6 +66,11 @@ export interface Listening {
 export interface RunningServer {
   readonly listening: Listening[];
   readonly context: HandlerContext;
+  /**
+   * New transfer settings (default ACL, TSIG keys) from the next query on (a reconfiguration):
+   * one assignment, queries in flight keep what they read.
+   */
+  update(changes: { readonly xfr: Pick<XfrContext, 'defaultPolicy' | 'tsig'> }): void;
   close(): Promise<void>;
 }
 
@@ -74,6 +83,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     xfr: opts.xfr,
     secondaries: opts.secondaries,
     cache: opts.cache === false ? undefined : new AnswerCache(),
+    meter: opts.meter,
+    identity: opts.identity,
     health: opts.health,
   };
   // A health transition changes what the zone's answers hold: its cached ones go.
@@ -108,9 +119,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await Promise.all(listeners.map((l) => l.close()));
     throw err;
   }
+  const live = context as { -readonly [K in keyof HandlerContext]: HandlerContext[K] };
   return {
     listening,
     context,
+    update: (changes) => {
+      live.xfr = { ...context.xfr, ...changes.xfr };
+    },
     close: async () => {
       await Promise.all(listeners.map((l) => l.close()));
     },

@@ -12,7 +12,7 @@
 // UDP gets one message (see ixfr.ts). A TCP answer is an Iterable of messages produced lazily; the
 // transport writes them with backpressure.
 
-import { RRType, Rcode } from '../dns/constants.js';
+import { RRType, Rcode, rcodeToString } from '../dns/constants.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import { buildErrorResponse, readName, responseSizeLimit, Section, type DecodedQuery, type Transport } from '../wire/index.js';
@@ -51,7 +51,12 @@ export interface XfrContext {
   readonly condense?: boolean;
   /** Encoded AXFRs kept per snapshot (axfr-cache.ts); default the process-wide `axfrCache`. */
   readonly axfrCache?: AxfrCache;
+  /** Told how each transfer request ended (ops/ counts them); `zone` undefined: not a zone we serve. */
+  readonly observe?: (zone: Name | undefined, kind: 'AXFR' | 'IXFR', result: TransferOutcome) => void;
 }
+
+/** How a transfer request ended: answered in full, refused (or malformed), or cut short mid-stream. */
+export type TransferOutcome = 'done' | 'refused' | 'aborted';
 
 /** The SOA serial a client sent in an IXFR's authority section (RFC 1995 §3), or why there is none. */
 export function ixfrClientSerial(msg: Uint8Array, query: DecodedQuery): { serial: number } | { error: string } {
@@ -85,14 +90,16 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   const q = query.question;
   const kind = q.qtype === RRType.AXFR ? 'AXFR' : 'IXFR';
   const zoneText = nameToText(q.name);
+  // Only the apex of a zone we serve can be transferred.
+  const handle = ctx.registry.get(q.name);
+  // Refusals are warnings: a secondary that cannot transfer is a misconfiguration someone must fix.
   const refuse = (rcode: number, why: string, sign?: (m: Buffer, i: number) => Buffer): Buffer => {
-    log?.info(`${kind} refused`, { zone: zoneText, client, rcode: rcode === Rcode.REFUSED ? 'REFUSED' : rcode === Rcode.FORMERR ? 'FORMERR' : rcode, reason: why });
+    log?.warn(`${kind} refused`, { zone: zoneText, client, rcode: rcodeToString(rcode), reason: why });
+    xfr?.observe?.(handle?.origin, kind, 'refused');
     const reply = buildErrorResponse(query, rcode, ctx.maxUdp);
     return sign === undefined ? reply : sign(reply, 0);
   };
 
-  // Only the apex of a zone we serve can be transferred.
-  const handle = ctx.registry.get(q.name);
   const snapshot = handle?.snapshot;
   if (handle === undefined) return refuse(Rcode.REFUSED, 'not a zone we serve');
   // Configured but not loaded (load failed, never transferred, expired): SERVFAIL, as queries get.
@@ -103,7 +110,8 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   if (query.tsig !== undefined && xfr?.tsig !== undefined) {
     check = xfr.tsig.verifyRequest(msg, query);
     if (check.kind === 'invalid') {
-      log?.info(`${kind} refused`, { zone: zoneText, client, reason: `TSIG: ${check.reason}` });
+      log?.warn(`${kind} refused`, { zone: zoneText, client, reason: `TSIG: ${check.reason}` });
+      xfr?.observe?.(handle.origin, kind, 'refused');
       return check.reply;
     }
   }
@@ -126,7 +134,7 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   if (kind === 'AXFR') {
     const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
     log?.info('AXFR started', fields);
-    return logged((xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats), stats, log, 'AXFR', fields);
+    return logged((xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats), stats, xfr, 'AXFR', handle.origin, fields);
   }
 
   const cs = ixfrClientSerial(msg, query);
@@ -136,17 +144,21 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   if (transport === 'udp') {
     const reply = ixfrUdpMessage(snapshot, query, plan, responseSizeLimit('udp', query.edns?.udpSize, ctx.maxUdp), opts);
     log?.info('IXFR over UDP answered', { ...planFields, size: reply.length });
+    xfr?.observe?.(handle.origin, 'IXFR', 'done');
     return reply;
   }
   const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
   log?.info('IXFR started', planFields);
   // The AXFR-style answer is the AXFR's messages under the IXFR question (RFC 1995 §4): cached alike.
   const messages = plan.kind === 'full' ? (xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats) : ixfrMessages(snapshot, query, plan, opts, stats);
-  return logged(messages, stats, log, 'IXFR', planFields);
+  return logged(messages, stats, xfr, 'IXFR', handle.origin, planFields);
 }
 
-/** Passes messages through and logs how the stream ended. */
-function* logged(messages: Generator<Buffer, void, undefined>, stats: TransferStats, log: Logger | undefined, kind: string, fields: Record<string, string | number>): Generator<Buffer, void, undefined> {
+/** Passes messages through and logs (and tells the observer) how the stream ended. */
+function* logged(
+  messages: Generator<Buffer, void, undefined>, stats: TransferStats, xfr: XfrContext | undefined, kind: 'AXFR' | 'IXFR', zone: Name, fields: Record<string, string | number>,
+): Generator<Buffer, void, undefined> {
+  const log = xfr?.log;
   const started = performance.now();
   let complete = false;
   try {
@@ -157,5 +169,6 @@ function* logged(messages: Generator<Buffer, void, undefined>, stats: TransferSt
     if (stats.cache !== undefined) done.cache = stats.cache;
     if (complete) log?.info(`${kind} finished`, done);
     else log?.warn(`${kind} aborted`, done);
+    xfr?.observe?.(zone, kind, complete ? 'done' : 'aborted');
   }
 }
