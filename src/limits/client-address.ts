@@ -1,0 +1,31 @@
+// The client's address as octets, for the per-packet limits: DNS cookies hash it (RFC 9018 §4.4)
+// and response rate limiting keys on its prefix. Transports report it as text, the way
+// node:dgram and node:net do (`192.0.2.1`, `2001:db8::1`, `fe80::1%eth0`); this reads that text
+// into a caller's buffer without allocating.
+
+import { parseIPv4, parseIPv6Words } from '../dns/rdata/address.js';
+
+const words = new Uint16Array(8);
+
+/**
+ * Writes the address in `text` to out[at, at + 16) and returns its length: 4 for IPv4, 16 for
+ * IPv6, 0 when `text` is neither (then those octets are unspecified).
+ */
+export function clientAddressOctets(text: string, out: Uint8Array, at = 0): 0 | 4 | 16 {
+  const v4 = parseIPv4(text);
+  if (v4 >= 0) {
+    out[at] = v4 >>> 24;
+    out[at + 1] = (v4 >>> 16) & 0xff;
+    out[at + 2] = (v4 >>> 8) & 0xff;
+    out[at + 3] = v4 & 0xff;
+    return 4;
+  }
+  // A scope (`%eth0`, on link-local addresses) names our interface, not part of the address.
+  const scope = text.indexOf('%');
+  if (!parseIPv6Words(text, scope < 0 ? text.length : scope, words)) return 0;
+  for (let g = 0; g < 8; g++) {
+    out[at + 2 * g] = words[g]! >>> 8;
+    out[at + 2 * g + 1] = words[g]! & 0xff;
+  }
+  return 16;
+}
