@@ -34,7 +34,7 @@ import { SERIAL_POLICIES, type SerialPolicy } from '../reload/serial-policy.js';
 import type { RotateMode } from '../server/rotate.js';
 import type { UdpBackend } from '../server/server.js';
 import { AclError, TransferPolicy } from '../xfr/acl.js';
-import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js';
+import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../tsig/keys.js';
 import type { JournalLimits } from '../xfr/journal.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';

@@ -15,10 +15,10 @@ import { ZoneRegistry } from '../zone/registry.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
 import { XfrService } from '../xfr/service.js';
-import { createTsigHook } from '../xfr/tsig-hook.js';
+import { createTsigHook } from '../tsig/hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
-import { TsigKeyring } from '../xfr/tsig-keys.js';
+import { TsigKeyring } from '../tsig/keys.js';
 import { loadConfigFile, type Config } from './config.js';
 
 export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];

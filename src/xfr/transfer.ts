@@ -13,33 +13,15 @@
 // transport writes them with backpressure.
 
 import { RRType, Rcode } from '../dns/constants.js';
-import { nameKey, nameToText, type Name } from '../dns/name.js';
+import { nameKey, nameToText } from '../dns/name.js';
 import type { Logger } from '../log.js';
+import type { TsigCheck, TsigHook } from '../tsig/hook.js';
 import { buildErrorResponse, readName, responseSizeLimit, Section, type DecodedQuery, type Transport } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import { transferDecision, type TransferPolicy } from './acl.js';
 import type { TransferStats, TransferStreamOptions } from './axfr.js';
 import { axfrCache, type AxfrCache } from './axfr-cache.js';
 import { ixfrMessages, ixfrUdpMessage, planIxfr, type IxfrPlan } from './ixfr.js';
-
-/**
- * What the TSIG module (src/xfr/tsig*.ts) provides to transfers. `verifyRequest` checks the TSIG
- * of a request (`query.tsig` says where it sits in `msg`, RFC 8945 §4.3.3).
- */
-export interface TsigHook {
-  verifyRequest(msg: Uint8Array, query: DecodedQuery): TsigCheck;
-}
-
-export type TsigCheck =
-  /** No TSIG in the request. */
-  | { readonly kind: 'unsigned' }
-  /**
-   * A valid signature by `keyName`. Every message of the answer must be signed (RFC 8945 §5.3.1):
-   * `sign(msg, index)` does it, chaining the MACs; `reserve` octets are left free in each message.
-   */
-  | { readonly kind: 'valid'; readonly keyName: Name; readonly reserve: number; readonly sign: (msg: Buffer, index: number) => Buffer }
-  /** A TSIG that does not verify: send `reply` (NOTAUTH with BADKEY/BADSIG/BADTIME, RFC 8945 §5.2). */
-  | { readonly kind: 'invalid'; readonly reply: Buffer; readonly reason: string };
 
 /** Server-wide transfer settings, shared by every zone. */
 export interface XfrContext {
