@@ -8,7 +8,11 @@
 //   "zones": [{ "file": "db.example.org", "origin": "example.org", "rotate": "none", "serial": "auto" }],
 //   "rotate": "cyclic", "serial": "keep", "maxUdp": 1232, "udpBackend": "auto",
 //   "log": { "level": "info", "format": "text", "queries": false },
-//   "tcp": { "idleTimeoutMs": 10000, "maxConnections": 512 },
+//   "tcp": { "idleTimeoutMs": 10000, "queryTimeoutMs": 3000, "maxConnections": 512,
+//            "maxConnectionsPerClient": 64, "maxPendingBytes": 131072 },
+//   "rrl": { "responsesPerSecond": 200, "slip": 2, "windowSeconds": 15, "ipv4PrefixLength": 24,
+//            "ipv6PrefixLength": 56, "tableSize": 65536 },
+//   "cookies": { "secret": "e5e973e5a6b2a43f48e7dc849e37bfcf", "previousSecrets": [] },
 //   "transfer": { "allow": ["127.0.0.1", "10.0.0.0/8", "::1"], "keys": ["xfr-key."] },
 //   "notify": ["192.0.2.2", "[2001:db8::2]:5300"],
 //   "stateDir": "state", "journal": { "maxEntries": 100, "maxBytes": 16777216 }
@@ -16,6 +20,9 @@
 // `transfer` and `notify` may also be set per zone (zones[i].transfer, zones[i].notify), which
 // replaces the server-wide value for that zone. Without any `transfer`, AXFR/IXFR are REFUSED.
 // `stateDir` keeps the IXFR journals across restarts (in memory only without it).
+// `rrl` (response rate limiting) and `cookies` (DNS cookies) are on by default with the values
+// above ({ "enabled": false } turns either off); without a cookie `secret` a random one is used
+// and replaced daily. Servers sharing a secret accept each other's cookies (RFC 9018).
 // A zone with `primaries` ("127.0.0.1:5300") is a secondary: transferred from them (AXFR/IXFR,
 // optional TSIG `primaryKey`, which their NOTIFYs must then be signed with too), its copy kept in
 // `file`; `origin` is then required.
@@ -31,6 +38,9 @@ import { nameFromText, nameToText, type Name } from '../dns/name.js';
 import { ConfigError } from '../errors.js';
 import type { LogLevel } from '../log.js';
 import { SERIAL_POLICIES, type SerialPolicy } from '../reload/serial-policy.js';
+import { parseCookieSecret } from '../limits/cookies.js';
+import { DEFAULT_RRL, type RrlOptions } from '../limits/rrl.js';
+import type { CookieSettings } from '../limits/setup.js';
 import type { RotateMode } from '../server/rotate.js';
 import type { UdpBackend } from '../server/server.js';
 import { AclError, TransferPolicy } from '../xfr/acl.js';
@@ -68,7 +78,11 @@ export interface Config {
   /** UDP transport (server.ts ServerOptions.udpBackend). */
   udpBackend?: UdpBackend;
   log: { level?: LogLevel; format?: 'text' | 'json'; queries?: boolean };
-  tcp: { idleTimeoutMs?: number; maxConnections?: number };
+  tcp: { idleTimeoutMs?: number; queryTimeoutMs?: number; maxConnections?: number; maxConnectionsPerClient?: number; maxPendingBytes?: number };
+  /** Response rate limiting: settings, or false when turned off; absent: the defaults. */
+  rrl?: RrlOptions | false;
+  /** DNS cookies: settings, or false when turned off; absent: the defaults. */
+  cookies?: CookieSettings | false;
   /** Server-wide transfer ACL, for zones without their own. */
   transfer?: TransferPolicy;
   /** Server-wide NOTIFY targets, for zones without their own. */
@@ -135,7 +149,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   } catch (e) {
     throw new ConfigError(`${source}: not valid JSON: ${(e as Error).message}`);
   }
-  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'udpBackend', 'log', 'tcp', 'transfer', 'notify', 'notifyKey', 'stateDir', 'journal', 'keys', 'keyFile', '$comment']);
+  const top = object(raw, '', ['listen', 'zonesDir', 'zones', 'rotate', 'serial', 'maxUdp', 'udpBackend', 'log', 'tcp', 'transfer', 'notify', 'notifyKey', 'stateDir', 'journal', 'keys', 'keyFile', 'rrl', 'cookies', '$comment']);
   const cfg: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
   // NOTIFY targets get their keys once `keys`/`keyFile` are read (below).
   const zoneNotify: Array<RawTarget[] | undefined> = [];
@@ -220,10 +234,16 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (o.maxBytes !== undefined) cfg.journal = { ...cfg.journal, maxBytes: int(o.maxBytes, 'journal.maxBytes', 0, 2 ** 31 - 1) };
   }
   if (top.tcp !== undefined) {
-    const o = object(top.tcp, 'tcp', ['idleTimeoutMs', 'maxConnections']);
+    const o = object(top.tcp, 'tcp', ['idleTimeoutMs', 'queryTimeoutMs', 'maxConnections', 'maxConnectionsPerClient', 'maxPendingBytes']);
     if (o.idleTimeoutMs !== undefined) cfg.tcp.idleTimeoutMs = int(o.idleTimeoutMs, 'tcp.idleTimeoutMs', 100, 3_600_000);
+    if (o.queryTimeoutMs !== undefined) cfg.tcp.queryTimeoutMs = int(o.queryTimeoutMs, 'tcp.queryTimeoutMs', 100, 3_600_000);
     if (o.maxConnections !== undefined) cfg.tcp.maxConnections = int(o.maxConnections, 'tcp.maxConnections', 1, 100_000);
+    if (o.maxConnectionsPerClient !== undefined) cfg.tcp.maxConnectionsPerClient = int(o.maxConnectionsPerClient, 'tcp.maxConnectionsPerClient', 1, 100_000);
+    // At least one largest message (64 KiB) must fit, or a big answer could never be sent.
+    if (o.maxPendingBytes !== undefined) cfg.tcp.maxPendingBytes = int(o.maxPendingBytes, 'tcp.maxPendingBytes', 65_536, 2 ** 30);
   }
+  if (top.rrl !== undefined) cfg.rrl = rrlSettings(top.rrl);
+  if (top.cookies !== undefined) cfg.cookies = cookieSettings(top.cookies);
   // An ACL naming a key that is not defined could never be satisfied: say so now, not at transfer time.
   const policies: Array<[string, TransferPolicy | undefined]> = [['transfer', cfg.transfer], ...cfg.zones.map((z, i): [string, TransferPolicy | undefined] => [`zones[${i}].transfer`, z.transfer])];
   for (const [path, policy] of policies) {
@@ -254,6 +274,35 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (z.notifyKey !== undefined && cfg.keys.get(z.notifyKey) === undefined) fail(`zones[${i}].notifyKey`, `TSIG key "${nameToText(z.notifyKey)}" is not defined (add it to "keys" or "keyFile")`);
   });
   return cfg;
+}
+
+/** `{ "enabled": false }` or RRL settings over the defaults. */
+function rrlSettings(v: Json): RrlOptions | false {
+  const o = object(v, 'rrl', ['enabled', 'responsesPerSecond', 'slip', 'windowSeconds', 'ipv4PrefixLength', 'ipv6PrefixLength', 'tableSize']);
+  if (o.enabled !== undefined && !bool(o.enabled, 'rrl.enabled')) return false;
+  const n = (key: keyof RrlOptions, min: number, max: number): number => (o[key] === undefined ? DEFAULT_RRL[key] : int(o[key], `rrl.${key}`, min, max));
+  return {
+    responsesPerSecond: n('responsesPerSecond', 1, 10_000_000),
+    slip: n('slip', 0, 10),
+    windowSeconds: n('windowSeconds', 1, 3600),
+    ipv4PrefixLength: n('ipv4PrefixLength', 8, 32),
+    ipv6PrefixLength: n('ipv6PrefixLength', 16, 64),
+    tableSize: n('tableSize', 1024, 1 << 24),
+  };
+}
+
+/** `{ "enabled": false }` or `{ "secret": hex, "previousSecrets": [hex] }`. */
+function cookieSettings(v: Json): CookieSettings | false {
+  const o = object(v, 'cookies', ['enabled', 'secret', 'previousSecrets']);
+  if (o.enabled !== undefined && !bool(o.enabled, 'cookies.enabled')) return false;
+  const secret = (t: Json, path: string): Uint8Array => parseCookieSecret(str(t, path)) ?? fail(path, 'expected 32 hexadecimal digits (a 128-bit secret, as BIND, Knot and NSD take)');
+  const out: { secret?: Uint8Array; previousSecrets?: Uint8Array[] } = {};
+  if (o.secret !== undefined) out.secret = secret(o.secret, 'cookies.secret');
+  if (o.previousSecrets !== undefined) {
+    if (!Array.isArray(o.previousSecrets)) fail('cookies.previousSecrets', 'expected an array of secrets (32 hexadecimal digits each)');
+    out.previousSecrets = o.previousSecrets.map((t, i) => secret(t, `cookies.previousSecrets[${i}]`));
+  }
+  return out;
 }
 
 /** `{ "allow": [prefixes], "keys": [names] }` -> a compiled policy. */

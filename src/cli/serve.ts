@@ -10,6 +10,7 @@ import { ZoneManager, type ZoneEvents } from '../reload/zones.js';
 import type { RotateMode } from '../server/rotate.js';
 import { parseListen, startServer, type Endpoint, type UdpBackend } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
+import { DEFAULT_RRL } from '../limits/rrl.js';
 import { trimAfterLoad, trimAfterZoneChanges } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
@@ -128,6 +129,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       queryLog: flags.queryLog ?? config.log.queries ?? false,
       xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
       secondaries,
+      // On unless turned off: a server on the internet must not be a reflector (limits/).
+      rrl: config.rrl === false ? undefined : config.rrl ?? DEFAULT_RRL,
+      cookies: config.cookies === false ? undefined : config.cookies ?? {},
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -1,17 +1,20 @@
 // handleMessage: one DNS message in, one reply (or nothing) out. Transports only move bytes;
 // everything a query goes through lives here, in one direction:
-//   decode (unreadable: drop; malformed: FORMERR) -> guards -> pick zone -> resolve -> rotate ->
-//   encode within the size limit (drop additional first, then TC).
+//   decode (unreadable: drop; malformed: FORMERR) -> cookie (limits/) -> guards -> pick zone ->
+//   resolve -> rotate -> encode within the size limit (drop additional first, then TC) ->
+//   rate limit and our cookie (limits/).
 // Zone transfers (AXFR, IXFR) branch off after the guards to xfr/transfer.ts; over TCP their
 // answer is a lazy sequence of messages (handleStreamMessage), which the TCP transport writes
 // with backpressure.
 
 import { Opcode, RRClass, RRType, Rcode, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
+import { CookieStatus } from '../limits/cookies.js';
+import { COOKIE_RESERVE, type QueryLimits } from '../limits/query-limits.js';
 import { resolve, type Resolution } from '../query/resolve.js';
 import {
-  buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, responseSizeLimit,
-  type DecodedQuery, type RR, type SectionEntry, type Transport,
+  buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, NO_QUESTION, responseSizeLimit,
+  type DecodedQuery, type DecodeError, type RR, type SectionEntry, type Transport,
 } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
@@ -33,6 +36,8 @@ export interface HandlerContext {
   readonly cache?: AnswerCache;
   /** Our secondary zones (xfr/secondary.ts): whether a NOTIFY is accepted (xfr/notify-in.ts). */
   readonly secondaries?: NotifyReceiver;
+  /** DNS cookies, response rate limiting, the per-packet log (limits/); absent: none of them. */
+  readonly limits?: QueryLimits;
 }
 
 /** A TCP reply: one message, or several (a zone transfer) produced one at a time. */
@@ -114,10 +119,31 @@ function logQuery(log: (entry: QueryLogEntry) => void, reply: Buffer, transport:
 function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, client: string): StreamReply | undefined {
   const decoded = decodeQuery(msg);
   if (decoded.kind === 'drop') return undefined;
-  if (decoded.kind === 'error') return buildErrorResponse(decoded, undefined, ctx.maxUdp);
+  const limits = ctx.limits;
+  const cookie = limits === undefined ? CookieStatus.NONE : limits.cookieStatus(decoded, client);
+  const reply = decoded.kind === 'error' ? answerMalformed(decoded, ctx, client, cookie) : answerDecoded(msg, decoded, transport, ctx, client, cookie);
+  if (limits === undefined || !Buffer.isBuffer(reply)) return reply;
+  return limits.finish(reply, decoded, cookie, transport, client);
+}
+
+/**
+ * A message the decoder refused (FORMERR, NOTIMP, BADVERS). One exception: a QUERY with no
+ * question but a COOKIE option asks for a server cookie (RFC 7873 §5.4): NOERROR, cookie attached.
+ */
+function answerMalformed(decoded: DecodeError, ctx: HandlerContext, client: string, cookie: CookieStatus): Buffer {
+  if (cookie !== CookieStatus.NONE && decoded.reason === NO_QUESTION && decoded.opcode === Opcode.QUERY) {
+    return buildErrorResponse(decoded, Rcode.NOERROR, ctx.maxUdp);
+  }
+  ctx.limits?.log?.debug('malformed query', { client, rcode: decoded.rcode, reason: decoded.reason });
+  return buildErrorResponse(decoded, undefined, ctx.maxUdp);
+}
+
+function answerDecoded(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, cookie: CookieStatus): StreamReply {
   if (decoded.opcode === Opcode.NOTIFY) {
     return answerNotify(msg, decoded, { secondaries: ctx.secondaries, tsig: ctx.xfr?.tsig, maxUdp: ctx.maxUdp, log: ctx.xfr?.log }, client);
   }
+  // Room for our COOKIE option (added last, by limits.finish) when the query sent one.
+  const cookieRoom = cookie === CookieStatus.NONE ? 0 : COOKIE_RESERVE;
   // RFC 8945 §5.2, §5.3: a signed query (a secondary's SOA query before a transfer) is verified
   // first and answered signed, outside the answer cache; transfers do the same in answerTransfer.
   const qtype = decoded.question.qtype;
@@ -132,10 +158,10 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
       return Buffer.isBuffer(reply) ? check.sign(reply, 0) : reply;
     }
   }
-  return answerQuery(msg, decoded, transport, ctx, client, 0);
+  return answerQuery(msg, decoded, transport, ctx, client, cookieRoom);
 }
 
-/** A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR. */
+/** A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR or our COOKIE option. */
 function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number): StreamReply {
   const refusal = guard(decoded, transport);
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);

@@ -1,7 +1,11 @@
 // Starts UDP and TCP listeners on every endpoint, all sharing one handler context.
 
 import { ConfigError } from '../errors.js';
+import { LimitedLogger } from '../limits/log-limit.js';
+import { startLimits, type CookieSettings } from '../limits/setup.js';
+import type { RrlOptions } from '../limits/rrl.js';
 import type { Logger } from '../log.js';
+import { NO_TSIG_KEYS } from '../tsig/hook.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { XfrContext } from '../xfr/transfer.js';
 import { handleMessage, handleStreamMessage, type HandlerContext } from './handle.js';
@@ -36,8 +40,15 @@ export interface ServerOptions {
   queryLog?: boolean;
   /** Cache encoded answers per zone snapshot (default true). */
   cache?: boolean;
-  /** Zone transfers: default ACL, TSIG hook; absent: every AXFR/IXFR is REFUSED. */
+  /**
+   * Zone transfers: default ACL, TSIG hook; absent: every AXFR/IXFR is REFUSED. Without a TSIG
+   * hook, signed requests get BADKEY (no keys: every key is unknown).
+   */
   xfr?: XfrContext;
+  /** Response rate limiting over UDP (limits/rrl.ts); absent: off. */
+  rrl?: RrlOptions;
+  /** DNS cookies (RFC 7873, RFC 9018); absent: off (the COOKIE option is ignored). */
+  cookies?: CookieSettings;
   /** Secondary zones, told about NOTIFY (see HandlerContext.secondaries). */
   secondaries?: HandlerContext['secondaries'];
   /**
@@ -62,14 +73,19 @@ export interface RunningServer {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const limits = startLimits({ rrl: opts.rrl, cookies: opts.cookies, log: opts.log, maxUdp: opts.maxUdp });
+  // A client can make transfers and NOTIFY log once per packet: their log is limited too.
+  const xfrLog = opts.xfr?.log === undefined ? undefined : new LimitedLogger(opts.xfr.log);
+  const xfr: XfrContext = { ...opts.xfr, tsig: opts.xfr?.tsig ?? NO_TSIG_KEYS, log: xfrLog };
   const context: HandlerContext = {
     registry: opts.registry,
     rotator: new Rotator(opts.rotate),
     maxUdp: opts.maxUdp,
     queryLog: opts.queryLog ? (q) => opts.log.info('query', { ...q }) : undefined,
-    xfr: opts.xfr,
+    xfr,
     secondaries: opts.secondaries,
     cache: opts.cache === false ? undefined : new AnswerCache(),
+    limits: limits.limits,
   };
   const onUdp = (msg: Buffer, client: string) => handleMessage(msg, 'udp', context, client);
   const onTcp = (msg: Buffer, client: string) => handleStreamMessage(msg, context, client);
@@ -99,6 +115,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
+    limits.close();
+    xfrLog?.close();
     throw err;
   }
   return {
@@ -106,6 +124,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     context,
     close: async () => {
       await Promise.all(listeners.map((l) => l.close()));
+      limits.close();
+      xfrLog?.close();
     },
   };
 }

@@ -4,7 +4,7 @@
 
 import type { Name } from '../dns/name.js';
 import { buildErrorResponse, type DecodedQuery } from '../wire/index.js';
-import type { KeyLookup } from './keys.js';
+import { TsigKeyring, type KeyLookup } from './keys.js';
 import { appendTsigError, tsigSize, TsigStreamSigner, verifyRequest } from './tsig.js';
 
 /**
@@ -58,3 +58,9 @@ export function createTsigHook(keys: KeyLookup, options: TsigHookOptions = {}): 
     },
   };
 }
+
+/**
+ * The hook when no keys are configured: a signed request names a key we do not have, which
+ * RFC 8945 §5.2.2 answers NOTAUTH + BADKEY (as Knot, NSD and BIND do), never as if unsigned.
+ */
+export const NO_TSIG_KEYS: TsigHook = createTsigHook(new TsigKeyring());

@@ -1,12 +1,13 @@
 // Answering AXFR and IXFR requests: find the zone, check who asks, pick the answer.
 //
-// Order of checks (BIND's, so operators see the answers they expect):
+// Order of checks (malformed before policy, as Knot and NSD answer; then BIND's, so operators see
+// the answers they expect):
+//   IXFR without the client's SOA in authority ............ FORMERR (RFC 1995 §3)
 //   QNAME not the apex of a zone we serve ................ REFUSED (as for any query outside our zones)
-//   TSIG present and bad (when the TSIG module is wired) .. its RFC 8945 §5.2 error reply
+//   TSIG present and bad .................................. its RFC 8945 §5.2 error reply
 //   client not in the zone's transfer ACL ................ REFUSED (RFC 5936 §5, BIND's allow-transfer)
 //   ACL names keys, request not signed with one ........... REFUSED
-//   IXFR without the client's SOA in authority ............ FORMERR (RFC 1995 §3)
-// The ACL comes before the IXFR format check so that a client that may not transfer learns nothing.
+// A malformed request is answered FORMERR whoever sends it: the answer says nothing about the zone.
 //
 // AXFR only arrives here over TCP (the handler answers NOTIMP over UDP, RFC 5936 §4.2). IXFR over
 // UDP gets one message (see ixfr.ts). A TCP answer is an Iterable of messages produced lazily; the
@@ -73,6 +74,10 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
     return sign === undefined ? reply : sign(reply, 0);
   };
 
+  // The request's own form first (RFC 1995 §3: an IXFR carries the client's SOA).
+  const cs = kind === 'IXFR' ? ixfrClientSerial(msg, query) : undefined;
+  if (cs !== undefined && 'error' in cs) return refuse(Rcode.FORMERR, cs.error);
+
   // Only the apex of a zone we serve can be transferred.
   const handle = ctx.registry.get(q.name);
   const snapshot = handle?.snapshot;
@@ -103,14 +108,12 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   };
   const fields = { zone: zoneText, client, serial: snapshot.serial };
 
-  if (kind === 'AXFR') {
+  if (cs === undefined) {
     const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
     log?.info('AXFR started', fields);
     return logged((xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats), stats, log, 'AXFR', fields);
   }
 
-  const cs = ixfrClientSerial(msg, query);
-  if ('error' in cs) return refuse(Rcode.FORMERR, cs.error, signer);
   const plan: IxfrPlan = planIxfr(snapshot, handle.journal, cs.serial, { condense: xfr?.condense });
   const planFields = { ...fields, from: cs.serial, answer: plan.kind === 'full' ? `AXFR-style (${plan.reason})` : plan.kind };
   if (transport === 'udp') {
