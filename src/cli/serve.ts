@@ -11,7 +11,7 @@ import type { RotateMode } from '../server/rotate.js';
 import { parseListen, startServer, type Endpoint, type UdpBackend } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { DEFAULT_RRL } from '../limits/rrl.js';
-import { trimAfterLoad, trimAfterZoneChanges } from '../server/memory.js';
+import { trimAfterLoad, trimWhenSettled } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
@@ -86,7 +86,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Every new snapshot (a file reload, a secondary's transfer, a zone added later) goes to the
   // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
   // load left behind once such events settle.
-  const trim = trimAfterZoneChanges(log);
+  const trim = trimWhenSettled(log, 'zone-changes');
   const events: ZoneEvents = {
     loaded: (handle) => { xfr.loaded(handle); trim.poke(); },
     swapped: (handle, old, changed) => { xfr.swapped(handle, old, changed); trim.poke(); },
@@ -116,6 +116,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // on the pause (server/memory.ts; a no-op without the native addon).
   trimAfterLoad(log, 'loading');
 
+  const trimTcp = trimWhenSettled(log, 'tcp-connections');
   let server;
   try {
     server = await startServer({
@@ -132,6 +133,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       // On unless turned off: a server on the internet must not be a reflector (limits/).
       rrl: config.rrl === false ? undefined : config.rrl ?? DEFAULT_RRL,
       cookies: config.cookies === false ? undefined : config.cookies ?? {},
+      // A flood of TCP connections leaves V8's young generation grown: given back once they settle.
+      tcpClosed: trimTcp.poke,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -163,6 +166,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
   log.info('shutting down', { signal: stopSignal });
   trim.cancel();
+  trimTcp.cancel();
   // A transferred zone's copy still being written is finished, so a restart serves it.
   await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush()]);
   releaseSignals();

@@ -49,6 +49,8 @@ export interface ServerOptions {
   rrl?: RrlOptions;
   /** DNS cookies (RFC 7873, RFC 9018); absent: off (the COOKIE option is ignored). */
   cookies?: CookieSettings;
+  /** Called whenever a TCP connection closes. */
+  tcpClosed?: () => void;
   /** Secondary zones, told about NOTIFY (see HandlerContext.secondaries). */
   secondaries?: HandlerContext['secondaries'];
   /**
@@ -103,7 +105,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       for (let attempt = 0; ; attempt++) {
         const udp = await udpListen(ep.host, ep.port, onUdp, opts.log);
         try {
-          const tcp = await listenTcp(ep.host, udp.port, onTcp, opts.log, opts.tcp ?? DEFAULT_TCP_OPTIONS);
+          const tcp = await listenTcp(ep.host, udp.port, onTcp, opts.log, opts.tcp ?? DEFAULT_TCP_OPTIONS, opts.tcpClosed);
           listeners.push(udp, tcp);
           listening.push({ transport: 'udp', address: udp.address, port: udp.port }, { transport: 'tcp', address: tcp.address, port: tcp.port });
           break;

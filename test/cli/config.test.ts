@@ -35,6 +35,22 @@ describe('parseConfig', () => {
     expect(cfg.tcp).toEqual({ idleTimeoutMs: 5000, maxConnections: 10 });
   });
 
+  test('rrl, cookies and the TCP defences: defaults filled in, or turned off', () => {
+    const cfg = parseConfig(JSON.stringify({
+      tcp: { queryTimeoutMs: 2000, maxConnectionsPerClient: 16, maxPendingBytes: 65536 },
+      rrl: { responsesPerSecond: 50, ipv6PrefixLength: 48 },
+      cookies: { secret: 'e5e973e5a6b2a43f48e7dc849e37bfcf', previousSecrets: ['dd3bdf9344b678b185a6f5cb60fca715'] },
+    }), '/x');
+    expect(cfg.tcp).toEqual({ queryTimeoutMs: 2000, maxConnectionsPerClient: 16, maxPendingBytes: 65536 });
+    expect(cfg.rrl).toEqual({ responsesPerSecond: 50, slip: 2, windowSeconds: 15, ipv4PrefixLength: 24, ipv6PrefixLength: 48, tableSize: 65536 });
+    expect(cfg.cookies && Buffer.from(cfg.cookies.secret!).toString('hex')).toBe('e5e973e5a6b2a43f48e7dc849e37bfcf');
+    expect(cfg.cookies && cfg.cookies.previousSecrets!.map((k) => Buffer.from(k).toString('hex'))).toEqual(['dd3bdf9344b678b185a6f5cb60fca715']);
+    const off = parseConfig(JSON.stringify({ rrl: { enabled: false }, cookies: { enabled: false } }), '/x');
+    expect([off.rrl, off.cookies]).toEqual([false, false]);
+    const none = parseConfig('{}', '/x');
+    expect([none.rrl, none.cookies]).toEqual([undefined, undefined]);
+  });
+
   test('an empty object is a valid configuration', () => {
     expect(parseConfig('{}', '/x')).toMatchObject({ zones: [], log: {} });
   });
@@ -51,6 +67,12 @@ describe('parseConfig', () => {
     ['bad serial policy', { serial: 'sometimes' }, /^serial: expected one of keep, auto, unixtime/],
     ['queries not boolean', { log: { queries: 'yes' } }, /^log\.queries: expected true or false/],
     ['top level not an object', [], /expected an object/],
+    ['rrl rate of 0', { rrl: { responsesPerSecond: 0 } }, /^rrl\.responsesPerSecond: expected an integer from 1 to 10000000/],
+    ['unknown rrl key', { rrl: { rate: 5 } }, /^rrl\.rate: unknown key/],
+    ['an IPv6 RRL prefix over /64', { rrl: { ipv6PrefixLength: 80 } }, /^rrl\.ipv6PrefixLength: expected an integer from 16 to 64/],
+    ['a cookie secret that is not 128 bits of hex', { cookies: { secret: 'abc' } }, /^cookies\.secret: expected 32 hexadecimal digits/],
+    ['a previous cookie secret that is not hex', { cookies: { previousSecrets: ['x'.repeat(32)] } }, /^cookies\.previousSecrets\[0\]: expected 32 hexadecimal digits/],
+    ['a TCP output cap under one message', { tcp: { maxPendingBytes: 1000 } }, /^tcp\.maxPendingBytes: expected an integer from 65536/],
   ];
   test.each(bad)('%s is an error naming its path', (_name, value, message) => {
     expect(() => parseConfig(JSON.stringify(value), '/x')).toThrow(ConfigError);

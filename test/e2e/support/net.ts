@@ -125,9 +125,10 @@ export class TcpClient {
     });
   }
 
-  static connect(host: string, port: number, opts: { allowHalfOpen?: boolean } = {}): Promise<TcpClient> {
+  /** `localAddress`: the client's own address (any of 127.0.0.0/8 on loopback: another client). */
+  static connect(host: string, port: number, opts: { allowHalfOpen?: boolean; localAddress?: string } = {}): Promise<TcpClient> {
     return new Promise((resolve, reject) => {
-      const sock = net.connect({ host, port, allowHalfOpen: opts.allowHalfOpen ?? false });
+      const sock = net.connect({ host, port, allowHalfOpen: opts.allowHalfOpen ?? false, localAddress: opts.localAddress });
       const c = new TcpClient(sock);
       sock.once('connect', () => resolve(c));
       sock.once('error', reject);
