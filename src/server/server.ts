@@ -12,7 +12,7 @@ import { handleMessage, handleStreamMessage, type HandlerContext } from './handl
 import { Rotator, type RotateMode } from './rotate.js';
 import { AnswerCache } from './answer-cache.js';
 import { listenTcp, DEFAULT_TCP_OPTIONS, type TcpListener, type TcpOptions } from './tcp.js';
-import { listenUdp, type UdpListener } from './udp.js';
+import { listenUdp, localAddressesFor, type UdpListener } from './udp.js';
 import { listenUdpBatch, nativeUdpUnavailable } from './udp-batch.js';
 
 export interface Endpoint {
@@ -101,16 +101,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const listening: Listening[] = [];
   try {
     for (const ep of opts.endpoints) {
+      // node:dgram cannot choose a reply's source: on a wildcard address, one socket per local
+      // address instead (udp.ts). The addon answers from the right address itself.
+      const udpHosts = native ? undefined : localAddressesFor(ep.host);
+      if (udpHosts?.length === 0) throw new ConfigError(`--listen ${ep.host}: no local ${ep.host === '::' ? 'IPv6' : 'IPv4'} address to listen on for UDP (udp backend node)`);
+      if (udpHosts !== undefined) {
+        opts.log.warn('udp backend node cannot choose the source address of replies on a wildcard listen: listening for UDP on each local address instead (addresses added later are not served until a restart; build the addon for a true wildcard)', { listen: ep.host, addresses: udpHosts.join(',') });
+      }
       // Port 0 (tests): UDP picks a free port and TCP takes the same number, retrying on a clash.
       for (let attempt = 0; ; attempt++) {
-        const udp = await udpListen(ep.host, ep.port, onUdp, opts.log);
+        const udps: UdpListener[] = [];
         try {
-          const tcp = await listenTcp(ep.host, udp.port, onTcp, opts.log, opts.tcp ?? DEFAULT_TCP_OPTIONS, opts.tcpClosed);
-          listeners.push(udp, tcp);
-          listening.push({ transport: 'udp', address: udp.address, port: udp.port }, { transport: 'tcp', address: tcp.address, port: tcp.port });
+          for (const host of udpHosts ?? [ep.host]) udps.push(await udpListen(host, udps[0]?.port ?? ep.port, onUdp, opts.log));
+          const port = udps[0]!.port;
+          const tcp = await listenTcp(ep.host, port, onTcp, opts.log, opts.tcp ?? DEFAULT_TCP_OPTIONS, opts.tcpClosed);
+          listeners.push(...udps, tcp);
+          for (const udp of udps) listening.push({ transport: 'udp', address: udp.address, port: udp.port });
+          listening.push({ transport: 'tcp', address: tcp.address, port: tcp.port });
           break;
         } catch (err) {
-          await udp.close();
+          await Promise.all(udps.map((u) => u.close()));
           if (ep.port !== 0 || attempt >= 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
         }
       }
