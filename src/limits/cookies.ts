@@ -13,6 +13,9 @@
 //
 // Nothing here allocates per query: the option is read from the decoded string, the hash input
 // and the cookie to send live in buffers owned by the instance (valid until the next check()).
+// Hashes under the current secret are remembered for their input (a small direct-mapped table):
+// a resolver sends the same client cookie, address and server cookie query after query, so
+// most checks compare 32 octets instead of running SipHash. Exact: same input, same hash.
 
 import { clientAddressOctets } from './client-address.js';
 import { SipHashKey, siphash24 } from './siphash.js';
@@ -21,8 +24,6 @@ import { SipHashKey, siphash24 } from './siphash.js';
 export const CLIENT_COOKIE_SIZE = 8;
 /** RFC 9018 §4.2: version, reserved, timestamp, hash. */
 export const SERVER_COOKIE_SIZE = 16;
-/** The COOKIE option we send: code, length, client cookie, our server cookie. */
-export const COOKIE_OPTION_SIZE = 4 + CLIENT_COOKIE_SIZE + SERVER_COOKIE_SIZE;
 
 /** RFC 9018 §4.3: older cookies are expired, cookies from further in the future are bogus. */
 const MAX_AGE = 3600;
@@ -70,13 +71,22 @@ export interface ServerCookiesOptions {
 
 const systemSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/** Hash input: client cookie (8) | version, reserved, timestamp (8) | address (4 or 16). */
+const INPUT_SIZE = CLIENT_COOKIE_SIZE + 8 + 16;
+/** Remembered hashes under the current secret (a power of two). */
+const MEMO_SLOTS = 256;
+
 export class ServerCookies {
   private current: SipHashKey;
   private previous: SipHashKey[];
   private readonly now: () => number;
   /** Client cookie | version | reserved | timestamp | client address (4 or 16). */
-  private readonly input = new Uint8Array(CLIENT_COOKIE_SIZE + 8 + 16);
+  private readonly input = new Uint8Array(INPUT_SIZE);
   private readonly hash = new Uint8Array(8);
+  /** Per slot: an input's length (0: empty), the input, its hash under the current secret. */
+  private readonly memoLengths = new Uint8Array(MEMO_SLOTS);
+  private readonly memoInputs = new Uint8Array(MEMO_SLOTS * INPUT_SIZE);
+  private readonly memoHashes = new Uint8Array(MEMO_SLOTS * 8);
   /** The COOKIE option data to send for the last check(): client cookie, server cookie. */
   readonly reply = new Uint8Array(CLIENT_COOKIE_SIZE + SERVER_COOKIE_SIZE);
   readonly counters: CookieCounters = { valid: 0, clientOnly: 0, invalid: 0 };
@@ -91,6 +101,7 @@ export class ServerCookies {
   rotate(secret: Uint8Array): void {
     this.previous = [this.current];
     this.current = new SipHashKey(secret);
+    this.memoLengths.fill(0);
   }
 
   /**
@@ -141,7 +152,8 @@ export class ServerCookies {
 
   private matches(key: SipHashKey, option: string, inputLength: number): boolean {
     const hash = this.hash;
-    siphash24(key, this.input, inputLength, hash);
+    if (key === this.current) this.hashCurrent(inputLength, hash, 0);
+    else siphash24(key, this.input, inputLength, hash);
     // Every octet compared, whatever differs: no early exit to time.
     let diff = 0;
     for (let i = 0; i < 8; i++) diff |= hash[i]! ^ option.charCodeAt(16 + i);
@@ -159,7 +171,25 @@ export class ServerCookies {
     input[14] = (now >>> 8) & 0xff;
     input[15] = now & 0xff;
     for (let i = CLIENT_COOKIE_SIZE; i < 16; i++) reply[i] = input[i]!;
-    siphash24(this.current, input, inputLength, reply, 16);
+    this.hashCurrent(inputLength, reply, 16);
+  }
+
+  /** SipHash of input[0, inputLength) under the current secret into out[at, at + 8), remembered. */
+  private hashCurrent(inputLength: number, out: Uint8Array, at: number): void {
+    const input = this.input;
+    // The slot: octets that differ between clients and between seconds.
+    const slot = (input[0]! ^ input[5]! ^ input[15]! ^ (input[inputLength - 1]! << 1) ^ (input[14]! << 3)) & (MEMO_SLOTS - 1);
+    const from = slot * INPUT_SIZE;
+    const inputs = this.memoInputs;
+    const hashes = this.memoHashes;
+    let same = this.memoLengths[slot] === inputLength;
+    for (let i = 0; same && i < inputLength; i++) same = inputs[from + i] === input[i];
+    if (!same) {
+      siphash24(this.current, input, inputLength, hashes, slot * 8);
+      for (let i = 0; i < inputLength; i++) inputs[from + i] = input[i]!;
+      this.memoLengths[slot] = inputLength;
+    }
+    for (let i = 0; i < 8; i++) out[at + i] = hashes[slot * 8 + i]!;
   }
 }
 

@@ -2,7 +2,7 @@
 // (server/handle.ts), one on each side of answering.
 //
 //   cookieStatus  before answering: what the client's COOKIE option says (RFC 7873 §5.2); a
-//                 query that sent one is answered with room left for ours (COOKIE_RESERVE)
+//                 query that sent one is answered with a slot for ours (COOKIE_SLOT)
 //   finish        after answering: response rate limiting over UDP for clients without a valid
 //                 server cookie (rrl.ts), then our COOKIE option on the reply
 //
@@ -11,17 +11,18 @@
 // exempts it from the limit: BIND's choice, RFC 7873 §5.2.3 option 2).
 // Our COOKIE option goes on every reply to a query that had one, except a zone transfer's
 // (kept within its own size planning) and a TSIG-signed reply (the option would fall outside the
-// MAC: appendEdnsOption only appends to an OPT that ends the message).
+// MAC: appendEdnsOption only appends to an OPT that ends the message). Answers carry the slot, so
+// the cookie is written in place; other replies (errors, NOTIFY) get it appended.
 
 import { RRType, Rcode } from '../dns/constants.js';
 import type { Logger } from '../log.js';
-import { appendEdnsOption } from '../wire/edns-option.js';
-import { buildErrorResponse, EDNS_COOKIE, Flag, HEADER_SIZE, type DecodedQuery, type DecodeError, type Transport } from '../wire/index.js';
-import { COOKIE_OPTION_SIZE, CookieStatus, type ServerCookies } from './cookies.js';
+import { appendEdnsOption, fillEdnsOption } from '../wire/edns-option.js';
+import { buildErrorResponse, EDNS_COOKIE, Flag, HEADER_SIZE, type DecodedQuery, type DecodeError, type EdnsOption, type Transport } from '../wire/index.js';
+import { CLIENT_COOKIE_SIZE, CookieStatus, SERVER_COOKIE_SIZE, type ServerCookies } from './cookies.js';
 import { RESPONSE_KIND_NAMES, RrlVerdict, type ResponseRateLimiter } from './rrl.js';
 
-/** What an answer leaves free for our COOKIE option when the query sent one. */
-export const COOKIE_RESERVE = COOKIE_OPTION_SIZE;
+/** Our COOKIE option as an answer is encoded (and cached): the right size, filled in by finish. */
+export const COOKIE_SLOT: readonly EdnsOption[] = Object.freeze([{ code: EDNS_COOKIE, data: '\0'.repeat(CLIENT_COOKIE_SIZE + SERVER_COOKIE_SIZE) }]);
 
 export interface QueryLimitsOptions {
   readonly rrl?: ResponseRateLimiter;
@@ -76,7 +77,9 @@ export class QueryLimits {
   private withCookie(reply: Buffer, query: DecodedQuery | DecodeError): Buffer {
     const qtype = query.question?.qtype;
     if (qtype === RRType.AXFR || qtype === RRType.IXFR) return reply;
-    return appendEdnsOption(reply, EDNS_COOKIE, this.cookies!.reply) ?? reply;
+    const cookie = this.cookies!.reply;
+    if (fillEdnsOption(reply, EDNS_COOKIE, cookie)) return reply;
+    return appendEdnsOption(reply, EDNS_COOKIE, cookie) ?? reply;
   }
 }
 

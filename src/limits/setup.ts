@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
+import { CoarseClock } from './clock.js';
 import { ServerCookies } from './cookies.js';
 import { LimitedLogger } from './log-limit.js';
 import { QueryLimits } from './query-limits.js';
@@ -32,28 +33,30 @@ export interface LimitsSettings {
 
 export interface RunningLimits {
   readonly limits: QueryLimits;
-  /** Stops the secret's rotation and writes pending log summaries. */
+  /** Stops the clock and the secret's rotation, and writes pending log summaries. */
   close(): void;
 }
 
 export function startLimits(settings: LimitsSettings): RunningLimits {
   const log = new LimitedLogger(settings.log);
+  const clock = new CoarseClock();
   let cookies: ServerCookies | undefined;
   let rotation: NodeJS.Timeout | undefined;
   const c = settings.cookies;
   if (c !== undefined) {
-    cookies = new ServerCookies({ secret: c.secret ?? randomBytes(16), previous: c.previousSecrets });
+    cookies = new ServerCookies({ secret: c.secret ?? randomBytes(16), previous: c.previousSecrets, now: clock.seconds });
     if (c.secret === undefined) {
       const next = cookies;
       rotation = setInterval(() => next.rotate(randomBytes(16)), (c.rotateSeconds ?? DEFAULT_COOKIE_ROTATION_SECONDS) * 1000);
       rotation.unref();
     }
   }
-  const rrl = settings.rrl === undefined ? undefined : new ResponseRateLimiter(settings.rrl);
+  const rrl = settings.rrl === undefined ? undefined : new ResponseRateLimiter(settings.rrl, clock.now);
   return {
     limits: new QueryLimits({ rrl, cookies, log, maxUdp: settings.maxUdp }),
     close: () => {
       if (rotation !== undefined) clearInterval(rotation);
+      clock.close();
       log.close();
     },
   };

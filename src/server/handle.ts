@@ -10,11 +10,11 @@
 import { Opcode, RRClass, RRType, Rcode, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
 import { CookieStatus } from '../limits/cookies.js';
-import { COOKIE_RESERVE, type QueryLimits } from '../limits/query-limits.js';
+import { COOKIE_SLOT, type QueryLimits } from '../limits/query-limits.js';
 import { resolve, type Resolution } from '../query/resolve.js';
 import {
   buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, NO_QUESTION, responseSizeLimit,
-  type DecodedQuery, type DecodeError, type RR, type SectionEntry, type Transport,
+  type DecodedQuery, type DecodeError, type EdnsOption, type RR, type SectionEntry, type Transport,
 } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
@@ -142,8 +142,6 @@ function answerDecoded(msg: Uint8Array, decoded: DecodedQuery, transport: Transp
   if (decoded.opcode === Opcode.NOTIFY) {
     return answerNotify(msg, decoded, { secondaries: ctx.secondaries, tsig: ctx.xfr?.tsig, maxUdp: ctx.maxUdp, log: ctx.xfr?.log }, client);
   }
-  // Room for our COOKIE option (added last, by limits.finish) when the query sent one.
-  const cookieRoom = cookie === CookieStatus.NONE ? 0 : COOKIE_RESERVE;
   // RFC 8945 §5.2, §5.3: a signed query (a secondary's SOA query before a transfer) is verified
   // first and answered signed, outside the answer cache; transfers do the same in answerTransfer.
   const qtype = decoded.question.qtype;
@@ -158,11 +156,15 @@ function answerDecoded(msg: Uint8Array, decoded: DecodedQuery, transport: Transp
       return Buffer.isBuffer(reply) ? check.sign(reply, 0) : reply;
     }
   }
-  return answerQuery(msg, decoded, transport, ctx, client, cookieRoom);
+  // A query that sent a COOKIE gets ours: a slot in the OPT, filled in by limits.finish.
+  return answerQuery(msg, decoded, transport, ctx, client, 0, cookie === CookieStatus.NONE ? undefined : COOKIE_SLOT);
 }
 
-/** A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR or our COOKIE option. */
-function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number): StreamReply {
+/**
+ * A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR; `ourOptions` go in
+ * the answer's OPT (a query with an OPT only).
+ */
+function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number, ourOptions?: readonly EdnsOption[]): StreamReply {
   const refusal = guard(decoded, transport);
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
   const q = decoded.question;
@@ -180,7 +182,7 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
   const limit = responseSizeLimit(transport, decoded.edns?.udpSize, ctx.maxUdp) - reserve;
   let cached: CachedSlot | undefined;
   if (zone !== undefined && ctx.cache !== undefined) {
-    const variant = cacheVariant(q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true);
+    const variant = cacheVariant(q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true, ourOptions !== undefined);
     const entry = ctx.cache.get(zone, qkey, variant);
     const offset = entry?.rotating ? ctx.rotator.next(entry.rotating, rotateMode) : 0;
     const at = entry?.rotations[offset];
@@ -188,7 +190,7 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
     cached = { zone, qkey, variant, entry, offset };
   }
   const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
-  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), limit, ctx, rotateMode, cached);
+  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), limit, ctx, rotateMode, cached, ourOptions);
 }
 
 /** Where a miss stores its encoding: the entry if the question is known, the offset already taken. */
@@ -217,7 +219,7 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   return undefined;
 }
 
-function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, ctx: HandlerContext, rotateMode: RotateMode, slot: CachedSlot | undefined): Buffer {
+function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, ctx: HandlerContext, rotateMode: RotateMode, slot: CachedSlot | undefined, ourOptions?: readonly EdnsOption[]): Buffer {
   let rcode: number;
   let aa = true;
   switch (res.kind) {
@@ -275,7 +277,7 @@ function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, c
       answer,
       authority,
       additional,
-      edns: edns === undefined ? undefined : { udpSize: ctx.maxUdp, do: edns.do },
+      edns: edns === undefined ? undefined : { udpSize: ctx.maxUdp, do: edns.do, options: ourOptions },
     },
     limit,
   );

@@ -1,7 +1,8 @@
-// Adding an EDNS option to a response already encoded: the server cookie (RFC 7873 §5.2) goes on
-// every reply to a query that sent one, cached answers included, so it is added to the finished
-// bytes rather than threaded through every encoder. The encoder leaves room for it (the caller
-// passes the option's size as `reserve`), so the reply stays within the client's limit.
+// Our EDNS options in a response already encoded: the server cookie (RFC 7873 §5.2) goes on every
+// reply to a query that sent one, and differs from one reply to the next, cached answers
+// included. An answer is encoded (and cached) with a slot for it, an option of the right size,
+// which fillEdnsOption overwrites in place; a reply built without one (a rare error) gets the
+// option appended instead.
 
 import { RRType } from '../dns/constants.js';
 import { HEADER_SIZE } from './message.js';
@@ -9,6 +10,22 @@ import { scanName } from './wire-name.js';
 
 /** Fixed part of an OPT RR: root owner, TYPE, CLASS, TTL, RDLENGTH (RFC 6891 §6.1.2). */
 const OPT_FIXED = 11;
+
+/**
+ * Writes `data` over the data of the option `code` when the reply's last record is an OPT whose
+ * RDATA is exactly that one option, of data's length (the slot the encoder left). False, having
+ * written nothing, otherwise.
+ */
+export function fillEdnsOption(reply: Uint8Array, code: number, data: Uint8Array): boolean {
+  const end = reply.length;
+  const n = data.length;
+  const opt = end - OPT_FIXED - 4 - n;
+  if (opt < HEADER_SIZE || ((reply[10]! << 8) | reply[11]!) === 0 || reply[opt] !== 0) return false;
+  const u16 = (at: number): number => (reply[at]! << 8) | reply[at + 1]!;
+  if (u16(opt + 1) !== RRType.OPT || u16(opt + 9) !== 4 + n || u16(opt + 11) !== code || u16(opt + 13) !== n) return false;
+  reply.set(data, end - n);
+  return true;
+}
 
 /**
  * `reply` with the option (code, data[0, length)) appended to the RDATA of its OPT RR, which must

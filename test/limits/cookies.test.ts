@@ -101,6 +101,29 @@ describe('RFC 7873 §5.2 decisions', () => {
     expect(check(s, cookie, CLIENT).status).toBe(CookieStatus.CLIENT);
   });
 
+  test('remembered hashes change nothing: 5,000 mixed checks give what a fresh instance gives', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let now = T;
+    const long = new ServerCookies({ secret: secret(SECRET), now: () => now });
+    const clients = ['192.0.2.1', '192.0.2.2', '2001:db8::1', '198.51.100.7'];
+    const cookies = ['0102030405060708', '1112131415161718', 'a1a2a3a4a5a6a7a8'];
+    const issued: Array<[string, string]> = [];
+    for (let i = 0; i < 5_000; i++) {
+      if (rand(50) === 0) now += rand(4000);
+      const client = clients[rand(clients.length)]!;
+      const option = rand(3) === 0 || issued.length === 0 ? cookies[rand(cookies.length)]! : issued[rand(issued.length)]![1];
+      const fresh = new ServerCookies({ secret: secret(SECRET), now: () => now });
+      const expected = check(fresh, option, client);
+      expect(check(long, option, client)).toEqual(expected);
+      if (issued.length < 64) issued.push([client, expected.reply]);
+      else issued[rand(64)] = [client, expected.reply];
+    }
+  });
+
   test('counters', () => {
     const s = server(T, SECRET);
     const cookie = check(s, '0102030405060708', CLIENT).reply;
