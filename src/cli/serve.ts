@@ -10,19 +10,18 @@ import { ZoneManager, type ZoneEvents } from '../reload/zones.js';
 import type { RotateMode } from '../server/rotate.js';
 import { parseListen, startServer, type Endpoint, type UdpBackend } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
-import { DEFAULT_RRL } from '../limits/rrl.js';
 import { trimAfterLoad, trimWhenSettled } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
-import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
 import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../tsig/hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
-import { TsigKeyring } from '../tsig/keys.js';
-import { loadConfigFile, type Config } from './config.js';
+import { StateStore } from '../state/zone-state.js';
+import { loadConfigFile, parseConfig, type Config } from './config.js';
+import { openDurableState } from './serve-state.js';
 
-export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
+export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
 
 /** Command-line flags; undefined means "not given" so the config file can supply it. */
@@ -42,18 +41,27 @@ export interface ServeFlags {
 }
 
 export async function runServe(flags: ServeFlags): Promise<number> {
-  let config: Config = { zones: [], log: {}, tcp: {}, keys: new TsigKeyring() };
+  let config: Config;
   let endpoints: Endpoint[];
   try {
-    if (flags.config !== undefined) config = loadConfigFile(flags.config);
-    endpoints = (flags.listen ?? config.listen ?? DEFAULT_LISTEN).map(parseListen);
+    // Without a file, the schema's defaults (config-schema.ts).
+    config = flags.config === undefined ? parseConfig('{}', process.cwd()) : loadConfigFile(flags.config);
+    endpoints = (flags.listen ?? config.listen).map(parseListen);
   } catch (e) {
     process.stderr.write(`zonedns: ${(e as Error).message}\n`);
     return 2;
   }
-  const log = createLogger({ level: flags.logLevel ?? config.log.level ?? 'info', format: flags.logFormat ?? config.log.format ?? 'text' });
+  const log = createLogger({ level: flags.logLevel ?? config.log.level, format: flags.logFormat ?? config.log.format });
   // A zones directory is served when asked for, or by default when no zone is configured.
   const zonesDir = flags.zones ?? config.zonesDir ?? (config.zones.length === 0 ? DEFAULT_ZONES_DIR : undefined);
+  // Where durable state lives (state/): checked now, so a read-only path is a start-up error.
+  let state: StateStore | undefined;
+  try {
+    state = openDurableState(log, config, zonesDir, flags.serial ?? config.serial);
+  } catch (e) {
+    log.error((e as Error).message);
+    return 2;
+  }
 
   // Signals are ours from here on: a SIGTERM while zones load still shuts down cleanly, and an
   // early SIGHUP is a reload request (applied once we are serving), not the default "terminate".
@@ -81,7 +89,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Zone transfers: journals for IXFR (kept in stateDir when set) and NOTIFY on change.
   const notifier = new Notifier({ transport: udpNotifyTransport(log), log });
   const xfr = new XfrService({
-    log, stateDir: config.stateDir, journal: { ...DEFAULT_JOURNAL_LIMITS, ...config.journal }, notifier, defaultNotify: config.notify,
+    log, stateDir: config.stateDir, journal: config.journal, notifier, defaultNotify: config.notify,
   });
   // Every new snapshot (a file reload, a secondary's transfer, a zone added later) goes to the
   // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
@@ -91,9 +99,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     loaded: (handle) => { xfr.loaded(handle); trim.poke(); },
     swapped: (handle, old, changed) => { xfr.swapped(handle, old, changed); trim.poke(); },
     removed: (handle) => xfr.removed(handle),
+    historyBroken: (origin) => xfr.historyBroken(origin),
   };
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events);
+  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events, state);
   zones.loadAll();
   const secondaries = new SecondaryManager();
   for (const z of config.zones) {
@@ -106,7 +115,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     secondaries.add(new SecondaryZone({
       origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify },
+      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify }, state,
     }));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
@@ -122,17 +131,17 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     server = await startServer({
       registry,
       endpoints,
-      rotate: flags.rotate ?? config.rotate ?? 'cyclic',
-      maxUdp: flags.maxUdp ?? config.maxUdp ?? 1232,
-      udpBackend: flags.udpBackend ?? config.udpBackend ?? 'auto',
+      rotate: flags.rotate ?? config.rotate,
+      maxUdp: flags.maxUdp ?? config.maxUdp,
+      udpBackend: flags.udpBackend ?? config.udpBackend,
       log,
       tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
-      queryLog: flags.queryLog ?? config.log.queries ?? false,
+      queryLog: flags.queryLog ?? config.log.queries,
       xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
       secondaries,
       // On unless turned off: a server on the internet must not be a reflector (limits/).
-      rrl: config.rrl === false ? undefined : config.rrl ?? DEFAULT_RRL,
-      cookies: config.cookies === false ? undefined : config.cookies ?? {},
+      rrl: config.rrl.enabled ? config.rrl : undefined,
+      cookies: config.cookies,
       // A flood of TCP connections leaves V8's young generation grown: given back once they settle.
       tcpClosed: trimTcp.poke,
     });

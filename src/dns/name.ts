@@ -144,7 +144,51 @@ export function nameFromText(text: string, origin?: Name): Name {
   return wire as Name;
 }
 
-/** Presentation format, absolute with trailing dot, special and non-printable octets escaped. */
+/**
+ * Octets a name in a zone file may hold unescaped: letters, digits, `-`, `_`, `/` (RFC 2317
+ * reverse zones) and `*`. Anything else (`@ $ & , % " ' + =`...) must be written `\X` or `\DDD`,
+ * as Knot requires: an unescaped one is nearly always a typo or a misplaced field, and BIND,
+ * which takes them, prints them escaped anyway. 1 = allowed.
+ */
+const PLAIN_NAME_OCTET = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = t[c + 32] = 1;
+  for (const c of '-_/*.') t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+
+/** True when the char code may appear unescaped in a zone file name (the dot included). */
+export function isPlainNameChar(c: number): boolean {
+  return c < 256 && PLAIN_NAME_OCTET[c] === 1;
+}
+
+/**
+ * Throws NameError at the first octet of text[start, end) that may not appear unescaped in a
+ * zone file name (escapes `\X` and `\DDD` are skipped; nameFromText reads them).
+ */
+export function checkNameChars(text: string, start = 0, end = text.length): void {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (!isPlainNameChar(c)) throw unescapedCharError(text, start, end, c);
+  }
+}
+
+/** The NameError for octet `c` written unescaped in the name text[start, end). */
+export function unescapedCharError(text: string, start: number, end: number, c: number): NameError {
+  const printable = c > 0x20 && c < 0x7f;
+  const written = printable ? String.fromCharCode(c) : String(c).padStart(3, '0');
+  const shown = end - start > 60 ? text.slice(start, start + 60) + '...' : text.slice(start, end);
+  const at = c === 0x40 ? ' ("@" alone is the origin)' : '';
+  return new NameError(`${printable ? `"${written}"` : `octet ${c}`} must be escaped in a name: write \\${written}${at} in "${shown}"`);
+}
+
+/**
+ * Presentation format, absolute with trailing dot. Non-printable octets are `\DDD`, and every
+ * other octet a zone file name may not hold unescaped (isPlainNameChar) is `\X`, so the text reads
+ * back here and in Knot. BIND escapes fewer (`a&b` where we print `a\&b`); both read the same.
+ */
 export function nameToText(name: Name): string {
   if (name.length <= 1) return '.';
   let out = '';
@@ -153,7 +197,7 @@ export function nameToText(name: Name): string {
     for (let j = i + 1; j <= i + len; j++) {
       const c = name.charCodeAt(j);
       if (c <= 0x20 || c >= 0x7f) out += '\\' + String(c).padStart(3, '0');
-      else if (c === 0x2e || c === 0x5c || c === 0x22 || c === 0x3b || c === 0x28 || c === 0x29 || c === 0x40 || c === 0x24) out += '\\' + String.fromCharCode(c);
+      else if (c === 0x2e || !isPlainNameChar(c)) out += '\\' + String.fromCharCode(c);
       else out += String.fromCharCode(c);
     }
     out += '.';

@@ -6,7 +6,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { serialGreater } from '../dns/serial.js';
-import { nameToText, type Name } from '../dns/name.js';
+import { nameKey, nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
 import { formatDiagnostic } from '../zone/record.js';
@@ -15,6 +15,7 @@ import type { ZoneSnapshot } from '../zone/snapshot.js';
 import type { RotateMode } from '../server/rotate.js';
 import type { TransferPolicy } from '../xfr/acl.js';
 import type { NotifyTarget } from '../xfr/notify.js';
+import type { ServedSerials, ServedState } from '../state/zone-state.js';
 import { servedSerial, type SerialPolicy } from './serial-policy.js';
 
 /** One zone file we serve, and what we know about its last good load. */
@@ -56,6 +57,12 @@ export interface ZoneEvents {
   swapped?(handle: ZoneHandle, old: ZoneSnapshot, contentChanged: boolean): void;
   /** The zone is no longer served. */
   removed?(handle: ZoneHandle): void;
+  /**
+   * Before a version that does not continue the zone's history is recorded and swapped in (same
+   * serial with other content, or nothing known of what was served before): the xfr service
+   * empties the zone's journal here, first (see ZoneManager.commitServed).
+   */
+  historyBroken?(origin: Name): void;
 }
 
 export interface ReloadStats {
@@ -78,6 +85,8 @@ export class ZoneManager {
     sources: readonly ZoneSource[] = [],
     private readonly defaults: { serial?: SerialPolicy } = {},
     private readonly events: ZoneEvents = {},
+    /** Served serials kept across restarts (the state directory); undefined: memory only. */
+    private readonly served?: ServedSerials,
   ) {
     for (const s of sources) this.track(resolvePath(s.file), s);
   }
@@ -152,7 +161,7 @@ export class ZoneManager {
 
   private remove(z: ManagedZone): void {
     this.zones.delete(z.file);
-    if (z.handle) {
+    if (z.handle && this.registry.get(z.handle.origin) === z.handle) {
       this.registry.delete(z.handle.origin);
       this.log.info('zone removed: its file is gone', { zone: nameToText(z.handle.origin), file: z.file });
       this.events.removed?.(z.handle);
@@ -162,7 +171,66 @@ export class ZoneManager {
 
   /** Another file may define an origin that was just freed ("zone defined twice"): load it now. */
   private retryUnserved(except?: ManagedZone): void {
-    for (const other of [...this.zones.values()]) if (other.handle === undefined && other !== except) this.load(other);
+    for (const other of [...this.zones.values()]) if (other.handle?.snapshot === undefined && other !== except) this.load(other);
+  }
+
+  /**
+   * What the zone last served: this process's snapshot, or at the first load after a start, the
+   * record in the state directory (state/zone-state.ts), so a restart continues where it stopped.
+   */
+  private lastServed(z: ManagedZone, origin: Name): ServedState | undefined {
+    const h = z.handle;
+    if (h?.snapshot !== undefined && z.fingerprint !== undefined && nameKey(h.origin) === nameKey(origin)) return { serial: h.snapshot.serial, fingerprint: z.fingerprint };
+    return this.served?.served(origin);
+  }
+
+  /**
+   * Whether `snap` may be served, and if so, records it durably. Called before the swap, in the same
+   * turn of the event loop as the swap, the journal entry and NOTIFY: no answer can carry the new
+   * serial before that turn ends, so the order of writes inside it decides what a crash leaves:
+   *   1. a version that breaks the zone's history (same serial with other content, or nothing
+   *      known of what was served before) empties the IXFR journal first (`historyBroken`), so no
+   *      crash leaves a journal that ends at this serial with other content;
+   *   2. the served serial and fingerprint are written (state/zone-state.ts); if that fails the
+   *      version is not served (the previous one keeps answering), as a zone that does not load;
+   *   3. the swap, then the journal entry (xfr/service.ts). A crash between 2 and 3 leaves a
+   *      journal that ends below the recorded serial: the next start empties it.
+   * A restart therefore finds a recorded serial at least as high as any answer ever sent, and
+   * a journal it may use only if it ends at that serial with that content.
+   */
+  private commitServed(z: ManagedZone, snap: ZoneSnapshot, before: ServedState | undefined, fingerprint: string): boolean {
+    const zone = nameToText(snap.origin);
+    if (before !== undefined && snap.serial !== before.serial && !serialGreater(snap.serial, before.serial)) {
+      // Only `keep` gets here. Secondaries would ignore the lower serial (RFC 1982), so serving it
+      // would split the zone in two; BIND (ixfr-from-differences) and Knot refuse it too.
+      this.stats.failures++;
+      this.log.error(`zone file's SOA serial ${snap.serial} is below the serial already served (${before.serial}); not loaded: give it a serial above ${before.serial}, or use serial auto`, {
+        zone, file: z.file, serving: z.handle?.snapshot?.serial,
+      });
+      return false;
+    }
+    const continues = before !== undefined && (snap.serial !== before.serial || fingerprint === before.fingerprint);
+    try {
+      if (!continues) this.events.historyBroken?.(snap.origin);
+    } catch (e) {
+      this.log.error('zone change listener failed', { zone, error: (e as Error).message });
+    }
+    if (this.served === undefined || this.served.recordServed(snap.origin, { serial: snap.serial, fingerprint })) return true;
+    this.stats.failures++;
+    this.log.error('zone version not served: its serial could not be recorded in the state directory (a restart could otherwise reuse it for other content)', {
+      zone, serial: snap.serial, file: z.file, serving: z.handle?.snapshot?.serial,
+    });
+    return false;
+  }
+
+  /**
+   * A configured zone that cannot be served keeps its place with a handle without a snapshot: its
+   * queries get SERVFAIL (as BIND and Knot answer for a zone that failed to load), not REFUSED.
+   */
+  private holdPlace(z: ManagedZone, origin: Name | undefined): void {
+    if (z.handle !== undefined || origin === undefined || this.registry.get(origin) !== undefined) return;
+    z.handle = { origin, snapshot: undefined, options: z.options };
+    this.registry.set(z.handle);
   }
 
   /** Loads one zone on the side; swaps it in only if it loaded without errors. */
@@ -177,8 +245,13 @@ export class ZoneManager {
     const started = performance.now();
     let fingerprint: string | undefined;
     const digest = () => (fingerprint ??= combineFileHashes([...perFile].map(([p, h]) => [p, h.digest('hex')])));
+    // What the zone served last, found once its origin is known (see lastServed).
+    let before: ServedState | undefined;
     // Called after every file was read, so the fingerprint covers the whole zone.
-    const serial = (fileSerial: number) => servedSerial(z.serialPolicy, fileSerial, z.handle?.snapshot?.serial, digest() !== z.fingerprint, new Date());
+    const serial = (fileSerial: number, origin: Name) => {
+      before = this.lastServed(z, origin);
+      return servedSerial(z.serialPolicy, fileSerial, before?.serial, digest() !== before?.fingerprint, new Date());
+    };
     const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial });
     this.stats.loads++;
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
@@ -191,13 +264,16 @@ export class ZoneManager {
         file: z.file,
         serving: z.handle?.snapshot?.serial,
       });
+      this.holdPlace(z, result.origin ?? z.configuredOrigin);
       return;
     }
+    // A place held for this file that another file's zone has taken meanwhile is gone.
+    if (z.handle !== undefined && this.registry.get(z.handle.origin) !== z.handle) z.handle = undefined;
     const old = z.handle?.snapshot;
-    if (old !== undefined && z.handle!.origin !== snap.origin && nameToText(z.handle!.origin).toLowerCase() !== nameToText(snap.origin).toLowerCase()) {
+    if (z.handle !== undefined && z.handle.origin !== snap.origin && nameToText(z.handle.origin).toLowerCase() !== nameToText(snap.origin).toLowerCase()) {
       // The file now describes another zone: stop serving the old origin.
-      this.registry.delete(z.handle!.origin);
-      this.events.removed?.(z.handle!);
+      this.registry.delete(z.handle.origin);
+      this.events.removed?.(z.handle);
       z.handle = undefined;
       // Once this load is done, a file waiting for the freed origin gets its turn.
       queueMicrotask(() => this.retryUnserved(z));
@@ -210,11 +286,18 @@ export class ZoneManager {
         this.log.error('zone defined twice; keeping the first', { zone: nameToText(snap.origin), file: z.file });
         return;
       }
+    }
+    if (!this.commitServed(z, snap, before, digest())) {
+      this.holdPlace(z, snap.origin);
+      return;
+    }
+    if (z.handle === undefined) {
       z.handle = { origin: snap.origin, snapshot: snap, options: z.options };
       this.registry.set(z.handle);
       swappedFrom = undefined;
     } else {
-      // The swap: one assignment. Queries in flight keep the snapshot they already read.
+      // The swap: one assignment. Queries in flight keep the snapshot they already read. (A
+      // handle without a snapshot held the zone's place while it could not be loaded: SERVFAIL.)
       z.handle.snapshot = snap;
       swappedFrom = old;
     }
@@ -222,13 +305,11 @@ export class ZoneManager {
     const changed = z.fingerprint !== undefined && z.fingerprint !== fingerprint;
     z.fingerprint = digest();
     const fields = { zone: nameToText(snap.origin), serial: snap.serial, records: snap.recordCount, file: z.file, ms: Math.round(performance.now() - started) };
-    if (old === undefined) {
-      this.log.info('zone loaded', fields);
-    } else {
-      this.log.info('zone reloaded', { ...fields, previous: old.serial });
-      if (changed && z.serialPolicy === 'keep' && !serialGreater(snap.serial, old.serial)) {
-        this.log.warn('zone content changed but the SOA serial did not increase: secondaries will not pick up the change', { zone: nameToText(snap.origin), serial: snap.serial, previous: old.serial });
-      }
+    if (old === undefined) this.log.info('zone loaded', fields);
+    else this.log.info('zone reloaded', { ...fields, previous: old.serial });
+    if (before !== undefined && before.fingerprint !== z.fingerprint && snap.serial === before.serial) {
+      // `keep` only (the other policies move the serial): allowed, as BIND and Knot do, but said.
+      this.log.warn(`zone content changed but the SOA serial did not increase${old === undefined ? ' (edited while zonedns was stopped)' : ''}: secondaries will not pick up the change`, { zone: nameToText(snap.origin), serial: snap.serial, previous: before.serial });
     }
     // Same turn of the event loop as the swap: the journal entry exists before any IXFR can ask.
     try {

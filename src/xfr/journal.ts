@@ -10,8 +10,10 @@
 // edited while we were down) empties the journal: the next IXFR falls back to a full transfer.
 //
 // The journal is bounded in entries and octets; the oldest entries go first. With a state
-// directory it is written to disk after every change (temp file, fsync, rename, fsync of the
-// directory: a crash leaves the old or the new file, never half of one), so a restart keeps it.
+// directory it is written to disk after every change (state/atomic-write.ts: temp file, fsync,
+// rename, fsync of the directory; a crash leaves the old or the new file, never half of one), so a
+// restart keeps it. Whether a restart may still use it is decided against the zone's state file
+// (state/zone-state.ts; see xfr/service.ts).
 //
 // File format (all integers big-endian):
 //   "ZDNSJRN1"  u8 origin length, origin (wire)  u32 entry count
@@ -20,14 +22,16 @@
 //   rrset:      u8 owner length  owner  u16 type  u32 ttl  u16 count  (u16 rdlength  rdata)*
 //   u32 CRC-32 of everything before it
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { readU16 } from '../dns/bytes.js';
 import { RRType } from '../dns/constants.js';
 import { canonicalRdata } from '../dns/rdata/canonical.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import type { RRset, ZoneNode, ZoneSnapshot } from '../zone/snapshot.js';
+import { removeStaleTemps, writeFileAtomic } from '../state/atomic-write.js';
+import { zoneFileStem } from '../state/zone-state.js';
 
 /** The records one serial step removed and added (the SOA is not among them). */
 export interface ZoneDiff {
@@ -243,6 +247,7 @@ export class Journal {
   static open(origin: Name, file: string | undefined, limits: JournalLimits = DEFAULT_JOURNAL_LIMITS, problem?: (why: string) => void): Journal {
     const j = new Journal(origin, limits, file);
     if (file === undefined) return j;
+    removeStaleTemps(file);
     let data: Buffer;
     try {
       data = readFileSync(file);
@@ -273,36 +278,9 @@ export class Journal {
   }
 }
 
-/** `<stateDir>/<zone>.journal`, the zone name made safe for any file system. */
+/** `<stateDir>/<zone>.journal`, beside the zone's state file (state/zone-state.ts). */
 export function journalPath(stateDir: string, origin: Name): string {
-  const text = nameToText(nameKey(origin));
-  const safe = text === '.' ? 'root' : text.slice(0, -1).replace(/[^a-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return join(stateDir, `${safe}.journal`);
-}
-
-/** Writes a file so that a crash leaves either the old or the new content (temp, fsync, rename). */
-export function writeFileAtomic(file: string, data: Buffer): void {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-  // The rename itself is durable only once the directory is synced.
-  try {
-    const dfd = openSync(dir, 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch {
-    // some file systems do not allow syncing a directory; the rename is still atomic
-  }
+  return join(stateDir, `${zoneFileStem(origin)}.journal`);
 }
 
 // ------------------------------------------------------------------------------------ codec

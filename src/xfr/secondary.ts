@@ -10,8 +10,9 @@
 //                                               an IXFR answered AXFR-style is used as a full zone;
 //                                               an IXFR error or a difference that does not apply
 //                                               -> AXFR from the same primary
-//          the transferred records go into the snapshot builder as they arrive -> swap (one
-//          assignment) -> then, off the query path, the copy is written to disk
+//          the transferred records go into the snapshot builder as they arrive -> the copy is
+//          written to disk (atomic, streamed: queries go on being answered from the old data)
+//          -> the timers are recorded -> swap (one assignment)
 //   success -> next check after SOA REFRESH; the expiry clock restarts
 //   failure (every primary)  -> next check after SOA RETRY
 //   no success for SOA EXPIRE -> the zone is expired: its handle keeps no snapshot, so queries for
@@ -22,11 +23,22 @@
 //          signed with that key (TSIG verified by notify-in.ts): the source address alone is easy
 //          to forge over UDP.
 //
-// A transfer that fails, is cut short, or does not build a valid zone never replaces the data
-// being served. The expiry clock of a copy read from disk starts at start-up (BIND uses the file's
-// age; we prefer to serve a little longer than to refuse at once).
+// A transfer that fails, is cut short, does not build a valid zone, or whose copy cannot be
+// written never replaces the data being served.
+//
+// What a crash leaves (kill -9 at any point): the copy on disk is written before the new data is
+// served, so a restart serves the newest serial ever answered, or a newer one that was about to
+// be (a copy written, then the crash before the swap) — never an older one, as Knot (journal
+// first) and BIND (IXFR journal first) do. With a state store (`stateDir`, state/zone-state.ts) the
+// refresh and expiry times are recorded after each successful check and on expiry; a restart arms
+// the expiry timer at the recorded time, and an expired zone stays expired (SERVFAIL) until a
+// transfer succeeds, as BIND, Knot and NSD keep their timers. The timers are written after the
+// copy, so a crash between the two leaves older timers: the zone expires earlier, never later.
+// Without a state store the expiry clock of a copy read from disk starts at start-up.
 
 import { existsSync } from 'node:fs';
+import { removeStaleTemps } from '../state/atomic-write.js';
+import type { SecondaryTimersStore } from '../state/zone-state.js';
 import type { Bytes } from '../dns/bytes.js';
 import { RRClass, RRType } from '../dns/constants.js';
 import { canonicalRdata } from '../dns/rdata/canonical.js';
@@ -96,8 +108,10 @@ export interface SecondaryZoneOptions {
   events?: ZoneEvents;
   /** Per-zone serving options (transfer ACL for our own secondaries, rotation, notify). */
   options?: ZoneOptions;
-  /** Writes the copy (tests replace it); called after the swap, one write at a time. */
+  /** Writes the copy (tests replace it); called before the swap, one write at a time. */
   writeZone?: (file: string, snapshot: ZoneSnapshot, source: string) => void | Promise<void>;
+  /** Where the refresh/expiry timers are kept across restarts (the state directory); undefined: memory only. */
+  state?: SecondaryTimersStore;
   /** TSIG key the primaries sign with: a NOTIFY must then be signed with it (RFC 8945). */
   primaryKey?: Name;
 }
@@ -123,9 +137,11 @@ export class SecondaryZone {
   private current: ZoneSnapshot | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  /** The copy being written, and the newest snapshot waiting for its turn (older ones are skipped). */
-  private saving: Promise<void> | undefined;
-  private toSave: { snapshot: ZoneSnapshot; source: string } | undefined;
+  /** The copy being written (a shutdown waits for it). */
+  private writing: Promise<void> | undefined;
+  /** The last successful check and the expiry it set (ms since the epoch), as recorded. */
+  private refreshedAt = 0;
+  private expiresAt = 0;
   /** Observes every finished check (tests). */
   onCheck?: (outcome: 'current' | 'transferred' | 'failed') => void;
 
@@ -149,11 +165,26 @@ export class SecondaryZone {
   /** Serves the copy on disk, if any, then checks the primary at once. */
   start(): void {
     const file = this.opts.file;
-    if (file !== undefined && existsSync(file)) {
+    const stored = this.opts.state?.secondary(this.opts.origin);
+    if (file !== undefined) removeStaleTemps(file);
+    if (stored !== undefined && (stored.expired || stored.expiresAt <= this.clock.now())) {
+      // RFC 1034 §4.3.5: expired data is not served again, restart or not, until a transfer succeeds.
+      this._state = 'expired';
+      this.refreshedAt = stored.refreshedAt;
+      this.expiresAt = stored.expiresAt;
+      this.opts.log.error('secondary zone expired (no successful refresh within SOA EXPIRE before the restart); answering SERVFAIL until a transfer succeeds', {
+        zone: this.zone, serial: stored.serial, expiredAt: new Date(stored.expiresAt).toISOString(),
+      });
+      if (!stored.expired) this.opts.state?.recordSecondary(this.opts.origin, { ...stored, expired: true });
+    } else if (file !== undefined && existsSync(file)) {
       const result = loadZoneFile(file, { origin: this.opts.origin });
       if (result.snapshot !== undefined) {
-        this.install(result.snapshot, `file ${file}`);
-        this.opts.log.info('secondary zone loaded from its copy on disk; checking the primary', { zone: this.zone, serial: result.snapshot.serial, file });
+        // The recorded expiry, when there is one: a restart does not make stale data fresh.
+        this.install(result.snapshot, `file ${file}`, stored?.expiresAt);
+        if (stored !== undefined) this.refreshedAt = stored.refreshedAt;
+        this.opts.log.info('secondary zone loaded from its copy on disk; checking the primary', {
+          zone: this.zone, serial: result.snapshot.serial, file, expires: new Date(this.expiresAt).toISOString(),
+        });
       } else {
         for (const d of result.diagnostics) if (d.severity === 'error') this.opts.log.warn(formatDiagnostic(d));
         this.opts.log.warn('copy of the secondary zone on disk is not usable; transferring it anew', { zone: this.zone, file });
@@ -240,7 +271,7 @@ export class SecondaryZone {
       try {
         const outcome = await this.checkPrimary(primary);
         if (this._state === 'stopped') return;
-        this.succeeded();
+        this.succeeded(outcome);
         this.onCheck?.(outcome);
         return;
       } catch (e) {
@@ -288,11 +319,16 @@ export class SecondaryZone {
       throw new TransferError(`transferred serial ${snapshot.serial} is not newer than ours (${this.current.serial})`);
     }
     const previous = this.current?.serial;
-    this.install(snapshot, `${how} from ${primary.text}`);
+    // On disk first (see the header): what is served is never newer than what a restart finds.
+    await this.writeCopy(snapshot, primary.text);
+    if (this.stopped.signal.aborted) return 'current';
+    this.recordTimers(this.clock.now(), snapshot);
+    // Nothing served (never, or expired): what our journal for IXFR-out leads to is unknown.
+    if (this.handle.snapshot === undefined) this.opts.events?.historyBroken?.(this.opts.origin);
+    this.install(snapshot, `${how} from ${primary.text}`, this.expiresAt);
     this.opts.log.info('secondary zone transferred', {
       zone: this.zone, primary: primary.text, how, serial: snapshot.serial, previous, records: snapshot.recordCount, ms: Math.round(performance.now() - started),
     });
-    this.save(snapshot, primary.text);
     return 'transferred';
   }
 
@@ -328,13 +364,16 @@ export class SecondaryZone {
     return valid(buildSnapshot({ origin: this.opts.origin, records, file: source }));
   }
 
-  /** The swap: one assignment; then the listeners (journal for our own IXFR-out, NOTIFY onward). */
-  private install(snapshot: ZoneSnapshot, source: string): void {
+  /**
+   * The swap: one assignment; then the listeners (journal for our own IXFR-out, NOTIFY onward).
+   * The data expires at `expiresAt` (ms since the epoch), by default SOA EXPIRE from now.
+   */
+  private install(snapshot: ZoneSnapshot, source: string, expiresAt?: number): void {
     const old = this.handle.snapshot;
     this.current = snapshot;
     this.handle.snapshot = snapshot;
     this._state = 'serving';
-    this.armExpiry(snapshot);
+    this.armExpiry(expiresAt ?? this.clock.now() + soaTimers(snapshot.soa.rdata[0]!).expire * 1000);
     try {
       if (old === undefined) this.opts.events?.loaded?.(this.handle);
       else this.opts.events?.swapped?.(this.handle, old, true);
@@ -344,48 +383,49 @@ export class SecondaryZone {
   }
 
   /**
-   * Writes the copy of a transferred zone after the swap, off the query path: it starts once the
-   * current turn is over (queries waiting meanwhile are answered first) and the writer yields while
-   * it writes. One write at a time; a zone transferred meanwhile is written next (only the newest).
+   * Writes the copy of a transferred zone, before it is served. The writer streams and yields, so
+   * queries go on being answered (from the previous data) meanwhile. A copy that cannot be written
+   * fails the check (TransferError): the zone is not served newer than what a restart would find.
    */
-  private save(snapshot: ZoneSnapshot, source: string): void {
-    if (this.opts.file === undefined) return;
-    this.toSave = { snapshot, source };
-    this.saving ??= this.writeCopies(this.opts.file);
-  }
-
-  private async writeCopies(file: string): Promise<void> {
+  private async writeCopy(snapshot: ZoneSnapshot, source: string): Promise<void> {
+    const file = this.opts.file;
+    if (file === undefined) return;
+    const started = performance.now();
+    const write = (async () => (this.opts.writeZone ?? writeZoneFile)(file, snapshot, source))();
+    this.writing = write.then(() => {}, () => {});
     try {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      for (let next = this.toSave; next !== undefined; next = this.toSave) {
-        this.toSave = undefined;
-        const started = performance.now();
-        try {
-          await (this.opts.writeZone ?? writeZoneFile)(file, next.snapshot, next.source);
-          this.opts.log.debug('copy of the secondary zone written', { zone: this.zone, file, serial: next.snapshot.serial, ms: Math.round(performance.now() - started) });
-        } catch (e) {
-          // Still served from memory; only a restart before the next transfer loses it.
-          this.opts.log.error('cannot write the transferred zone to disk', { zone: this.zone, file, error: (e as Error).message });
-        }
-      }
+      await write;
+      this.opts.log.debug('copy of the secondary zone written', { zone: this.zone, file, serial: snapshot.serial, ms: Math.round(performance.now() - started) });
+    } catch (e) {
+      this.opts.log.error('cannot write the transferred zone to disk; not serving it (a restart would serve the older copy)', { zone: this.zone, file, serial: snapshot.serial, error: (e as Error).message });
+      throw new TransferError(`cannot write the copy: ${(e as Error).message}`);
     } finally {
-      this.saving = undefined;
+      this.writing = undefined;
     }
   }
 
-  /** Resolves once the copy of the newest transferred zone is written (or its write failed). */
+  /** Resolves once the copy being written is on disk (or its write failed). */
   flush(): Promise<void> {
-    return this.saving ?? Promise.resolve();
+    return this.writing ?? Promise.resolve();
   }
 
-  private succeeded(): void {
+  /** A successful check at `now`: the expiry moves to now + SOA EXPIRE, recorded durably when there is a store. */
+  private recordTimers(now: number, snapshot: ZoneSnapshot): void {
+    this.refreshedAt = now;
+    this.expiresAt = now + soaTimers(snapshot.soa.rdata[0]!).expire * 1000;
+    this.opts.state?.recordSecondary(this.opts.origin, { serial: snapshot.serial, refreshedAt: now, expiresAt: this.expiresAt, expired: false });
+  }
+
+  private succeeded(outcome: 'current' | 'transferred'): void {
     if (this.current === undefined) return;
+    // A transfer recorded the timers already, just before its swap.
+    if (outcome === 'current') this.recordTimers(this.clock.now(), this.current);
     if (this.handle.snapshot === undefined) {
       // Expired, and the primary is reachable again with the same serial: serve it again.
-      this.install(this.current, 'refresh');
+      this.install(this.current, 'refresh', this.expiresAt);
     }
     this._state = 'serving';
-    this.armExpiry(this.current);
+    this.armExpiry(this.expiresAt);
     const { refresh } = soaTimers(this.current.soa.rdata[0]!);
     this.schedule(clamp(refresh * 1000, this.timers.minRefreshMs, this.timers.maxRefreshMs));
   }
@@ -401,10 +441,9 @@ export class SecondaryZone {
   }
 
   /** RFC 1034 §4.3.5: after EXPIRE without a successful refresh the data is no longer authoritative. */
-  private armExpiry(snapshot: ZoneSnapshot): void {
+  private armExpiry(deadline: number): void {
     this.clock.clearTimeout(this.expireTimer);
-    const expireMs = soaTimers(snapshot.soa.rdata[0]!).expire * 1000;
-    const deadline = this.clock.now() + expireMs;
+    this.expiresAt = deadline;
     const arm = (): void => {
       const left = deadline - this.clock.now();
       this.expireTimer = this.clock.setTimeout(() => {
@@ -422,6 +461,9 @@ export class SecondaryZone {
     this.handle.snapshot = undefined;
     // The next successful check transfers the whole zone anew.
     this.opts.log.error('secondary zone expired: no successful refresh within SOA EXPIRE; answering SERVFAIL', { zone: this.zone, serial: this.current?.serial });
+    if (this.current !== undefined) {
+      this.opts.state?.recordSecondary(this.opts.origin, { serial: this.current.serial, refreshedAt: this.refreshedAt, expiresAt: this.expiresAt, expired: true });
+    }
     this.current = undefined;
   }
 }

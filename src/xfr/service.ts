@@ -2,9 +2,15 @@
 // directory on first load, appended to when a reload moves the serial) and NOTIFY to the zone's
 // secondaries when the serial changes. ZoneManager calls it right after each swap, in the same
 // turn of the event loop, so an IXFR never sees a snapshot without its journal entry.
+//
+// After a restart the journal on disk is used only if it ends at the serial now served, with the
+// content now served: ZoneManager has it emptied (historyBroken) before recording a version whose
+// content differs from the recorded one under the same serial, and `loaded` empties one that ends
+// at another serial (reload/zones.ts, commitServed, has the order of writes).
 
 import { serialGreater } from '../dns/serial.js';
-import { nameToText } from '../dns/name.js';
+import { existsSync } from 'node:fs';
+import { nameKey, nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import type { ZoneEvents } from '../reload/zones.js';
 import type { ZoneHandle } from '../zone/registry.js';
@@ -81,6 +87,28 @@ export class XfrService implements ZoneEvents {
 
   removed(handle: ZoneHandle): void {
     this.handles.delete(handle);
+  }
+
+  /**
+   * The next version of the zone does not continue what the journal describes (reload/zones.ts
+   * calls this before recording and serving it): the journal is emptied now, on disk too, so a
+   * crash before the swap cannot leave a journal ending at the new serial with other content.
+   */
+  historyBroken(origin: Name): void {
+    const zone = nameToText(origin);
+    for (const h of this.handles) {
+      if (nameKey(h.origin) === nameKey(origin) && h.journal !== undefined) {
+        const journal = h.journal;
+        this.safely(zone, () => journal.clear());
+        return;
+      }
+    }
+    // Not loaded yet (a start): empty the file the first load would otherwise open.
+    const file = this.opts.stateDir === undefined ? undefined : journalPath(this.opts.stateDir, origin);
+    if (file !== undefined && existsSync(file)) {
+      this.opts.log.info('journal does not lead to the content now loaded; starting a new one (IXFR falls back to AXFR until the next change)', { zone });
+      this.safely(zone, () => new Journal(origin, this.opts.journal ?? DEFAULT_JOURNAL_LIMITS, file).save());
+    }
   }
 
   /** From now on, loads and changes send NOTIFY; also notifies every zone loaded so far (as BIND does at start-up). */

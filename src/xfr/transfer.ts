@@ -81,7 +81,9 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   // Only the apex of a zone we serve can be transferred.
   const handle = ctx.registry.get(q.name);
   const snapshot = handle?.snapshot;
-  if (handle === undefined || snapshot === undefined) return refuse(Rcode.REFUSED, 'not a zone we serve');
+  if (handle === undefined) return refuse(Rcode.REFUSED, 'not a zone we serve');
+  // Configured but not loaded (load failed, never transferred, expired): SERVFAIL, as queries get.
+  if (snapshot === undefined) return refuse(Rcode.SERVFAIL, 'zone not loaded');
 
   // RFC 8945 §5.2: a bad signature is answered before anything else is looked at.
   let check: TsigCheck = { kind: 'unsigned' };

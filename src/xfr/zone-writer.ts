@@ -4,21 +4,18 @@
 // The copy is zone text with absolute names and explicit TTL and class, one record per line in
 // printZone's format (loadZoneFile reads it back), the apex first and then the nodes in the
 // snapshot's order: not sorted, since nothing needs the copy sorted and sorting a large zone
-// costs more than printing it. It is written the way the journal's writeFileAtomic writes: a temp
-// file beside the final path, fsync, rename over the final path (atomic on POSIX), directory fsync
-// so the rename itself survives a crash. A reader (or the next start) sees the old copy or the new
-// one, never half.
-//
-// Unlike writeFileAtomic it is asynchronous and streams: the text is made a chunk at a time and
-// each chunk written before the next is made, so a server writing a large copy keeps answering
-// queries (the event loop is held for one chunk at most) and never holds the whole text.
+// costs more than printing it. It is written by state/atomic-write.ts's writeFileAtomicChunks: a
+// temp file beside the final path, fsync, rename over the final path (atomic on POSIX), directory
+// fsync so the rename itself survives a crash. A reader (or the next start) sees the old copy or
+// the new one, never half. It streams: the text is made a chunk at a time and each chunk written
+// before the next is made, so a server writing a large copy keeps answering queries (the event
+// loop is held for one chunk at most) and never holds the whole text.
 
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { classToString, RRType, typeToString } from '../dns/constants.js';
 import { nameToText } from '../dns/name.js';
 import { rdataToText } from '../dns/rdata/index.js';
 import type { RRset, ZoneNode, ZoneSnapshot } from '../zone/snapshot.js';
+import { writeFileAtomicChunks } from '../state/atomic-write.js';
 
 /** Text per write: a few ms of formatting between two turns of the event loop. */
 const CHUNK_CHARS = 256 * 1024;
@@ -55,30 +52,7 @@ export function zoneFileText(snapshot: ZoneSnapshot, source?: string): string {
   return [...zoneFileChunks(snapshot, source)].join('');
 }
 
-/** Writes the copy of a transferred zone. Rejects on I/O errors (the caller logs and serves on). */
+/** Writes the copy of a transferred zone atomically (state/atomic-write.ts). Rejects on I/O errors. */
 export async function writeZoneFile(path: string, snapshot: ZoneSnapshot, source?: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    for (const chunk of zoneFileChunks(snapshot, source)) {
-      const data = Buffer.from(chunk, 'latin1');
-      for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off)).bytesWritten;
-    }
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, path);
-  // The rename itself is durable only once the directory is synced.
-  try {
-    const dh = await open(dir, 'r');
-    try { await dh.sync(); } finally { await dh.close(); }
-  } catch {
-    // some file systems do not allow syncing a directory; the rename is still atomic
-  }
+  await writeFileAtomicChunks(path, zoneFileChunks(snapshot, source));
 }

@@ -5,7 +5,7 @@ import { readU16, type Bytes } from '../dns/bytes.js';
 import { MAX_LABEL, MAX_NAME, RRType } from '../dns/constants.js';
 import { nameKey, type Name } from '../dns/name.js';
 import { ErrorCode } from '../errors.js';
-import type { Diagnostic, Severity, ZoneRecord } from './record.js';
+import type { Diagnostic, DroppedRecord, Severity, ZoneRecord } from './record.js';
 import type { PackedRRset, SnapshotNode } from './snapshot.js';
 
 /** A ZoneNode while it is built: the snapshot's own class, written through its fields. */
@@ -189,4 +189,14 @@ export class PositionResolver {
     }
     this.pending = [];
   }
+}
+
+/** Whether one of the refused records could have been of one of `types` at `name`. */
+export function mayBeDropped(dropped: readonly DroppedRecord[] | undefined, name: Name, ...types: number[]): boolean {
+  if (dropped === undefined) return false;
+  for (const d of dropped) {
+    if (d.owner !== undefined && nameKey(d.owner) !== nameKey(name)) continue;
+    if (d.type === undefined || types.includes(d.type)) return true;
+  }
+  return false;
 }

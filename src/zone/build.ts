@@ -1,6 +1,7 @@
 // Records -> validated, frozen ZoneSnapshot. The checks are the ones named-checkzone makes by
 // default (one SOA at the apex, NS at the apex, CNAME and other data, out-of-zone data, address
-// records for in-zone NS/MX targets), each reported with the file:line of the offending record.
+// records for in-zone NS/MX targets), each reported with the file:line of the offending record;
+// a missing apex NS is only a warning, as in NSD and Knot.
 //
 // Built for 1M-record zones: records stream in one at a time (SnapshotBuilder.record, straight
 // from the parser: no object per record), nodes and RRsets are created in their final (snapshot)
@@ -18,11 +19,11 @@ import { canonicalRdata } from '../dns/rdata/canonical.js';
 import { RRType, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, readName, isWildcard, type Name } from '../dns/name.js';
 import { ErrorCode } from '../errors.js';
-import type { Diagnostic, RecordSink, ZoneRecord } from './record.js';
+import type { Diagnostic, DroppedRecord, RecordSink, ZoneRecord } from './record.js';
 import type { Place, Replay } from './build-support.js';
 import { NO_TYPE, NodeFlag, PackedRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from './snapshot.js';
 import {
-  appendExact, BIG_RRSET, findSet, findSetIn, isAtOrBelowAt, nameEnd, PositionResolver, type BuildNode, type BuildSet,
+  appendExact, BIG_RRSET, findSet, findSetIn, isAtOrBelowAt, mayBeDropped, nameEnd, PositionResolver, type BuildNode, type BuildSet,
 } from './build-support.js';
 import { hashRange, NodeTable } from './node-table.js';
 
@@ -42,9 +43,11 @@ export interface BuildInput {
   file?: string;
   /**
    * Chooses the serial to serve from the one in the file (`serial: auto` policies). Called once,
-   * after every file has been read, only when the zone is valid.
+   * after every file has been read, only when the zone is valid, with the zone's origin.
    */
-  serial?: (fileSerial: number) => number;
+  serial?: (fileSerial: number, origin: Name) => number;
+  /** Records the parser refused: checks their absence would fail are not reported. */
+  dropped?: readonly DroppedRecord[];
 }
 
 /** RFC 2181 §10.1 / RFC 4035 §2.5: CNAME may share its owner with DNSSEC records only. */
@@ -441,14 +444,19 @@ export class SnapshotBuilder implements RecordSink {
 
     // 2. Apex: exactly one SOA, and NS. (It exists, maybe as an empty non-terminal, once any
     // record is in the zone.)
+    // A zone without apex NS loads with a warning, as in NSD and Knot (BIND refuses it): it
+    // answers, and whoever delegates to it has the NS records that matter.
+    const dropped = input.dropped;
     const apex = this.apexIndex < 0 ? undefined : nodes.at(this.apexIndex);
     const apexSoa = findSet(apex?.firstSet, RRType.SOA, '');
     if (apex === undefined || apexSoa === undefined) {
       const first = this.apexFirst;
-      this.err(first?.file ?? fallbackFile, first?.line ?? 1, `no SOA record at the zone apex ${originText}`);
+      if (!mayBeDropped(dropped, origin, RRType.SOA)) this.err(first?.file ?? fallbackFile, first?.line ?? 1, `no SOA record at the zone apex ${originText}`);
     } else {
       if (apexSoa.rdata.length > 1) at.report('error', apexSoa, secondRecord!.get(apexSoa)!, `multiple SOA records at ${originText} (the first at line `, ')');
-      if (findSet(apex.firstSet, RRType.NS, '') === undefined) at.report('error', apexSoa, undefined, `no NS records at the zone apex ${originText}`);
+      if (findSet(apex.firstSet, RRType.NS, '') === undefined && !mayBeDropped(dropped, origin, RRType.NS)) {
+        at.report('warning', apexSoa, undefined, `no NS records at the zone apex ${originText}`);
+      }
     }
 
     // OCCLUDED: names below a zone cut or a DNAME are not authoritative (glue at most). Every
@@ -569,7 +577,7 @@ export class SnapshotBuilder implements RecordSink {
         const kind = target < 0 ? 0 : kinds[target];
         const isCname = (kind & ALIAS) !== 0;
         const hasAddress = (kind & ADDRESS) !== 0;
-        if (isCname || !hasAddress) {
+        if (isCname || (!hasAddress && !mayBeDropped(dropped, rdata.slice(offset, end) as Name, RRType.A, RRType.AAAA))) {
           const what = `${nameToText(node.name)} ${typeToString(set.type)} ${nameToText(rdata.slice(offset, end) as Name)}`;
           found.push({ index, set, message: isCname ? `${what}: target is a CNAME (RFC 2181 §10.3)` : `${what}: target has no address records (A or AAAA)` });
         }
@@ -596,7 +604,7 @@ export class SnapshotBuilder implements RecordSink {
     const [, afterRname] = readName(soaRdata, afterMname);
     const fileSerial = readU32(soaRdata, afterRname);
     const minimum = readU32(soaRdata, afterRname + 16);
-    const serial = input.serial ? input.serial(fileSerial) >>> 0 : fileSerial;
+    const serial = input.serial ? input.serial(fileSerial, origin) >>> 0 : fileSerial;
     // Serve a different serial than the file's: the SOA RRset is no one else's yet, and has one record.
     if (serial !== fileSerial) apexSoa.r = soaRdata.slice(0, afterRname) + u32(serial) + soaRdata.slice(afterRname + 4);
     const snapshot: ZoneSnapshot = {

@@ -7,8 +7,9 @@
 // - `${offset[,width[,base]]}`: value + offset, zero-padded to `width`, in base d (decimal),
 //   o (octal), x / X (hex), n / N (nibbles: hex digits least significant first, dot-separated, for
 //   ip6.arpa owners; `width` counts the output characters, dots included, as BIND does).
-// - `$$` is a literal `$` (BIND), and `\$` stays `\$`, i.e. an escaped `$` for the name or RDATA
-//   parser that reads the result. Any other `\X` is copied as is, so `\\$` is `\\` then the value.
+// - `$$` is a literal `$` (BIND), written `\$` for the name or RDATA parser that reads the result
+//   (an unescaped `$` is not allowed in a name), and `\$` stays `\$`. Any other `\X` is copied
+//   as is, so `\\$` is `\\` then the value.
 
 /** The iterator range `start-stop[/step]`. */
 export interface GenerateRange {
@@ -65,7 +66,7 @@ export function compileTemplate(text: string): Template | string {
       continue;
     }
     if (text[i + 1] === '$') {
-      literal += '$';
+      literal += '\\$';
       i++;
       continue;
     }

@@ -20,7 +20,7 @@ export interface LoadOptions {
   /** Sees every file's content as it is read, in pieces (reload fingerprints it). */
   onRead?: (path: string, text: string) => void;
   /** Picks the served serial from the file's (see BuildInput.serial). */
-  serial?: (fileSerial: number) => number;
+  serial?: (fileSerial: number, origin: Name) => number;
 }
 
 export interface LoadResult extends BuildResult {
@@ -82,7 +82,7 @@ function streamLoad(
     if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
     start(parsed.origin);
   }
-  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial });
+  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial, dropped: parsed.dropped });
   return { ...built, file, origin };
 }
 

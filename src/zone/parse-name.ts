@@ -1,10 +1,11 @@
 // Domain names as they appear in the owner field and in directives (RFC 1035 §5.1): `@` is the
 // current origin, a name ending in an unescaped dot is absolute, anything else is relative to the
 // origin. The common case (plain ASCII labels, no escapes) is read straight from the file text
-// without slicing the token first; escapes (`\.`, `\DDD`) go through dns/name.ts.
+// without slicing the token first; escapes (`\.`, `\DDD`) go through dns/name.ts. Octets other
+// than letters, digits and `-_/*` must be escaped (dns/name.ts isPlainNameChar).
 
 import { MAX_LABEL, MAX_NAME } from '../dns/constants.js';
-import { ROOT, nameFromText, type Name } from '../dns/name.js';
+import { ROOT, checkNameChars, isPlainNameChar, nameFromText, unescapedCharError, type Name } from '../dns/name.js';
 import { NameError } from '../errors.js';
 import { quoteText } from './parse-quote.js';
 
@@ -34,7 +35,10 @@ export function nameAt(src: string, start: number, end: number, origin: Name | u
   let labelStart = start;
   for (let i = start; i < end; i++) {
     const c = src.charCodeAt(i);
-    if (c === 0x5c /* \ */) return nameFromText(src.slice(start, end), origin);
+    if (c === 0x5c /* \ */) {
+      checkNameChars(src, start, end);
+      return nameFromText(src.slice(start, end), origin);
+    }
     if (c === 0x2e /* . */) {
       if (i === labelStart) throw new NameError(`empty label in ${quoteText(src.slice(start, end))}`);
       wire[lengthAt] = i - labelStart;
@@ -42,6 +46,7 @@ export function nameAt(src: string, start: number, end: number, origin: Name | u
       labelStart = i + 1;
     } else {
       if (i - labelStart >= MAX_LABEL) throw new NameError(`label longer than ${MAX_LABEL} octets in ${quoteText(src.slice(start, end))}`);
+      if (!isPlainNameChar(c)) throw unescapedCharError(src, start, end, c);
       wire[n++] = c;
     }
   }

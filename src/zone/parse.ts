@@ -31,7 +31,7 @@ import { NameInterner } from './parse-intern.js';
 import { nameAt } from './parse-name.js';
 import { quickRdata } from './parse-quick.js';
 import { quoteText } from './parse-quote.js';
-import type { Diagnostic, RecordSink, ZoneRecord } from './record.js';
+import type { Diagnostic, DroppedRecord, RecordSink, ZoneRecord } from './record.js';
 import { Tokenizer, tokenizeFields } from './tokenizer.js';
 import { readZoneChunks, type ZoneChunk } from './chunks.js';
 import { looksLikeTtl, parseTtl } from '../dns/ttl.js';
@@ -70,12 +70,16 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
   /** Every file read (the zone file and its includes), for watching. */
   files: string[];
+  /** Records refused with an error, as far as they are known (see DroppedRecord). */
+  dropped: DroppedRecord[];
 }
 
 /** BIND: "a $GENERATE directive ... a range of up to" — ours is a hard cap so one line cannot make a zone explode. */
 export const MAX_GENERATE_RECORDS = 65536;
 
 const DEFAULT_MAX_ERRORS = 100;
+/** The TTL field is 32 bits (RFC 1035 §3.2.1); RFC 2181 §8 then says what the top bit means. */
+const MAX_TTL_FIELD = 0xffffffff;
 const DEFAULT_MAX_INCLUDE_DEPTH = 16;
 
 /**
@@ -137,6 +141,7 @@ class ZoneParser {
   private readonly records: ZoneRecord[] = [];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly files: string[] = [];
+  private readonly dropped: DroppedRecord[] = [];
   private readonly readFile: (path: string) => string;
   private readonly maxErrors: number;
   private readonly maxIncludeDepth: number;
@@ -186,6 +191,7 @@ class ZoneParser {
       records: this.records,
       diagnostics: this.diagnostics,
       files: this.files,
+      dropped: this.dropped,
     };
   }
 
@@ -242,6 +248,12 @@ class ZoneParser {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e);
     this.error(ErrorCode.ZONE_IO, at, `cannot read "${file}": ${why}`);
+    this.drop(); // whatever the file held
+  }
+
+  /** Notes a refused record: undefined owner or type when not known (see DroppedRecord). */
+  private drop(owner?: Name, type?: number): void {
+    this.dropped.push(owner === undefined ? {} : type === undefined ? { owner } : { owner, type });
   }
 
   /**
@@ -254,6 +266,7 @@ class ZoneParser {
     while (!this.stopped && tk.next()) {
       if (tk.issue !== undefined) {
         this.error(ErrorCode.ZONE_SYNTAX, { file, line: tk.issue.line, column: tk.issue.column }, tk.issue.message);
+        this.drop(tk.hasOwner ? undefined : ctx.owner);
         // The owner of a broken entry is unknown: do not let the next lines silently inherit another.
         if (tk.hasOwner) {
           ctx.owner = undefined;
@@ -261,6 +274,8 @@ class ZoneParser {
         }
         continue;
       }
+      const q = tk.spannedQuote;
+      if (q !== undefined) this.warning(ErrorCode.ZONE_SYNTAX, { file, line: q.line, column: q.column }, q.message);
       if (tk.count === 0) continue; // `( )` alone
       const s = tk.tokenStart[0];
       if (!tk.isQuoted(0) && text.charCodeAt(s) === 0x24 /* $ */) {
@@ -285,6 +300,7 @@ class ZoneParser {
         ctx.owner = undefined;
         ctx.ownerBroken = true;
         this.reportThrown(e, this.at(tk, file, 0), 'owner');
+        this.drop();
         return;
       }
       ctx.owner = owner;
@@ -294,6 +310,7 @@ class ZoneParser {
       if (ctx.ownerBroken) return; // its owner already has an error
       if (ctx.owner === undefined) {
         this.error(ErrorCode.ZONE_SYNTAX, { file, line: tk.entryLine, column: tk.tokenColumn[0] }, 'no owner name: the line starts with a blank, which means "same owner as the previous record", but there is no previous record');
+        this.drop();
         return;
       }
       owner = ctx.owner;
@@ -303,9 +320,12 @@ class ZoneParser {
     }
     ctx.originJustChanged = false;
 
-    if (!this.ttlClassType(tk, i, file)) return;
+    if (!this.ttlClassType(tk, i, file)) {
+      this.drop(owner);
+      return;
+    }
     const first = this.headNext;
-    this.finishRecord(owner, this.headTtl, this.headClass, this.headType, undefined, file, tk.entryLine, ctx, tk, first);
+    if (!this.finishRecord(owner, this.headTtl, this.headClass, this.headType, undefined, file, tk.entryLine, ctx, tk, first)) this.drop(owner, this.headType);
   }
 
   /**
@@ -328,11 +348,8 @@ class ZoneParser {
           this.error(ErrorCode.ZONE_SYNTAX, this.at(tk, file, i), `${quoteText(tk.text(i))} is not a TTL, class or RR type`);
           return false;
         }
-        if (v > MAX_TTL) {
-          this.error(ErrorCode.ZONE_SYNTAX, this.at(tk, file, i), `TTL ${quoteText(tk.text(i))} is larger than ${MAX_TTL} (RFC 2181 §8)`);
-          return false;
-        }
-        ttl = v;
+        ttl = this.checkTtl(v, tk, file, i, 'TTL');
+        if (ttl < 0) return false;
         continue;
       }
       const c = classAt(src, s, e);
@@ -359,6 +376,22 @@ class ZoneParser {
     this.headType = type;
     this.headNext = i + 1;
     return true;
+  }
+
+  /**
+   * A TTL read from token i: over 32 bits is an error (-1); from 2^31 on it is read, as Knot and
+   * BIND read it, and becomes 0 with a warning, as RFC 2181 §8 says such a TTL is to be treated.
+   */
+  private checkTtl(v: number, tk: Tokenizer, file: string, i: number, what: string): number {
+    if (v > MAX_TTL_FIELD) {
+      this.error(ErrorCode.ZONE_SYNTAX, this.at(tk, file, i), `${what} ${quoteText(tk.text(i))} does not fit in 32 bits (the largest is ${MAX_TTL_FIELD})`);
+      return -1;
+    }
+    if (v > MAX_TTL) {
+      this.warning(ErrorCode.ZONE_SYNTAX, this.at(tk, file, i), `${what} ${quoteText(tk.text(i))} is larger than ${MAX_TTL}; using 0 (RFC 2181 §8)`);
+      return 0;
+    }
+    return v;
   }
 
   /**
@@ -526,16 +559,21 @@ class ZoneParser {
         }
         const v = tk.isQuoted(1) ? NaN : parseTtl(tk.src, tk.tokenStart[1], tk.tokenEnd[1]);
         if (Number.isNaN(v)) this.error(ErrorCode.ZONE_SYNTAX, this.at(tk, file, 1), `$TTL ${quoteText(tk.text(1))} is not a TTL (seconds, or units like 1h30m, 2d, 1w)`);
-        else if (v > MAX_TTL) this.error(ErrorCode.ZONE_SYNTAX, this.at(tk, file, 1), `$TTL ${quoteText(tk.text(1))} is larger than ${MAX_TTL} (RFC 2181 §8)`);
-        else ctx.defaultTtl = v;
+        else {
+          const ttl = this.checkTtl(v, tk, file, 1, '$TTL');
+          if (ttl >= 0) ctx.defaultTtl = ttl;
+        }
         return;
       }
       case '$INCLUDE':
         this.include(tk, file, depth, chain, ctx);
         return;
-      case '$GENERATE':
+      case '$GENERATE': {
+        const errors = this.errorCount;
         this.generate(tk, file, ctx);
+        if (this.errorCount > errors) this.drop(); // some of its records, whose names are not known
         return;
+      }
       default:
         this.error(ErrorCode.ZONE_SYNTAX, this.at(tk, file, 0), `unknown directive ${quoteText(tk.text(0))} (expected $ORIGIN, $TTL, $INCLUDE or $GENERATE)`);
     }
@@ -698,7 +736,11 @@ function unescapeQuotes(text: string): string {
   return out;
 }
 
-/** `$INCLUDE` file names: a backslash escapes the next character (for spaces, quotes). */
+/** `$INCLUDE` file names: `\DDD` is that octet and `\X` is X (for spaces, quotes), as in Knot. */
 function unescapePath(text: string): string {
-  return text.includes('\\') ? text.replace(/\\(.)/gs, '$1') : text;
+  if (!text.includes('\\')) return text;
+  return text.replace(/\\(?:([0-9]{3})|(.))/gs, (_, ddd: string | undefined, x: string) => {
+    if (ddd === undefined) return x;
+    return Number(ddd) > 255 ? `\\${ddd}` : String.fromCharCode(Number(ddd));
+  });
 }

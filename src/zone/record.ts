@@ -27,6 +27,17 @@ export interface RecordSink {
   record(owner: Name, type: number, cls: number, ttl: number, rdata: Bytes, file: string, line: number): void;
 }
 
+/**
+ * A record the parser refused, as far as it is known: the builder then leaves out what only its
+ * absence would cause ("MX target has no address" when the target's A line was the bad one; "no
+ * SOA" when the SOA line was). A missing field is not known (a broken owner, an unreadable
+ * $INCLUDE): any record may be missing there.
+ */
+export interface DroppedRecord {
+  owner?: Name;
+  type?: number;
+}
+
 export type Severity = 'error' | 'warning';
 
 /** A problem found while loading or validating a zone: `file:line: message`. */

@@ -7,10 +7,14 @@
 // - Blanks are space and tab; CR is a blank too, so CRLF files work (LF ends the line).
 // - `;` starts a comment that runs to the end of the line, anywhere outside a quoted string,
 //   including inside parentheses.
-// - `(` ... `)` join lines: newlines inside are blanks. BIND tolerates nesting, so do we.
-// - `"..."` is one token; blanks, `;` and parentheses inside are data. A quoted string cannot span
-//   lines (an unterminated quote would otherwise swallow the rest of the file), so a newline inside
-//   one is an error reported at the line where the quote opened.
+// - `(` ... `)` join lines: newlines inside are blanks. They do not nest: `((` is an error, as in
+//   Knot (BIND counts the depth; RFC 1035 §5.1 describes one level).
+// - `"..."` is one token; blanks, `;` and parentheses inside are data. Inside parentheses, where
+//   "line terminations are not recognized" (RFC 1035 §5.1), so is a newline: the string goes on
+//   (Knot reads it; BIND does not), and the parser warns, since a forgotten closing quote does the
+//   same. Outside parentheses the line ends the entry, so a string must close on its line (else an
+//   unterminated quote would swallow the rest of the file); the error is at the opening quote.
+//   A quote right after a closing quote (`"""`) is an error, as in Knot and BIND.
 // - `\X` escapes the next octet (so `\"`, `\;`, `\(`, `\ ` are data); `\DDD` is left for the field's
 //   own decoder: token text is passed on exactly as written (see RdataToken).
 // - A `"` inside an unquoted token ends it and opens a quoted token, as in BIND: `a"b c"` is the
@@ -101,6 +105,8 @@ export class Tokenizer {
   hasOwner = false;
   /** First problem in the current entry; when set the entry must be skipped (tokens may be partial). */
   issue: TokenIssue | undefined;
+  /** Where the current entry's first quoted string that spans lines opened (the parser warns). */
+  spannedQuote: TokenIssue | undefined;
   /** sharedRdataTokens' arrays, by length. */
   private readonly shared: RdataToken[][] = [];
 
@@ -167,6 +173,7 @@ export class Tokenizer {
     const limit = this.limit;
     this.count = 0;
     this.issue = undefined;
+    this.spannedQuote = undefined;
     let started = false; // seen a token or parenthesis of this entry
     let entryStart = 0;
     let depth = 0;
@@ -211,6 +218,8 @@ export class Tokenizer {
         if (depth === 0) {
           openLine = this.line;
           openColumn = this.col(pos);
+        } else {
+          this.fail(`nested parentheses: "(" inside the "(" at line ${openLine}`, this.line, this.col(pos));
         }
         depth++;
         pos++;
@@ -225,7 +234,7 @@ export class Tokenizer {
       if (pos - entryStart > MAX_ENTRY_CHARS) {
         this.fail(`entry is longer than ${MAX_ENTRY_CHARS} characters`, this.entryLine, 1);
       }
-      pos = cls === QUOTE ? this.scanQuoted(pos) : this.scanWord(pos);
+      pos = cls === QUOTE ? this.scanQuoted(pos, depth > 0) : this.scanWord(pos);
     }
   }
 
@@ -259,31 +268,59 @@ export class Tokenizer {
     return pos;
   }
 
-  /** Scans a quoted string whose `"` is at `open`; returns the position after the closing quote. */
-  private scanQuoted(open: number): number {
+  /**
+   * Scans a quoted string whose `"` is at `open`; returns the position after the closing quote.
+   * `multiline` (inside parentheses): newlines are part of the string.
+   */
+  private scanQuoted(open: number, multiline: boolean): number {
     const src = this.src;
     const limit = this.limit;
+    const line = this.line;
+    const column = this.col(open);
     let pos = open + 1;
     while (pos < limit) {
       const c = src.charCodeAt(pos);
       if (c === 0x22) {
-        this.push(open + 1, pos, true, this.col(open));
+        this.push(open + 1, pos, true, column, line);
+        if (pos + 1 < limit && src.charCodeAt(pos + 1) === 0x22) {
+          // `"a""b"` or `"""`: the third quote would open a string that swallows what follows.
+          this.fail('a quoted string right after another (write a blank between them, or \\" for a quote inside one)', this.line, this.col(pos + 1));
+          const nl = src.indexOf('\n', pos);
+          return nl < 0 ? limit : nl;
+        }
         return pos + 1;
       }
       if (c === 0x5c) {
-        const n = pos + 1 < limit ? src.charCodeAt(pos + 1) : 0x0a;
-        if (n === 0x0a || n === 0x0d) break; // an escaped line end does not continue a string
-        if (n > 0xff || (CHAR_CLASS[n] === CONTROL && n !== 0x09)) this.fail(badCharMessage(n, true), this.line, this.col(pos + 1));
+        const n = pos + 1 < limit ? src.charCodeAt(pos + 1) : -1;
+        if (n < 0 || (!multiline && (n === 0x0a || n === 0x0d))) break;
+        if (n === 0x0a) this.quotedNewline(pos + 1, line, column);
+        else if (n > 0xff || (CHAR_CLASS[n] === CONTROL && n !== 0x09)) this.fail(badCharMessage(n, true), this.line, this.col(pos + 1));
         pos += 2;
         continue;
       }
-      if (c === 0x0a) break;
-      if (c === 0x0d && (pos + 1 >= limit || src.charCodeAt(pos + 1) === 0x0a)) break;
-      if (c > 0xff || (c < 0x20 && c !== 0x09) || c === 0x7f) this.fail(badCharMessage(c, true), this.line, this.col(pos));
+      if (c === 0x0a) {
+        if (!multiline) break;
+        this.quotedNewline(pos, line, column);
+      } else if (c === 0x0d && pos + 1 < limit && src.charCodeAt(pos + 1) === 0x0a) {
+        // Its CR would be data: refused, and the string ends here so it swallows nothing.
+        if (multiline) this.fail(`unterminated quoted string: the quote at line ${line} does not close before the CRLF line end`, line, column);
+        break;
+      } else if (c > 0xff || (c < 0x20 && c !== 0x09) || c === 0x7f) this.fail(badCharMessage(c, true), this.line, this.col(pos));
       pos++;
     }
-    this.fail('unterminated quoted string (a quoted string must close on the line where it opens)', this.line, this.col(open));
-    return pos; // resume at the line end, so parentheses still delimit the entry
+    this.fail(
+      multiline ? `unterminated quoted string: the quote at line ${line} never closes` : 'unterminated quoted string (outside parentheses a quoted string must close on the line where it opens)',
+      line,
+      column,
+    );
+    return pos; // resume at the line end (or the end), so parentheses still delimit the entry
+  }
+
+  /** A newline at `pos` inside the quoted string that opened at line:column: data, and a new line. */
+  private quotedNewline(pos: number, line: number, column: number): void {
+    this.line++;
+    this.lineStart = pos + 1;
+    this.spannedQuote ??= { message: `the quoted string that opens here continues on line ${this.line}: its newlines are part of the string (a missing closing quote?)`, line, column };
   }
 
   private col(pos: number): number {
@@ -294,7 +331,7 @@ export class Tokenizer {
     this.issue ??= { message, line, column };
   }
 
-  private push(start: number, end: number, quoted: boolean, column: number): void {
+  private push(start: number, end: number, quoted: boolean, column: number, line = this.line): void {
     if (this.issue !== undefined) return; // the entry is skipped anyway; do not grow the arrays
     if (end - start > MAX_ENTRY_CHARS) {
       this.fail(`token is longer than ${MAX_ENTRY_CHARS} characters`, this.line, column);
@@ -304,7 +341,7 @@ export class Tokenizer {
     if (i === this.tokenStart.length) this.grow();
     this.tokenStart[i] = start;
     this.tokenEnd[i] = end;
-    this.tokenLine[i] = this.line;
+    this.tokenLine[i] = line;
     this.tokenColumn[i] = column;
     this.tokenQuoted[i] = quoted ? 1 : 0;
     this.count = i + 1;

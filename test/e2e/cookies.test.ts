@@ -10,7 +10,7 @@ import { Rcode } from '../../src/dns/constants.js';
 import { parseCookieSecret, ServerCookies } from '../../src/limits/cookies.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { debianPython, describeWithPeers, findProgram, requirePeers } from '../support/peers.js';
+import { debianPython, describeWithDnspython, describeWithPeers, findProgram } from '../support/peers.js';
 import { registryOf, zoneFromText } from '../support/zones.js';
 import { TcpClient, UdpClient } from './support/net.js';
 import { TRICKY_ZONE } from './support/server.js';
@@ -171,12 +171,9 @@ describeWithPeers('dig +cookie and kdig +cookie', ['dig', 'kdig'], () => {
   });
 });
 
-const python = debianPython();
-const describePython = python !== undefined ? describe : requirePeers ? describe : describe.skip;
-
-describePython('dnspython reads the RFC 9018 fields', () => {
+describeWithDnspython('dnspython reads the RFC 9018 fields', () => {
   test('version 1, reserved 0, a timestamp of now, 8 octets of hash; reused, the same cookie', async () => {
-    if (python === undefined) throw new Error('ZONEDNS_REQUIRE_PEERS=1 and /usr/bin/python3 with dnspython is missing');
+    const python = debianPython()!;
     const script = `
 import json, struct, sys, time
 import dns.message, dns.query, dns.edns

@@ -339,7 +339,7 @@ describe('udpBackend in the configuration file and on the command line', () => {
 
   test('config key udpBackend: auto, node, native; anything else names the key', () => {
     for (const v of ['auto', 'node', 'native'] as const) expect(parseConfig(JSON.stringify({ udpBackend: v }), '/').udpBackend).toBe(v);
-    expect(parseConfig('{}', '/').udpBackend).toBeUndefined();
+    expect(parseConfig('{}', '/').udpBackend).toBe('auto'); // the schema's default
     expect(() => parseConfig('{"udpBackend":"fast"}', '/')).toThrow('udpBackend: expected one of auto, node, native');
   });
 

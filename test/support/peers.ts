@@ -53,3 +53,22 @@ export function describeWithPeers(title: string, programs: readonly string[], bo
   process.stderr.write(`\n[skip] ${title}: ${why}\n`);
   describe.skip(`${title} [skipped: ${why}]`, body);
 }
+
+/** describeWithPeers for Debian's python3 with dnspython (a module, not a program). */
+export function describeWithDnspython(title: string, body: () => void): void {
+  if (debianPython() !== undefined) {
+    describe(title, body);
+    return;
+  }
+  const why = 'needs /usr/bin/python3 with dnspython (apt-get install python3-dnspython)';
+  if (requirePeers) {
+    describe(title, () => {
+      test(`dnspython is installed: ${why}`, () => {
+        throw new Error(`ZONEDNS_REQUIRE_PEERS=1 and ${title} ${why}`);
+      });
+    });
+    return;
+  }
+  process.stderr.write(`\n[skip] ${title}: ${why}\n`);
+  describe.skip(`${title} [skipped: ${why}]`, body);
+}

@@ -23,29 +23,10 @@ import {
   type TsigVerified,
   type TsigVerifyFailure,
 } from '../../src/tsig/tsig.js';
-import { debianPython, requirePeers } from '../support/peers.js';
+import { debianPython, describeWithDnspython } from '../support/peers.js';
 import { query, rd, rr } from '../wire/helpers.js';
 
 const PYTHON = debianPython();
-
-/** describeWithPeers' rule for a Python module: skip visibly, or fail under ZONEDNS_REQUIRE_PEERS=1. */
-function describeWithDnspython(title: string, body: () => void): void {
-  if (PYTHON !== undefined) {
-    describe(title, body);
-    return;
-  }
-  const why = 'needs /usr/bin/python3 with dnspython (apt-get install python3-dnspython)';
-  if (requirePeers) {
-    describe(title, () => {
-      test(`dnspython is installed: ${why}`, () => {
-        throw new Error(`ZONEDNS_REQUIRE_PEERS=1 and ${title} ${why}`);
-      });
-    });
-    return;
-  }
-  process.stderr.write(`\n[skip] ${title}: ${why}\n`);
-  describe.skip(`${title} [skipped: ${why}]`, body);
-}
 
 // One script, a list of operations in (argv[1], JSON), a list of results out (stdout, JSON).
 const SCRIPT = String.raw`

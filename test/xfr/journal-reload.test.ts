@@ -1,6 +1,7 @@
 // The journal and NOTIFY wired to reloads: ZoneManager -> XfrService on every swap; the journal
-// survives a restart through the state directory; edits made while down, same-serial content
-// changes and serials going back empty it; NOTIFY goes out on start and on each serial change.
+// survives a restart through the state directory; edits made while down and same-serial content
+// changes empty it (a serial going back is refused: test/state/served-serial.test.ts); NOTIFY
+// goes out on start and on each serial change.
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { RRType } from '../../src/dns/constants.js';
 import { nameFromText } from '../../src/dns/name.js';
 import type { Logger } from '../../src/log.js';
 import { ZoneManager } from '../../src/reload/zones.js';
+import { StateStore } from '../../src/state/zone-state.js';
 import { handleStreamMessage, type HandlerContext } from '../../src/server/handle.js';
 import { Rotator } from '../../src/server/rotate.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
@@ -56,7 +58,7 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
     const service = new XfrService({ log, stateDir, notifier });
     const manager = new ZoneManager(registry, log, undefined, [{
       file, origin: nameFromText('r.test.'), transfer: new TransferPolicy({ allow: ['127.0.0.1'] }), notify: [parseNotifyTarget('127.0.0.1:5399')],
-    }], {}, service);
+    }], {}, service, new StateStore(stateDir, log));
     manager.loadAll();
     const ctx: HandlerContext = { registry, rotator: new Rotator('cyclic'), maxUdp: 1232, xfr: { log } };
     const handle = () => registry.get(nameFromText('r.test.'))!;
@@ -106,7 +108,7 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
     await c.notifier.close();
   });
 
-  it('content changed under the same serial, or a serial going back, empties the journal; a failed reload changes nothing', async () => {
+  it('content changed under the same serial empties the journal; a failed reload or a serial going back changes nothing', async () => {
     writeFileSync(file, ZONE(1));
     const p = start();
     writeFileSync(file, ZONE(2, 'x A 192.0.2.2\n'));
@@ -124,10 +126,11 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
     expect(p.handle().snapshot!.serial).toBe(3);
     expect(p.handle().journal!.entries).toHaveLength(1);
 
-    writeFileSync(file, ZONE(1, 'x A 192.0.2.4\n')); // serial went back
+    writeFileSync(file, ZONE(1, 'x A 192.0.2.5\n')); // serial went back: refused, nothing changes
     p.manager.pathChanged(file);
-    expect(p.handle().journal!.entries).toHaveLength(0);
-    expect(p.lines.some((l) => l.startsWith('warn serial went backwards'))).toBe(true);
+    expect(p.handle().snapshot!.serial).toBe(3);
+    expect(p.handle().journal!.entries).toHaveLength(1);
+    expect(p.lines.some((l) => l.startsWith('error zone file\'s SOA serial 1 is below the serial already served (3)'))).toBe(true);
     await p.notifier.close();
   });
 });

@@ -12,6 +12,7 @@ import { handleMessage, type HandlerContext } from '../../src/server/handle.js';
 import { Rotator } from '../../src/server/rotate.js';
 import { loadZoneFile } from '../../src/zone/load.js';
 import { printZone } from '../../src/zone/print.js';
+import { StateStore } from '../../src/state/zone-state.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import type { ZoneSnapshot } from '../../src/zone/snapshot.js';
 import { buildNotify } from '../../src/xfr/notify.js';
@@ -159,14 +160,15 @@ afterEach(() => {
   logs = [];
 });
 
-function setup(opts: { first?: ZoneSnapshot; file?: string; writeZone?: SecondaryZoneOptions['writeZone'] } = {}) {
+function setup(opts: { first?: ZoneSnapshot; file?: string; writeZone?: SecondaryZoneOptions['writeZone']; state?: SecondaryZoneOptions['state']; at?: number } = {}) {
   const clock = new FakeClock();
+  clock.t = opts.at ?? 0;
   const primary = new ScriptedPrimary(opts.first ?? zone(1));
   const registry = new ZoneRegistry();
   const writeZone = opts.writeZone ?? (opts.file ? undefined : () => {});
   // A test's own writer gets a path it never opens: the copy is only written when there is a file.
   const file = opts.file ?? (opts.writeZone ? '/nonexistent/s.test.zone' : undefined);
-  const sec = new SecondaryZone({ origin: name(ORIGIN), primaries: [PRIMARY], registry, transport: primary, log, clock, file, writeZone });
+  const sec = new SecondaryZone({ origin: name(ORIGIN), primaries: [PRIMARY], registry, transport: primary, log, clock, file, writeZone, state: opts.state });
   const manager = new SecondaryManager();
   manager.add(sec);
   const ctx: HandlerContext = { registry, rotator: new Rotator('none'), maxUdp: 1232, secondaries: manager };
@@ -336,8 +338,8 @@ describe('secondary failures', () => {
     const broken = zone(2);
     primary.publish(broken);
     primary.ixfr = 'error';
-    // No NS at the apex: buildSnapshot rejects it.
-    primary.axfrRecords = recordsOf(broken).filter((r) => r.type !== RRType.NS);
+    // A CNAME next to v's A: buildSnapshot rejects it.
+    primary.axfrRecords = [...recordsOf(broken), { owner: name(`v.${ORIGIN}`), type: RRType.CNAME, class: RRClass.IN, ttl: 60, rdata: name(ORIGIN) }];
     primary.calls = [];
     await clock.advance(REFRESH * 1000);
     expect(primary.calls).toEqual(['soa', 'ixfr', 'axfr']);
@@ -439,7 +441,7 @@ describe('the copy on disk', () => {
     const a = setup({ file, first: zone(7, ['txt TXT "hello world" "with \\"quotes\\""', 'mx MX 10 ns1']) });
     a.sec.start();
     await a.clock.advance(0);
-    // Written after the swap, off the query path: flush() waits for it.
+    // Written before the swap (streamed, off the query path): flush() waits for a write in progress.
     await a.sec.flush();
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file, 'latin1')).toMatch(/serial 7/);
@@ -456,6 +458,68 @@ describe('the copy on disk', () => {
     await b.clock.advance(0);
     expect(b.sec.state).toBe('retrying');
     expect(b.ask('v.s.test').rcode).toBe('NOERROR');
+    b.sec.stop();
+  });
+});
+
+describe('timers kept across restarts (stateDir)', () => {
+  /** A state directory and a copy file; each setup() on them is a new process. */
+  function place() {
+    const dir = mkdtempSync(join(tmpdir(), 'zonedns-sec-state-'));
+    dirs.push(dir);
+    return { file: join(dir, 's.test.zone'), store: () => new StateStore(join(dir, 'state'), log) };
+  }
+
+  it('an expired zone stays expired after a restart (SERVFAIL, the copy not served) until a transfer succeeds', async () => {
+    const p = place();
+    const a = setup({ file: p.file, state: p.store() });
+    a.sec.start();
+    await a.clock.advance(0);
+    await waitForCondition(() => a.sec.serial === 1);
+    a.primary.down = true;
+    await a.clock.advance(EXPIRE * 1000);
+    expect(a.sec.state).toBe('expired');
+    a.sec.stop();
+    expect(p.store().secondary(name(ORIGIN))).toMatchObject({ serial: 1, expired: true, expiresAt: EXPIRE * 1000 });
+
+    const b = setup({ file: p.file, state: p.store(), at: EXPIRE * 1000 + 5000 });
+    b.primary.down = true;
+    b.sec.start();
+    expect(b.sec.state).toBe('expired');
+    expect(b.ask('v.s.test').rcode).toBe('SERVFAIL');
+    expect(logs.some((l) => l.startsWith('error secondary zone expired (no successful refresh within SOA EXPIRE before the restart)'))).toBe(true);
+    await b.clock.advance(RETRY * 1000 * 3);
+    expect(b.ask('v.s.test').rcode).toBe('SERVFAIL');
+    b.primary.down = false;
+    b.primary.publish(zone(2));
+    await b.clock.advance(b.sec.state === 'expired' ? RETRY * 1000 : 0);
+    await waitForCondition(() => b.sec.serial === 2);
+    expect(b.ask('v.s.test').rcode).toBe('NOERROR');
+    expect(p.store().secondary(name(ORIGIN))).toMatchObject({ serial: 2, expired: false });
+    b.sec.stop();
+  });
+
+  it('a restart keeps the expiry time recorded at the last refresh, not SOA EXPIRE from the restart', async () => {
+    const p = place();
+    const a = setup({ file: p.file, state: p.store() });
+    a.sec.start();
+    await a.clock.advance(0);
+    await waitForCondition(() => a.sec.serial === 1);
+    await a.clock.advance(REFRESH * 1000); // a successful refresh at REFRESH: expiry moves to REFRESH + EXPIRE
+    expect(p.store().secondary(name(ORIGIN))).toEqual({ serial: 1, refreshedAt: REFRESH * 1000, expiresAt: (REFRESH + EXPIRE) * 1000, expired: false });
+    a.sec.stop();
+
+    // Restarted one minute before that expiry, with the primary gone: served until then, not a day longer.
+    const b = setup({ file: p.file, state: p.store(), at: (REFRESH + EXPIRE - 60) * 1000 });
+    b.primary.down = true;
+    b.sec.start();
+    expect(b.sec.serial).toBe(1);
+    expect(b.ask('v.s.test').rcode).toBe('NOERROR');
+    await b.clock.advance(59_000);
+    expect(b.ask('v.s.test').rcode).toBe('NOERROR');
+    await b.clock.advance(1_000);
+    expect(b.sec.state).toBe('expired');
+    expect(b.ask('v.s.test').rcode).toBe('SERVFAIL');
     b.sec.stop();
   });
 });
@@ -516,7 +580,7 @@ describe('the zone as it arrives', () => {
   });
 });
 
-describe('writing the copy off the query path', () => {
+describe('the copy on disk comes before serving', () => {
   /** A writer whose writes finish when the test says so. */
   function gatedWriter() {
     const writes: Array<{ serial: number; done: () => void; fail: (e: Error) => void }> = [];
@@ -524,58 +588,51 @@ describe('writing the copy off the query path', () => {
     return { writes, writeZone };
   }
 
-  it('the new zone is answered while its copy is being written', async () => {
+  it('a transferred zone is answered once its copy is written; the previous one answers meanwhile', async () => {
     const w = gatedWriter();
     const { clock, primary, sec, ask } = setup({ writeZone: w.writeZone });
     sec.start();
     await clock.advance(0);
     expect(w.writes.map((x) => x.serial)).toEqual([1]);
+    // Transferred, not yet on disk: not served (a crash now must not have answered serial 1).
+    expect(ask('v.s.test').rcode).toBe('SERVFAIL');
+    w.writes[0]!.done();
+    await waitForCondition(() => sec.serial === 1);
+    expect(addressOf(ask('v.s.test'))).toEqual(['10.0.0.1']);
+
     primary.publish(zone(2));
-    // A check now: serial 2 is served though serial 1's copy is not written yet.
-    await sec.refresh();
+    const check = sec.refresh();
+    await waitForCondition(() => w.writes.length === 2);
+    expect(addressOf(ask('v.s.test'))).toEqual(['10.0.0.1']);
+    w.writes[1]!.done();
+    await check;
     expect(sec.serial).toBe(2);
     expect(addressOf(ask('v.s.test'))).toEqual(['10.0.0.2']);
-    expect(w.writes.map((x) => x.serial)).toEqual([1]);
-    w.writes[0]!.done();
-    await waitForCondition(() => w.writes.length === 2);
-    expect(w.writes.map((x) => x.serial)).toEqual([1, 2]);
-    w.writes[1]!.done();
     await sec.flush();
   });
 
-  it('zones transferred during a write: only the newest is written next', async () => {
-    const w = gatedWriter();
-    const { clock, primary, sec } = setup({ writeZone: w.writeZone });
-    sec.start();
-    await clock.advance(0);
-    for (const serial of [2, 3, 4]) {
-      primary.publish(zone(serial));
-      await sec.refresh();
-    }
-    expect(sec.serial).toBe(4);
-    w.writes[0]!.done();
-    await waitForCondition(() => w.writes.length === 2);
-    w.writes[1]!.done();
-    await sec.flush();
-    expect(w.writes.map((x) => x.serial)).toEqual([1, 4]);
-  });
-
-  it('a failed write is logged and the zone served on; the next transfer writes again', async () => {
+  it('a copy that cannot be written is not served: logged, the check fails and is retried at SOA RETRY', async () => {
     const w = gatedWriter();
     const { clock, primary, sec, ask } = setup({ writeZone: w.writeZone });
     sec.start();
     await clock.advance(0);
-    w.writes[0]!.fail(new Error('ENOSPC: no space left on device'));
-    await sec.flush();
-    expect(logs.some((l) => l.startsWith('error cannot write the transferred zone to disk') && l.includes('ENOSPC'))).toBe(true);
-    expect(sec.state).toBe('serving');
-    expect(ask('v.s.test').rcode).toBe('NOERROR');
+    w.writes[0]!.done();
+    await waitForCondition(() => sec.serial === 1);
     primary.publish(zone(2));
-    await sec.refresh();
+    const check = sec.refresh();
     await waitForCondition(() => w.writes.length === 2);
-    w.writes[1]!.done();
-    await sec.flush();
-    expect(w.writes.map((x) => x.serial)).toEqual([1, 2]);
+    w.writes[1]!.fail(new Error('ENOSPC: no space left on device'));
+    await check;
+    expect(logs.some((l) => l.startsWith('error cannot write the transferred zone to disk; not serving it') && l.includes('ENOSPC'))).toBe(true);
+    expect(sec.state).toBe('retrying');
+    expect(sec.serial).toBe(1);
+    expect(addressOf(ask('v.s.test'))).toEqual(['10.0.0.1']);
+    // Retried after SOA RETRY; this time the disk has room.
+    await clock.advance(RETRY * 1000);
+    await waitForCondition(() => w.writes.length === 3);
+    w.writes[2]!.done();
+    await waitForCondition(() => sec.serial === 2);
+    expect(addressOf(ask('v.s.test'))).toEqual(['10.0.0.2']);
   });
 
   it('the copy is a zone file that loads back to the same zone, written atomically', async () => {

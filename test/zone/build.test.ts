@@ -234,8 +234,29 @@ www TXT "t"
   { name: 'SOA not at the apex', body: 'www SOA ns1 hostmaster 1 3600 600 86400 60\n', diagnostics: [
     ['error', 5, 'SOA record at www.example.test. is not at the zone apex'],
   ] },
-  { name: 'no NS at the apex: at the SOA', zone: '$TTL 300\n\n@ SOA ns1 hostmaster 1 3600 600 86400 60\nns1 A 192.0.2.1\n', diagnostics: [
-    ['error', 3, 'no NS records at the zone apex example.test.'],
+  { name: 'no NS at the apex: a warning at the SOA, and the zone loads (as NSD and Knot)', zone: '$TTL 300\n\n@ SOA ns1 hostmaster 1 3600 600 86400 60\nns1 A 192.0.2.1\n', diagnostics: [
+    ['warning', 3, 'no NS records at the zone apex example.test.'],
+  ] },
+
+  // --- A refused record leaves no warnings that only its absence causes
+  { name: 'a refused A line: no "target has no address" for its name', body: '@ MX 10 mail\nmail A 999.1.1.1\n', diagnostics: [
+    ['error', 6, 'bad IPv4 address "999.1.1.1"'],
+  ] },
+  { name: 'a refused A line elsewhere: other targets are still checked', body: '@ MX 10 none\nx A 999.1.1.1\n', diagnostics: [
+    ['error', 6, 'bad IPv4 address'],
+    ['warning', 5, 'example.test. MX none.example.test.: target has no address'],
+  ] },
+  { name: 'a refused AAAA with an inherited owner counts for that owner', body: '@ MX 10 mail\nmail TXT "x"\n AAAA 2001:db8::g\n', diagnostics: [
+    ['error', 7, 'bad IPv6 address'],
+  ] },
+  { name: 'a broken owner: no target can be said to lack an address', body: '@ MX 10 mail\nma..il A 192.0.2.9\n', diagnostics: [
+    ['error', 6, 'empty label'],
+  ] },
+  { name: 'a refused SOA line: no "no SOA" on top of it', zone: '$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 9999999999\n@ NS ns1\nns1 A 192.0.2.1\n', diagnostics: [
+    ['error', 2, 'SOA minimum'],
+  ] },
+  { name: 'a refused apex NS line: no "no NS" on top of it', zone: '$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 60\n@ NS ns1..x\nns1 A 192.0.2.1\n', diagnostics: [
+    ['error', 3, 'empty label'],
   ] },
 
   // --- CNAME

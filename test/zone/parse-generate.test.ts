@@ -135,7 +135,7 @@ describe('generate.ts helpers', () => {
   test('expandTemplate', () => {
     const t = compileTemplate('a$b${1}c${0,4}d${0,3,x}e${0,1,o}\\$f$$');
     if (typeof t === 'string') throw new Error(t);
-    expect(expandTemplate(t, 9)).toBe('a9b10c0009d009e11\\$f$');
+    expect(expandTemplate(t, 9)).toBe('a9b10c0009d009e11\\$f\\$');
     const n = compileTemplate('${0,0,n}');
     if (typeof n === 'string') throw new Error(n);
     expect(expandTemplate(n, 0)).toBe('0');

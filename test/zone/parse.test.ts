@@ -134,14 +134,19 @@ e A 192.0.2.5
     diagnostics: [['error', 3, '$TTL "1h30" is not a TTL']],
   },
   {
-    name: '$TTL above 2^31-1 is an error (RFC 2181 §8); 2^31-1 is fine',
+    name: '$TTL above 2^31-1 is read as 0 with a warning (RFC 2181 §8, as BIND and Knot); over 32 bits is an error',
     text: HEAD + zone`
-$TTL 2147483648
-$TTL 2147483647
+$TTL 4294967295
 a A 192.0.2.1
+$TTL 4294967296
+$TTL 2147483647
+b A 192.0.2.2
 `,
-    diagnostics: [['error', 3, '$TTL "2147483648" is larger than 2147483647']],
-    records: ['a.example.com. 2147483647 IN A 192.0.2.1'],
+    diagnostics: [
+      ['warning', 3, '$TTL "4294967295" is larger than 2147483647; using 0 (RFC 2181 §8)'],
+      ['error', 5, '$TTL "4294967296" does not fit in 32 bits'],
+    ],
+    records: ['a.example.com. 0 IN A 192.0.2.1', 'b.example.com. 2147483647 IN A 192.0.2.2'],
   },
   {
     name: '$TTL and $ORIGIN need exactly one argument',
@@ -316,10 +321,14 @@ w IN 1w2d A 192.0.2.3
     records: ['u.example.com. 86400 IN A 192.0.2.1', 'v.example.com. 7200 IN A 192.0.2.2', 'w.example.com. 777600 IN A 192.0.2.3'],
   },
   {
-    name: 'a record TTL above 2^31-1 is an error',
-    text: HEAD + 'big 2147483648 A 192.0.2.1\nok 2147483647 A 192.0.2.2\n',
-    diagnostics: [['error', 3, 'TTL "2147483648" is larger than 2147483647']],
-    records: ['ok.example.com. 2147483647 IN A 192.0.2.2'],
+    name: 'a record TTL above 2^31-1 is 0 with a warning; 2^32 and 1w written past 32 bits are errors',
+    text: HEAD + 'big 2147483648 A 192.0.2.1\nok 2147483647 A 192.0.2.2\nover 4294967296 A 192.0.2.3\nweeks 100000000W A 192.0.2.4\n',
+    diagnostics: [
+      ['warning', 3, 'TTL "2147483648" is larger than 2147483647; using 0 (RFC 2181 §8)'],
+      ['error', 5, 'TTL "4294967296" does not fit in 32 bits'],
+      ['error', 6, 'TTL "100000000W" does not fit in 32 bits'],
+    ],
+    records: ['big.example.com. 0 IN A 192.0.2.1', 'ok.example.com. 2147483647 IN A 192.0.2.2'],
   },
   {
     name: 'no $TTL and no TTL on the SOA: SOA MINIMUM is the default, with a warning (BIND)',
@@ -463,9 +472,25 @@ p A ( 192.0.2.7 )
     records: ['p.example.com. 3600 IN A 192.0.2.7', 'q.example.com. 3600 IN A 192.0.2.8'],
   },
   {
-    name: 'nested parentheses are tolerated (BIND)',
-    text: HEAD + 'x TXT ( ( "a" )\n )\n',
-    records: ['x.example.com. 3600 IN TXT "a"'],
+    name: 'nested parentheses are an error (Knot; RFC 1035 §5.1 has one level), and the entry ends at the last )',
+    text: HEAD + 'x TXT ( ( "a" )\n )\ny A 192.0.2.1\n',
+    diagnostics: [['error', 3, 'nested parentheses: "(" inside the "(" at line 3']],
+    records: ['y.example.com. 3600 IN A 192.0.2.1'],
+  },
+  {
+    name: 'inside parentheses a quoted string may span lines (Knot), with a warning',
+    text: HEAD + 'x TXT (\n"first\nsecond"\nthird\n)\ny A 192.0.2.1\n',
+    diagnostics: [['warning', 4, 'the quoted string that opens here continues on line 5']],
+    records: ['x.example.com. 3600 IN TXT "first\\010second" "third"', 'y.example.com. 3600 IN A 192.0.2.1'],
+  },
+  {
+    name: 'a quote right after a closing quote is an error, and the line after it still parses',
+    text: HEAD + 'x TXT """\ny A 192.0.2.1\nz TXT "a""b"\n',
+    diagnostics: [
+      ['error', 3, 'a quoted string right after another'],
+      ['error', 5, 'a quoted string right after another'],
+    ],
+    records: ['y.example.com. 3600 IN A 192.0.2.1'],
   },
   {
     name: 'C1 owner containing "soa" before a parenthesised SOA',
@@ -727,10 +752,9 @@ const badInput: Case[] = [
     records: ['y.example.com. 3600 IN A 192.0.2.2'],
   },
   {
-    name: 'unterminated quote inside parentheses: the entry still ends at the )',
+    name: 'unterminated quote inside parentheses: the string runs on (the newline is data) to the next quote',
     text: HEAD + 'x TXT ( "abc\n "def" )\ny A 192.0.2.2\n',
-    diagnostics: [['error', 3, 'unterminated quoted string']],
-    records: ['y.example.com. 3600 IN A 192.0.2.2'],
+    diagnostics: [['error', 4, 'unterminated quoted string: the quote at line 4 never closes']],
   },
   {
     name: 'unterminated quote at end of file',
@@ -755,7 +779,7 @@ const badInput: Case[] = [
     diagnostics: [
       ['error', 3, 'empty label'],
       ['error', 5, 'unknown RR type "FOO"'],
-      ['error', 6, 'TTL "99999999999" is larger than'],
+      ['error', 6, 'TTL "99999999999" does not fit in 32 bits'],
       ['error', 7, 'unbalanced parentheses'],
     ],
     records: ['ok.example.com. 3600 IN A 192.0.2.1'],

@@ -80,7 +80,7 @@ describe('Tokenizer', () => {
     expect(entries('a (\n b\n')[0].issue).toBe('1:3 unbalanced parentheses: "(" at line 1 is never closed');
     expect(entries('x\na "bc\nd e\n')).toEqual([
       { line: 1, owner: true, tokens: ['x'] },
-      { line: 2, owner: true, tokens: ['a'], issue: '2:3 unterminated quoted string (a quoted string must close on the line where it opens)' },
+      { line: 2, owner: true, tokens: ['a'], issue: '2:3 unterminated quoted string (outside parentheses a quoted string must close on the line where it opens)' },
       { line: 3, owner: true, tokens: ['d', 'e'] },
     ]);
   });

@@ -25,7 +25,9 @@ export const caaCodec: RdataCodec = {
     const flags = u8Field(tokens, 0, 'CAA', 'flags');
     const t = tokens[1];
     if (t === undefined) missing('CAA', 'tag');
-    const problem = t.quoted ? `CAA tag "${t.text}" must not be quoted` : tagProblem(t.text);
+    // A quoted tag is read as Knot reads it (BIND refuses the quotes): the tag's own rule
+    // (RFC 8659 §4.1.1: 1-255 letters and digits) is what matters, and it still applies.
+    const problem = tagProblem(t.text);
     if (problem !== undefined) throw new RdataError(problem, 1);
     const v = tokens[2];
     if (v === undefined) missing('CAA', 'value');

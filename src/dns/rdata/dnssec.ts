@@ -13,25 +13,37 @@ import { parseSigTime, sigTimeToText } from './sigtime.js';
 import { RdataError } from './token.js';
 import { WireReader } from './wire-reader.js';
 
-/** DNS Security Algorithm Numbers (IANA), mnemonics as in RFC 4034 A.1 and later RFCs. */
-const ALGORITHMS: ReadonlyMap<string, number> = new Map([
-  ['RSAMD5', 1], ['DH', 2], ['DSA', 3], ['RSASHA1', 5], ['DSA-NSEC3-SHA1', 6], ['RSASHA1-NSEC3-SHA1', 7],
-  ['RSASHA256', 8], ['RSASHA512', 10], ['ECC-GOST', 12], ['ECDSAP256SHA256', 13], ['ECDSAP384SHA384', 14],
-  ['ED25519', 15], ['ED448', 16], ['INDIRECT', 252], ['PRIVATEDNS', 253], ['PRIVATEOID', 254],
-]);
+/**
+ * DNS Security Algorithm Numbers (IANA): BIND's mnemonics first (the ones it prints, e.g. in
+ * CERT), then the IANA / RFC 4034 A.1 spellings and BIND's aliases, all accepted when reading.
+ */
+const ALGORITHM_NAMES: readonly (readonly [number, string, ...string[]])[] = [
+  [1, 'RSAMD5'], [2, 'DH'], [3, 'DSA'], [5, 'RSASHA1'], [6, 'NSEC3DSA', 'DSA-NSEC3-SHA1'],
+  [7, 'NSEC3RSASHA1', 'RSASHA1-NSEC3-SHA1'], [8, 'RSASHA256'], [10, 'RSASHA512'], [12, 'ECCGOST', 'ECC-GOST'],
+  [13, 'ECDSAP256SHA256', 'ECDSA256'], [14, 'ECDSAP384SHA384', 'ECDSA384'], [15, 'ED25519'], [16, 'ED448'],
+  [252, 'INDIRECT'], [253, 'PRIVATEDNS'], [254, 'PRIVATEOID'],
+];
+const ALGORITHMS: ReadonlyMap<string, number> = new Map(ALGORITHM_NAMES.flatMap(([n, ...names]) => names.map((name) => [name, n] as const)));
+const ALGORITHM_TEXT: ReadonlyMap<number, string> = new Map(ALGORITHM_NAMES.map(([n, name]) => [n, name]));
+
+/** An algorithm as BIND prints it where it uses mnemonics (CERT): the name, else the number. */
+export function algorithmText(alg: number): string {
+  return ALGORITHM_TEXT.get(alg) ?? String(alg);
+}
 
 /** DS digest types (IANA "Digest Algorithms"), with the digest length each one fixes. */
 const DIGESTS: ReadonlyMap<string, number> = new Map([['SHA-1', 1], ['SHA-256', 2], ['GOST', 3], ['SHA-384', 4]]);
 const DIGEST_LENGTH: readonly number[] = [0, 20, 32, 32, 48];
 
-function mnemonicField(tokens: Tokens, i: number, table: ReadonlyMap<string, number>, type: string, field: string): number {
+/** A number 0..max, or a mnemonic from `table` (upper-case keys; the text is matched in any case). */
+export function mnemonicField(tokens: Tokens, i: number, table: ReadonlyMap<string, number>, type: string, field: string, max = 0xff): number {
   const t = tokens[i];
   if (t === undefined) missing(type, field);
-  const v = decimal(t.text, 0xff);
+  const v = decimal(t.text, max);
   if (v >= 0) return v;
   const m = table.get(t.text.toUpperCase());
   if (m !== undefined) return m;
-  throw v === -2 ? badNumber(t.text, v, 0xff, i, type, field) : new RdataError(`${type} ${field} "${t.text}" is not a number or a known mnemonic`, i);
+  throw v === -2 ? badNumber(t.text, v, max, i, type, field) : new RdataError(`${type} ${field} "${t.text}" is not a number or a known mnemonic`, i);
 }
 
 export function algorithmField(tokens: Tokens, i: number, type: string): number {
@@ -81,44 +93,48 @@ export function dnskeyCodec(type: string): RdataCodec {
   };
 }
 
-function sigTimeField(tokens: Tokens, i: number, field: string): number {
+function sigTimeField(tokens: Tokens, i: number, type: string, field: string): number {
   const t = tokens[i];
-  if (t === undefined) missing('RRSIG', field);
+  if (t === undefined) missing(type, field);
   const v = parseSigTime(t.text);
-  if (v === undefined) throw new RdataError(`RRSIG ${field} "${t.text}" is not YYYYMMDDHHmmSS or seconds 0-4294967295`, i);
+  if (v === undefined) throw new RdataError(`${type} ${field} "${t.text}" is not a date YYYYMMDDHHmmSS (1970-2225) or seconds 0-4294967295`, i);
   return v;
 }
 
 /**
- * RRSIG: type-covered algorithm labels original-TTL expiration inception key-tag signer
- * signature. Times print as YYYYMMDDHHmmSS (RFC 4034 §3.2).
+ * RRSIG and SIG (RFC 2535 §4, the same layout): type-covered algorithm labels original-TTL
+ * expiration inception key-tag signer signature. Times print as YYYYMMDDHHmmSS (RFC 4034 §3.2).
  */
-export const rrsigCodec: RdataCodec = {
-  parse(tokens, origin) {
-    const t = tokens[0];
-    if (t === undefined) missing('RRSIG', 'type covered');
-    const covered = typeFromString(t.text);
-    if (covered === undefined) throw new RdataError(`RRSIG type covered "${t.text}" is not a known type or TYPEnnn`, 0);
-    return (
-      u16(covered) +
-      u8(algorithmField(tokens, 1, 'RRSIG')) +
-      u8(u8Field(tokens, 2, 'RRSIG', 'labels')) +
-      u32(u32Field(tokens, 3, 'RRSIG', 'original TTL')) +
-      u32(sigTimeField(tokens, 4, 'expiration')) +
-      u32(sigTimeField(tokens, 5, 'inception')) +
-      u16(u16Field(tokens, 6, 'RRSIG', 'key tag')) +
-      nameField(tokens, 7, origin, 'RRSIG', 'signer') +
-      base64Tail(tokens, 8, 'RRSIG', 'signature')
-    );
-  },
-  print(rdata) {
-    const r = new WireReader(rdata, 'RRSIG');
-    const covered = typeToString(r.u16('type covered'));
-    const head = `${covered} ${r.u8('algorithm')} ${r.u8('labels')} ${r.u32('original TTL')}`;
-    const times = `${sigTimeToText(r.u32('expiration'))} ${sigTimeToText(r.u32('inception'))}`;
-    const tail = `${r.u16('key tag')} ${nameToText(r.name('signer'))}`;
-    const sig = r.rest();
-    if (sig.length === 0) throw new RdataError('RRSIG signature is empty');
-    return `${head} ${times} ${tail} ${base64Encode(sig)}`;
-  },
-};
+export function sigCodec(type: string): RdataCodec {
+  return {
+    parse(tokens, origin) {
+      const t = tokens[0];
+      if (t === undefined) missing(type, 'type covered');
+      const covered = typeFromString(t.text);
+      if (covered === undefined) throw new RdataError(`${type} type covered "${t.text}" is not a known type or TYPEnnn`, 0);
+      return (
+        u16(covered) +
+        u8(algorithmField(tokens, 1, type)) +
+        u8(u8Field(tokens, 2, type, 'labels')) +
+        u32(u32Field(tokens, 3, type, 'original TTL')) +
+        u32(sigTimeField(tokens, 4, type, 'expiration')) +
+        u32(sigTimeField(tokens, 5, type, 'inception')) +
+        u16(u16Field(tokens, 6, type, 'key tag')) +
+        nameField(tokens, 7, origin, type, 'signer') +
+        base64Tail(tokens, 8, type, 'signature')
+      );
+    },
+    print(rdata) {
+      const r = new WireReader(rdata, type);
+      const covered = typeToString(r.u16('type covered'));
+      const head = `${covered} ${r.u8('algorithm')} ${r.u8('labels')} ${r.u32('original TTL')}`;
+      const times = `${sigTimeToText(r.u32('expiration'))} ${sigTimeToText(r.u32('inception'))}`;
+      const tail = `${r.u16('key tag')} ${nameToText(r.name('signer'))}`;
+      const sig = r.rest();
+      if (sig.length === 0) throw new RdataError(`${type} signature is empty`);
+      return `${head} ${times} ${tail} ${base64Encode(sig)}`;
+    },
+  };
+}
+
+export const rrsigCodec = sigCodec('RRSIG');

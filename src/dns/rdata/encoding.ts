@@ -1,7 +1,11 @@
 // Binary-to-text encodings used in RDATA presentation: hex (DS, SSHFP, TLSA, RFC 3597),
-// base64 (DNSKEY, RRSIG, OPENPGPKEY, ech; RFC 4648 §4) and base32hex without padding (NSEC3
-// next hashed owner; RFC 4648 §7, RFC 5155 §3.3). Decoders are strict: Buffer's own decoders
-// skip bad characters silently, which would turn a typo into different data.
+// base64 (DNSKEY, RRSIG, OPENPGPKEY, ech; RFC 4648 §4) and base32hex (NSEC3 next hashed owner;
+// RFC 4648 §7, RFC 5155 §3.3). Decoders are strict: Buffer's own decoders skip bad characters
+// silently, which would turn a typo into different data.
+//
+// Blanks inside base64 and hex fields are allowed anywhere (the tokens are joined), as RFC 4034
+// §2.2, §3.2 and §5.3 say ("Whitespace is allowed within the Base64 text") and BIND does; Knot
+// refuses a blank that splits a 4-character base64 group.
 
 import type { Bytes } from '../bytes.js';
 import { RdataError } from './token.js';
@@ -61,10 +65,18 @@ function b32Digit(c: number): number {
 }
 
 /**
- * base32hex without padding, case-insensitive (RFC 5155 §3.3). Undefined on a bad digit, a
- * length no octet count produces, or non-zero leftover bits (which would not round-trip).
+ * base32hex, case-insensitive. RFC 5155 §3.3 writes NSEC3 hashes without padding, and that is how
+ * they print; RFC 4648 §7 padding (`CPNG====`) is accepted too, as Knot does (BIND refuses it):
+ * it says nothing the digits do not. Undefined on a bad digit, bad padding, a length no octet
+ * count produces, or non-zero leftover bits (which would not round-trip).
  */
 export function base32HexDecode(text: string): Bytes | undefined {
+  const pad = text.length - text.replace(/=+$/, '').length;
+  if (pad > 0) {
+    // Padding fills the last 8-character group: 1, 3, 4 or 6 `=` (RFC 4648 §6).
+    if (text.length % 8 !== 0 || !(pad === 1 || pad === 3 || pad === 4 || pad === 6)) return undefined;
+    text = text.slice(0, -pad);
+  }
   const rem = text.length % 8;
   if (rem === 1 || rem === 3 || rem === 6) return undefined;
   let out = '';
@@ -122,4 +134,9 @@ export function hexTail(tokens: Tokens, i: number, type: string, field: string):
 
 export function base64Tail(tokens: Tokens, i: number, type: string, field: string): Bytes {
   return tailDecode(tokens, i, type, field, 'base64', base64Decode);
+}
+
+/** Like base64Tail for a field that may be left out (SINK data): nothing there is no octets. */
+export function base64Rest(tokens: Tokens, i: number, type: string, field: string): Bytes {
+  return i < tokens.length ? base64Tail(tokens, i, type, field) : '';
 }

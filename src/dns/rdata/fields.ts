@@ -4,7 +4,7 @@
 // nothing but their result.
 
 import { NameError } from '../../errors.js';
-import { nameFromText, type Name } from '../name.js';
+import { checkNameChars, nameFromText, type Name } from '../name.js';
 import { RdataError, type RdataToken } from './token.js';
 
 export type Tokens = readonly RdataToken[];
@@ -78,7 +78,8 @@ export function u32Field(tokens: Tokens, i: number, type: string, field: string)
 
 /**
  * Field `i` as a domain name: `@` is the origin, a relative name is completed with it
- * (RFC 1035 §5.1). Quoted names are refused, as BIND does: a quote cannot be part of a name.
+ * (RFC 1035 §5.1). Quoted names are refused, as BIND does: a quote cannot be part of a name; so
+ * are octets other than letters, digits and `-_/*` unless escaped (dns/name.ts isPlainNameChar).
  */
 export function nameField(tokens: Tokens, i: number, origin: Name, type: string, field: string): Name {
   const t = tokens[i];
@@ -87,6 +88,7 @@ export function nameField(tokens: Tokens, i: number, origin: Name, type: string,
   const text = t.text;
   if (text === '@') return origin;
   try {
+    checkNameChars(text);
     return nameFromText(text, origin);
   } catch (e) {
     if (e instanceof NameError) throw new RdataError(`bad ${type} ${field} "${text}": ${e.message}`, i);

@@ -4,7 +4,7 @@
 // RFC 3597 `\#` data for every type.
 
 import type { Bytes } from '../bytes.js';
-import { typeToString } from '../constants.js';
+import { RRType, typeToString } from '../constants.js';
 import type { Name } from '../name.js';
 import { genericText, isGeneric, parseGeneric } from './generic.js';
 import { codecs } from './registry.js';
@@ -36,7 +36,8 @@ export function parseRdata(type: number, tokens: readonly RdataToken[], origin: 
   }
   if (codec === undefined) {
     const name = typeToString(type);
-    const what = name.startsWith('TYPE') ? `unknown type ${name}` : `type ${name} has no presentation-format parser here; it`;
+    const what =
+      type === RRType.NULL ? 'NULL RDATA has no text form (RFC 1035 §3.3.10): it' : name.startsWith('TYPE') ? `unknown type ${name}` : `type ${name} has no presentation-format parser here; it`;
     throw new RdataError(`${what} needs RFC 3597 \\# syntax (\\# length hex)`, tokens.length > 0 ? 0 : undefined);
   }
   const rdata = codec.parse(tokens, origin);

@@ -1,6 +1,7 @@
 // Key and certificate associations: SSHFP (RFC 4255), TLSA (RFC 6698 §2), SMIMEA (RFC 8162)
-// with hex data, and OPENPGPKEY (RFC 7929) with a base64 key. Hex and base64 may be split over
-// several fields; they print unsplit, hex in upper case.
+// with hex data, and the types that are one base64 blob: OPENPGPKEY (RFC 7929), DHCID (RFC 4701
+// §3.4), HHIT and BRID (IETF DRIP drafts, IANA 67 and 68). Hex and base64 may be split over several
+// fields; they print unsplit, hex in upper case.
 
 import { u8 } from '../bytes.js';
 import type { RdataCodec } from './codec.js';
@@ -43,12 +44,17 @@ export function tlsaCodec(type: string): RdataCodec {
   };
 }
 
-export const openpgpkeyCodec: RdataCodec = {
-  parse(tokens) {
-    return base64Tail(tokens, 0, 'OPENPGPKEY', 'public key');
-  },
-  print(rdata) {
-    if (rdata.length === 0) throw new RdataError('OPENPGPKEY public key is empty');
-    return base64Encode(rdata);
-  },
-};
+/** RDATA that is one non-empty base64 field. */
+export function base64Codec(type: string, field: string): RdataCodec {
+  return {
+    parse(tokens) {
+      return base64Tail(tokens, 0, type, field);
+    },
+    print(rdata) {
+      if (rdata.length === 0) throw new RdataError(`${type} ${field} is empty`);
+      return base64Encode(rdata);
+    },
+  };
+}
+
+export const openpgpkeyCodec = base64Codec('OPENPGPKEY', 'public key');

@@ -15,6 +15,9 @@ const EQUATOR = 0x80000000;
 const ALT_ZERO = 10000000;
 const MAX_ALT_CM = 0xffffffff - ALT_ZERO;
 const MAX_PRECISION_M = 90000000;
+/** The largest angles the text form writes, in thousandths of a second: 90 59 59.999 and 180 59 59.999. */
+const MAX_LATITUDE = ((90 * 60 + 59) * 60 + 59) * 1000 + 999;
+const MAX_LONGITUDE = ((180 * 60 + 59) * 60 + 59) * 1000 + 999;
 /** Defaults when omitted (§3): size 1 m, horizontal 10 km, vertical 10 m. */
 const DEFAULT_SIZE = 0x12;
 const DEFAULT_HP = 0x16;
@@ -112,8 +115,9 @@ function angle(tokens: Tokens, c: Cursor, maxDeg: number, pos: string, neg: stri
   }
   if (hemi === undefined) missing('LOC', `${what} direction ${pos}|${neg}`);
   if (hemi !== pos && hemi !== neg) throw new RdataError(`LOC ${what} direction "${hemi}" is not ${pos} or ${neg}`, c.i);
+  // Each part has its own range (RFC 1876 §3: d1 0-90, m1 0-59, s1 0-59.999), and that is all:
+  // `90 59 59.999 N` is read, as Knot reads it (BIND refuses anything past 90 degrees).
   const thousandths = (deg * 3600 + min * 60) * 1000 + sec;
-  if (thousandths > maxDeg * 3600000) throw new RdataError(`LOC ${what} is more than ${maxDeg} degrees`, c.i - 1);
   c.i++;
   return hemi === pos ? EQUATOR + thousandths : EQUATOR - thousandths;
 }
@@ -121,7 +125,8 @@ function angle(tokens: Tokens, c: Cursor, maxDeg: number, pos: string, neg: stri
 function precisionField(tokens: Tokens, i: number, what: string): number {
   const text = tokens[i]!.text;
   const cm = parseCentimetres(text, false);
-  if (Number.isNaN(cm) || cm > MAX_PRECISION_M * 100 + 99) throw new RdataError(`LOC ${what} "${text}" is not 0-${MAX_PRECISION_M}m`, i);
+  // RFC 1876 §3: 0 .. 90000000.00 m. BIND also takes up to .99 past it (and stores the maximum).
+  if (Number.isNaN(cm) || cm > MAX_PRECISION_M * 100) throw new RdataError(`LOC ${what} "${text}" is not 0-${MAX_PRECISION_M}m`, i);
   return precisionToByte(cm);
 }
 
@@ -156,7 +161,8 @@ export const locCodec: RdataCodec = {
     const lon = r.u32('longitude');
     let alt = r.u32('altitude');
     r.end();
-    if (Math.abs(lat - EQUATOR) > 90 * 3600000 || Math.abs(lon - EQUATOR) > 180 * 3600000) throw new RdataError('LOC latitude or longitude out of range');
+    // Only what the text form can say (see angle()): further out has no presentation.
+    if (Math.abs(lat - EQUATOR) > MAX_LATITUDE || Math.abs(lon - EQUATOR) > MAX_LONGITUDE) throw new RdataError('LOC latitude or longitude out of range');
     let below = false;
     if (alt < ALT_ZERO) {
       below = true;

@@ -1,6 +1,7 @@
-// Record types made of domain names and small integers: NS, CNAME, PTR, DNAME and the RFC 1035
-// mailbox types (one name), MX, KX, AFSDB, RT (preference + name), RP and MINFO (two names),
-// SRV. Names are stored uncompressed with the case as written.
+// Record types made of domain names and small integers: NS, CNAME, PTR, DNAME, NSAP-PTR and the
+// RFC 1035 mailbox types (one name), MX, KX, AFSDB, RT, LP (preference + name), RP, MINFO and
+// TALINK (two names), PX (preference + two names), SRV. Names are stored uncompressed with the
+// case as written.
 
 import { u16 } from '../bytes.js';
 import { nameToText } from '../name.js';
@@ -43,7 +44,7 @@ export function numberNameCodec(type: string, numField: string, field: string): 
   };
 }
 
-/** Two names: RP (RFC 1183 §2.2: mbox-dname txt-dname), MINFO (RFC 1035 §3.3.7). */
+/** Two names: RP (RFC 1183 §2.2: mbox-dname txt-dname), MINFO (RFC 1035 §3.3.7), TALINK. */
 export function twoNamesCodec(type: string, field1: string, field2: string): RdataCodec {
   return {
     parse(tokens, origin) {
@@ -75,6 +76,21 @@ export const srvCodec: RdataCodec = {
   print(rdata) {
     const r = new WireReader(rdata, 'SRV');
     const out = `${r.u16('priority')} ${r.u16('weight')} ${r.u16('port')} ${nameToText(r.name('target'))}`;
+    r.end();
+    return out;
+  },
+};
+
+/** PX (RFC 2163 §4): preference MAP822 MAPX400. */
+export const pxCodec: RdataCodec = {
+  parse(tokens, origin) {
+    const out = u16(u16Field(tokens, 0, 'PX', 'preference')) + nameField(tokens, 1, origin, 'PX', 'MAP822') + nameField(tokens, 2, origin, 'PX', 'MAPX400');
+    noMore(tokens, 3);
+    return out;
+  },
+  print(rdata) {
+    const r = new WireReader(rdata, 'PX');
+    const out = `${r.u16('preference')} ${nameToText(r.name('MAP822'))} ${nameToText(r.name('MAPX400'))}`;
     r.end();
     return out;
   },

@@ -1,6 +1,6 @@
 // Authenticated denial: NSEC (RFC 4034 §4), NSEC3 and NSEC3PARAM (RFC 5155 §3-4). Salts print
 // as upper-case hex or `-` when empty, the next hashed owner as upper-case base32hex without
-// padding, as BIND prints them.
+// padding (RFC 5155 §3.3), as BIND prints them; padding is accepted when reading (encoding.ts).
 
 import type { Bytes } from '../bytes.js';
 import { u16, u32, u8 } from '../bytes.js';
@@ -12,19 +12,20 @@ import { missing, nameField, noMore, u16Field, u32Field, u8Field, type Tokens } 
 import { RdataError } from './token.js';
 import { WireReader } from './wire-reader.js';
 
-/** NSEC: next-domain type... (at least one type: an NSEC always covers itself and its RRSIG). */
+/**
+ * NSEC: next-domain type.... The type list may be empty: RFC 4034 §4.1.2 leaves empty windows
+ * out, so no types is no windows. A signer never makes one (an NSEC covers at least itself and
+ * its RRSIG), but the record is well formed, and Knot reads it (BIND refuses it).
+ */
 export const nsecCodec: RdataCodec = {
   parse(tokens, origin) {
-    const next = nameField(tokens, 0, origin, 'NSEC', 'next domain');
-    if (tokens.length < 2) missing('NSEC', 'type bitmap');
-    return next + typeListField(tokens, 1, 'NSEC');
+    return nameField(tokens, 0, origin, 'NSEC', 'next domain') + typeListField(tokens, 1, 'NSEC');
   },
   print(rdata) {
     const r = new WireReader(rdata, 'NSEC');
     const next = nameToText(r.name('next domain'));
     const types = typeListText(r.rest());
-    if (types === '') throw new RdataError('NSEC type bitmap is empty');
-    return `${next} ${types}`;
+    return types === '' ? next : `${next} ${types}`;
   },
 };
 
@@ -53,7 +54,7 @@ export const nsec3Codec: RdataCodec = {
     const t = tokens[4];
     if (t === undefined) missing('NSEC3', 'next hashed owner');
     const hash = base32HexDecode(t.text);
-    if (hash === undefined || hash.length === 0) throw new RdataError(`bad NSEC3 next hashed owner "${t.text}" (base32hex without padding)`, 4);
+    if (hash === undefined || hash.length === 0) throw new RdataError(`bad NSEC3 next hashed owner "${t.text}" (base32hex)`, 4);
     if (hash.length > 255) throw new RdataError(`NSEC3 next hashed owner is ${hash.length} octets; the limit is 255`, 4);
     if (alg === 1 && hash.length !== SHA1_LENGTH) throw new RdataError(`NSEC3 next hashed owner is ${hash.length} octets; SHA-1 hashes are ${SHA1_LENGTH}`, 4);
     out += u8(hash.length) + hash;

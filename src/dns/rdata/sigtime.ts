@@ -1,7 +1,10 @@
 // RRSIG signature expiration and inception (RFC 4034 §3.2): either YYYYMMDDHHmmSS in UTC or a
 // plain count of seconds since 1970. The wire value is 32 bits and compared with serial number
-// arithmetic (RFC 4034 §3.1.5), so dates from 2106 on wrap modulo 2^32, as in BIND.
+// arithmetic (RFC 4034 §3.1.5), so dates from 2106 on wrap modulo 2^32. Years run 1970-2225:
+// Knot's bound (BIND takes years up to 9999 and wraps them too; the RFC sets no limit, but a
+// date two centuries out is a typo, not a signature time).
 
+const MAX_YEAR = 2225;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function digitsAt(s: string, start: number, count: number): number {
@@ -30,7 +33,7 @@ export function parseSigTime(text: string): number | undefined {
   const hour = digitsAt(text, 8, 2);
   const minute = digitsAt(text, 10, 2);
   const second = digitsAt(text, 12, 2);
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined;
+  if (year < 1970 || year > MAX_YEAR || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   if (day > DAYS_IN_MONTH[month - 1]! + (month === 2 && leap ? 1 : 0)) return undefined;
   const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;

@@ -25,11 +25,13 @@ const PORT = 3;
 const IPV4HINT = 4;
 const ECH = 5;
 const IPV6HINT = 6;
+const DOHPATH = 7;
+const OHTTP = 8;
 
 /** Names BIND 9.18 prints; later keys print as keyNNNNN. */
 const KEY_NAMES: readonly string[] = ['mandatory', 'alpn', 'no-default-alpn', 'port', 'ipv4hint', 'ech', 'ipv6hint'];
-/** Names we read: the above plus dohpath (RFC 9461) and ohttp (RFC 9540), handled generically. */
-const KEY_BY_NAME: ReadonlyMap<string, number> = new Map([...KEY_NAMES.map((n, i) => [n, i] as const), ['dohpath', 7], ['ohttp', 8]]);
+/** Names we read: the above plus dohpath (RFC 9461) and ohttp (RFC 9540). */
+const KEY_BY_NAME: ReadonlyMap<string, number> = new Map([...KEY_NAMES.map((n, i) => [n, i] as const), ['dohpath', DOHPATH], ['ohttp', OHTTP]]);
 
 /** Key number for a name or `keyNNNNN` (no leading zeros), or -1. */
 function keyFromText(text: string): number {
@@ -136,12 +138,20 @@ function paramValue(key: number, value: string | undefined, what: string, i: num
       }
       return out;
     case ECH: {
-      // An empty ech is accepted, as BIND does.
-      if (value === undefined || value === '') return '';
-      const ech = base64Decode(value);
-      if (ech === undefined) throw new RdataError(`${what}: bad base64 "${value}"`, i);
+      // An ECHConfigList is never empty: `ech` alone is refused, as Knot does (BIND takes it).
+      const text = required(value, what, i);
+      const ech = base64Decode(text);
+      if (ech === undefined || ech.length === 0) throw new RdataError(`${what}: bad base64 "${text}"`, i);
       return ech;
     }
+    case DOHPATH:
+      // RFC 9461 §5: a URI template, so never empty.
+      return required(value, what, i);
+    case OHTTP:
+      // RFC 9540 §4: the value MUST be empty.
+      if (value !== undefined && value !== '') throw new RdataError(`${what} takes no value`, i);
+      if (value === '') throw new RdataError(`${what} takes no value: write "ohttp", not "ohttp="`, i);
+      return '';
     case IPV6HINT:
       for (const a of plainList(required(value, what, i), what, i)) {
         const v = parseIPv6(a);
@@ -196,7 +206,8 @@ function paramText(type: string, key: number, v: Bytes): string {
       return `ipv4hint=${list}`;
     }
     case ECH:
-      return v.length === 0 ? 'ech' : `ech=${base64Encode(v)}`;
+      if (v.length === 0) throw bad();
+      return `ech=${base64Encode(v)}`;
     case IPV6HINT: {
       if (v.length === 0 || v.length % 16 !== 0) throw bad();
       let list = '';
@@ -204,6 +215,7 @@ function paramText(type: string, key: number, v: Bytes): string {
       return `ipv6hint=${list}`;
     }
     default:
+      if ((key === DOHPATH && v.length === 0) || (key === OHTTP && v.length !== 0)) throw bad();
       return v.length === 0 ? `key${key}` : `key${key}=${quoteOctets(v)}`;
   }
 }
@@ -257,8 +269,11 @@ export function svcbCodec(type: string): RdataCodec {
         else if (p.key === NO_DEFAULT_ALPN) noDefaultAlpn = p.token;
         out += u16(p.key) + u16(p.value.length) + p.value;
       }
-      // Self-consistency (RFC 9460 §8, §7.1.1): mandatory keys must be present, and
-      // no-default-alpn makes no sense without alpn.
+      // Self-consistency (RFC 9460 §2.4.3: zone-file implementations SHOULD enforce it, and
+      // BIND does; Knot does not): mandatory keys must be present (§8), and no-default-alpn
+      // needs alpn (§7.1.1). It is a ServiceMode notion: in AliasMode (priority 0) the params
+      // are ignored (§2.4.2), so they are only parsed.
+      if (priority === 0) return out;
       if (mandatory !== undefined) {
         for (let k = 0; k < mandatory.length; k += 2) {
           const key = (mandatory.charCodeAt(k) << 8) | mandatory.charCodeAt(k + 1);

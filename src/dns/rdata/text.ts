@@ -1,6 +1,7 @@
 // Character-strings (RFC 1035 §3.3 and §5.1): decoding `\X` and `\DDD` escapes from zone file
 // text, and printing octets back the way BIND does (`"` and `\` escaped, octets outside
-// 0x20-0x7E as `\DDD`). Also the codecs made only of character-strings: TXT, SPF, HINFO.
+// 0x20-0x7E as `\DDD`). Also the codecs made only of character-strings: TXT and the types shaped
+// like it (SPF, AVC, NINFO, RESINFO, WALLET), HINFO, X25, ISDN, GPOS.
 
 import type { Bytes } from '../bytes.js';
 import { missing, noMore, type Tokens } from './fields.js';
@@ -117,17 +118,44 @@ export function txtCodec(type: string): RdataCodec {
   };
 }
 
-/** HINFO (RFC 1035 §3.3.2): CPU and OS character-strings. */
-export const hinfoCodec: RdataCodec = {
-  parse(tokens) {
-    const out = charStringField(tokens, 0, 'HINFO', 'cpu') + charStringField(tokens, 1, 'HINFO', 'os');
-    noMore(tokens, 2);
-    return out;
-  },
-  print(rdata) {
-    const r = new WireReader(rdata, 'HINFO');
-    const out = quoteOctets(r.charString('cpu')) + ' ' + quoteOctets(r.charString('os'));
-    r.end();
-    return out;
-  },
-};
+/**
+ * A fixed list of character-strings, the last `optional` of which may be left out: HINFO
+ * (RFC 1035 §3.3.2: cpu os), ISDN (RFC 1183 §3.2: address [subaddress]), GPOS (RFC 1712 §3:
+ * longitude latitude altitude, numbers as text, unchecked as in BIND). `check` vets each decoded
+ * string, reading or printing.
+ */
+export function charStringsCodec(type: string, fields: readonly string[], optional = 0, check?: (s: Bytes, field: string) => string | undefined): RdataCodec {
+  const vet = (s: Bytes, field: string, i?: number): Bytes => {
+    const problem = check?.(s, field);
+    if (problem !== undefined) throw new RdataError(`${type} ${field} ${problem}`, i);
+    return s;
+  };
+  return {
+    parse(tokens) {
+      let out = '';
+      for (let i = 0; i < fields.length && (i < fields.length - optional || i < tokens.length); i++) {
+        const s = charStringField(tokens, i, type, fields[i]!);
+        out += s;
+        vet(s.slice(1), fields[i]!, i);
+      }
+      noMore(tokens, fields.length);
+      return out;
+    },
+    print(rdata) {
+      const r = new WireReader(rdata, type);
+      let out = '';
+      for (let i = 0; i < fields.length && (i < fields.length - optional || r.remaining > 0); i++) {
+        out += (i === 0 ? '' : ' ') + quoteOctets(vet(r.charString(fields[i]!), fields[i]!));
+      }
+      r.end();
+      return out;
+    },
+  };
+}
+
+export const hinfoCodec = charStringsCodec('HINFO', ['cpu', 'os']);
+export const isdnCodec = charStringsCodec('ISDN', ['address', 'subaddress'], 1);
+export const gposCodec = charStringsCodec('GPOS', ['longitude', 'latitude', 'altitude']);
+
+/** X25 (RFC 1183 §3.1): a PSDN address of decimal digits, starting with the 4-digit DNIC. */
+export const x25Codec = charStringsCodec('X25', ['PSDN address'], 0, (s) => (/^[0-9]{4,}$/.test(s) ? undefined : `"${escapeOctets(s)}" is not 4 or more decimal digits`));

@@ -121,6 +121,10 @@ export interface DaemonOptions {
   readyPattern?: RegExp;
   /** false: no `--zones DIR` (the process runs in the temp dir, which has no ./zones). */
   zonesDir?: false;
+  /** Use this directory instead of a fresh temp copy (a restart over the same files). */
+  dir?: string;
+  /** Listen on this port instead of a free one (a restart that peers must find again). */
+  port?: number;
 }
 
 export interface QueryOpts {
@@ -291,8 +295,8 @@ export class Daemon {
  * for its `ready` line. A port taken between pick and bind (EADDRINUSE) is retried.
  */
 export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
-  const dir = makeTempDir();
-  if (opts.bundled !== false) {
+  const dir = opts.dir ?? makeTempDir();
+  if (opts.bundled !== false && opts.dir === undefined) {
     for (const f of readdirSync(BUNDLED_ZONES).filter((f) => f.endsWith('.zone'))) copyFileSync(join(BUNDLED_ZONES, f), join(dir, f));
   }
   for (const [name, text] of Object.entries(opts.files ?? {})) {
@@ -303,7 +307,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
 
   const host = '127.0.0.1';
   for (let attempt = 0; ; attempt++) {
-    const port = await pickPort(host);
+    const port = opts.port ?? await pickPort(host);
     const zonesArgs = opts.zonesDir === false ? [] : ['--zones', dir];
     const child = spawn(process.execPath, [BIN, 'serve', ...zonesArgs, '--listen', `${host}:${port}`, ...(opts.args ?? [])], {
       cwd: opts.zonesDir === false ? dir : REPO_ROOT,
@@ -321,7 +325,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         await d.exited;
       }
       children.delete(child);
-      if (attempt < 5 && d.lines.some((l) => l.includes('EADDRINUSE'))) continue;
+      if (attempt < 5 && opts.port === undefined && d.lines.some((l) => l.includes('EADDRINUSE'))) continue;
       throw e;
     }
   }
@@ -401,6 +405,11 @@ export function exampleZone(serial: number, firstA = '192.0.2.10', extra = ''): 
     .replace(/^@(\s+)IN A(\s+)192\.0\.2\.10$/m, `@$1IN A$2${firstA}`);
   if (!text.includes(String(serial)) || !text.includes(firstA)) throw new Error('exampleZone: bundled zone changed shape');
   return extra ? `${text.replace(/\n*$/, '\n')}${extra}` : text;
+}
+
+/** The serial of the first answer record, an SOA. */
+export function soaSerialOf(a: Answer): number {
+  return (a.answers[0] as unknown as { data: { serial: number } }).data.serial;
 }
 
 /** Predicate: the A RRset is exactly `addrs`. */

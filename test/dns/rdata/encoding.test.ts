@@ -5,7 +5,7 @@ import { base32HexDecode, base32HexEncode, base64Decode, hexDecode } from '../..
 import { parseDuration } from '../../../src/dns/rdata/index.js';
 import { parseSigTime, sigTimeToText } from '../../../src/dns/rdata/sigtime.js';
 
-describe('base32hex without padding', () => {
+describe('base32hex (printed without padding)', () => {
   test.each([
     ['', ''],
     ['f', 'CO'],
@@ -20,8 +20,12 @@ describe('base32hex without padding', () => {
     expect(base32HexDecode(encoded.toLowerCase())).toBe(plain);
   });
 
-  test.each(['C', 'CPN', 'CPNMUO', 'CP', 'CO======', 'W0', 'cpnmuoj1e9'])('rejects %s', (text) => {
+  test.each(['C', 'CPN', 'CPNMUO', 'CP', 'W0', 'cpnmuoj1e9', 'CPNG===', 'CPNG=====', 'CP=NG===', '========'])('rejects %s', (text) => {
     expect(base32HexDecode(text)).toBeUndefined();
+  });
+
+  test.each([['CPNG====', 'fo'], ['CPNMU===', 'foo'], ['CPNMUOG=', 'foob'], ['00======', '\x00']])('reads RFC 4648 padding too: %s', (text, plain) => {
+    expect(base32HexDecode(text)).toBe(plain);
   });
 });
 

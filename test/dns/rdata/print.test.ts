@@ -24,7 +24,7 @@ describe('RFC 3597 output', () => {
     ['empty TXT', RRType.TXT, ''],
     ['LOC version 1', RRType.LOC, '01' + '00'.repeat(15)],
     ['LOC bad precision', RRType.LOC, '00A01613' + '80000000' + '80000000' + '00989680'],
-    ['NSEC with an empty bitmap', RRType.NSEC, '00'],
+    ['NSEC with windows out of order', RRType.NSEC, '00' + '01014000014000'],
     ['DS without digest', RRType.DS, '00010501'],
     ['CAA with an empty tag', RRType.CAA, '0000'],
     ['ZONEMD with a short digest', RRType.ZONEMD, '00000001' + '0101' + 'AB'],

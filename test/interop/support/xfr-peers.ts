@@ -34,6 +34,8 @@ export interface SecondarySpec {
   host?: string;
   /** TSIG key for everything between the secondary and the primary. */
   key?: PeerKey;
+  /** More zones from the same primary, configured like `zone` (named and nsd). */
+  moreZones?: readonly string[];
 }
 
 export interface PeerKey {
@@ -115,13 +117,13 @@ export function startBindSecondary(spec: SecondarySpec): Secondary {
   allow-transfer { 127.0.0.1; };
 };
 controls { };
-zone "${zoneText(spec.zone)}" {
+${[spec.zone, ...spec.moreZones ?? []].map((zone, i) => `zone "${zoneText(zone)}" {
   type secondary;
   primaries { 127.0.0.1 port ${spec.primaryPort}${keyClause}; };
-  file "${join(dir, 'zone.db')}";
+  file "${join(dir, i === 0 ? 'zone.db' : `zone${i}.db`)}";
   allow-notify { ${key === undefined ? '127.0.0.1' : `key "${key.name}"`}; };
 };
-`;
+`).join('')}`;
   writeFileSync(join(dir, 'named.conf'), conf);
   return spawnPeer('named', 'named', ['-g', '-d', '3', '-n', '1', '-c', join(dir, 'named.conf')], dir, spec.port, host);
 }
@@ -149,13 +151,13 @@ export function startNsdSecondary(spec: SecondarySpec): Secondary {
   server-count: 1
 remote-control:
   control-enable: no
-${key === undefined ? '' : `key:\n  name: "${key.name}"\n  algorithm: ${key.algorithm ?? 'hmac-sha256'}\n  secret: "${key.secret}"\n`}zone:
-  name: "${zoneText(spec.zone)}"
-  zonefile: "zone.db"
+${key === undefined ? '' : `key:\n  name: "${key.name}"\n  algorithm: ${key.algorithm ?? 'hmac-sha256'}\n  secret: "${key.secret}"\n`}${[spec.zone, ...spec.moreZones ?? []].map((zone, i) => `zone:
+  name: "${zoneText(zone)}"
+  zonefile: "${i === 0 ? 'zone.db' : `zone${i}.db`}"
   request-xfr: 127.0.0.1@${spec.primaryPort} ${keyName}
   allow-notify: 127.0.0.1 ${keyName}
   provide-xfr: 127.0.0.1 NOKEY
-`;
+`).join('')}`;
   writeFileSync(join(dir, 'nsd.conf'), conf);
   return spawnPeer('nsd', 'nsd', ['-d', '-c', join(dir, 'nsd.conf')], dir, spec.port, host, logFile);
 }
