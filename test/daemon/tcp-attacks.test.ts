@@ -4,13 +4,16 @@
 // thousands of big-answer queries without reading). Throughout each, a legitimate client on
 // another address opens a fresh connection every 50 ms (as a resolver retrying over TCP after
 // TC=1 does) and must get every answer; the server's RSS must stay bounded, and come back to
-// within 20 % of where it was once the attackers are gone.
+// within 20 % of where it was once the attackers are gone. The attacker runs in a process of its
+// own (support/tcp-attacker.mjs), so its connections do not starve the legitimate client.
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { framed, TcpClient } from '../e2e/support/net.js';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { TcpClient } from '../e2e/support/net.js';
 import { parseResponse, query } from '../e2e/support/wire.js';
 import { cleanupDaemons, makeTempDir, sleep, startDaemon, type Daemon } from './support/daemon.js';
 
@@ -21,6 +24,9 @@ const CONFIG = {
   tcp: { idleTimeoutMs: 1500, queryTimeoutMs: 400, maxConnections: 512, maxConnectionsPerClient: 64, maxPendingBytes: 65536 },
 };
 const LEGIT = '127.0.0.2';
+/** How long a legitimate query may take on a busy machine before it counts as lost. */
+const LEGIT_TIMEOUT_MS = 5000;
+const ATTACKER = fileURLToPath(new URL('./support/tcp-attacker.mjs', import.meta.url));
 
 let d: Daemon;
 let baselineKiB = 0;
@@ -35,7 +41,7 @@ async function legitQuery(id: number): Promise<number> {
   const t0 = performance.now();
   const c = await TcpClient.connect(d.host, d.port, { localAddress: LEGIT });
   try {
-    const r = parseResponse(await c.exchange(query('www.attack.test', 'A', { id }), 2000));
+    const r = parseResponse(await c.exchange(query('www.attack.test', 'A', { id }), LEGIT_TIMEOUT_MS));
     if (r.id !== id || r.rcode !== 0 || r.answer.length !== 1) throw new Error(`bad answer to ${id}`);
     return performance.now() - t0;
   } finally {
@@ -87,15 +93,21 @@ async function settledKiB(): Promise<number> {
   return kib;
 }
 
-/** Distinct client addresses for an attacker (loopback: any 127/8 address is ours). */
-const attackers = (base: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${base}.${1 + i}`);
+interface Attack {
+  mode: 'slowloris' | 'idle' | 'pipeline';
+  /** Attacking addresses `${from}.1` ... (on loopback any 127/8 address is ours). */
+  from: string;
+  addresses: number;
+  perAddress: number;
+  ms: number;
+  name: string;
+  queries?: number;
+}
 
-function open(localAddress: string): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: d.host, port: d.port, localAddress });
-    s.once('connect', () => resolve(s));
-    s.once('error', reject);
-  });
+/** Runs the attacker process; resolves with what it saw: connections opened, and cut by the server. */
+async function attack(a: Attack): Promise<{ opened: number; cut: number }> {
+  const { stdout } = await promisify(execFile)(process.execPath, [ATTACKER, JSON.stringify({ ...a, host: d.host, port: d.port })], { timeout: a.ms + 30_000 });
+  return JSON.parse(stdout) as { opened: number; cut: number };
 }
 
 beforeAll(async () => {
@@ -112,88 +124,40 @@ afterAll(cleanupDaemons);
 
 describe('TCP under attack, legitimate queries from another address answered throughout', () => {
   test('slowloris: 520 connections from 13 addresses, an octet every 150 ms, reconnecting when cut off', async () => {
-    const sockets = new Set<net.Socket>();
-    let cut = 0;
+    let result = { opened: 0, cut: 0 };
     const seen = await during(async () => {
-      const until = performance.now() + 3000;
-      const trickle = async (from: string): Promise<void> => {
-        while (performance.now() < until) {
-          let s: net.Socket;
-          try {
-            s = await open(from);
-          } catch {
-            await sleep(100);
-            continue;
-          }
-          sockets.add(s);
-          const closed = new Promise<void>((r) => s.once('close', () => r()));
-          s.on('error', () => undefined);
-          const message = framed(query('www.attack.test', 'A'));
-          for (let i = 0; i < message.length - 1 && !s.destroyed && performance.now() < until; i++) {
-            s.write(message.subarray(i, i + 1));
-            await Promise.race([sleep(150), closed]);
-          }
-          if (s.destroyed) cut++;
-          s.destroy();
-          sockets.delete(s);
-        }
-      };
-      await Promise.all(attackers('127.10.0', 13).flatMap((from) => Array.from({ length: 40 }, () => trickle(from))));
+      result = await attack({ mode: 'slowloris', from: '127.10.0', addresses: 13, perAddress: 40, ms: 3000, name: 'www.attack.test' });
     });
-    for (const s of sockets) s.destroy();
     expect({ failed: seen.failed }).toEqual({ failed: [] });
-    expect(seen.answered).toBeGreaterThan(5);
-    // The server cut the trickling connections (each needs ~2.8 s to finish its query).
-    expect(cut).toBeGreaterThan(400);
+    expect(seen.answered).toBeGreaterThan(2);
+    // The server cut the trickling connections: each needs ~4 s to send its query, and gets 400 ms.
+    expect(result.cut).toBeGreaterThan(400);
     expect(seen.peakKiB).toBeLessThan(baselineKiB + 64 * 1024);
     expect(await settledKiB()).toBeLessThanOrEqual(baselineKiB * 1.2);
-  }, 30_000);
+  }, 60_000);
 
   test('idle flood: 700 connections from 14 addresses that send nothing', async () => {
-    const sockets: net.Socket[] = [];
+    let result = { opened: 0, cut: 0 };
     const seen = await during(async () => {
-      await Promise.all(attackers('127.11.0', 14).flatMap((from) => Array.from({ length: 50 }, async () => {
-        try {
-          const s = await open(from);
-          s.on('error', () => undefined);
-          sockets.push(s);
-        } catch {
-          // refused at a cap: as good as closed
-        }
-      })));
-      await sleep(1000);
+      result = await attack({ mode: 'idle', from: '127.11.0', addresses: 14, perAddress: 50, ms: 2000, name: 'www.attack.test' });
     });
-    const stillOpen = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
-    for (const s of sockets) s.destroy();
     expect({ failed: seen.failed }).toEqual({ failed: [] });
-    expect(seen.answered).toBeGreaterThan(5);
-    expect(stillOpen).toBeLessThanOrEqual(700);
+    expect(seen.answered).toBeGreaterThan(2);
+    // Past the cap of 512, newcomers made room: some of the flood's own connections were closed.
+    expect(result.opened).toBeGreaterThan(512);
+    expect(result.cut).toBeGreaterThan(0);
     expect(seen.peakKiB).toBeLessThan(baselineKiB + 64 * 1024);
     expect(await settledKiB()).toBeLessThanOrEqual(baselineKiB * 1.2);
-  }, 30_000);
+  }, 60_000);
 
   test('pipelining: 200 connections from 10 addresses, each writing 5,000 big-answer queries without reading', async () => {
-    const sockets: net.Socket[] = [];
-    const burst = Buffer.concat(Array.from({ length: 5000 }, (_, i) => framed(query('big.attack.test', 'TXT', { id: i }))));
     const seen = await during(async () => {
-      await Promise.all(attackers('127.12.0', 10).flatMap((from) => Array.from({ length: 20 }, async () => {
-        try {
-          const s = await open(from);
-          s.on('error', () => undefined);
-          s.pause(); // never reads an answer
-          s.write(burst);
-          sockets.push(s);
-        } catch {
-          // refused at a cap
-        }
-      })));
-      await sleep(2000);
+      await attack({ mode: 'pipeline', from: '127.12.0', addresses: 10, perAddress: 20, ms: 3000, name: 'big.attack.test', queries: 5000 });
     });
-    for (const s of sockets) s.destroy();
     expect({ failed: seen.failed }).toEqual({ failed: [] });
-    expect(seen.answered).toBeGreaterThan(5);
+    expect(seen.answered).toBeGreaterThan(2);
     // Each connection holds at most maxPendingBytes of answers plus one read: not 1 GiB.
     expect(seen.peakKiB).toBeLessThan(baselineKiB + 64 * 1024);
     expect(await settledKiB()).toBeLessThanOrEqual(baselineKiB * 1.2);
-  }, 30_000);
+  }, 60_000);
 });
