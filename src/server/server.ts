@@ -3,7 +3,8 @@
 import { ConfigError } from '../errors.js';
 import { LimitedLogger } from '../limits/log-limit.js';
 import { startLimits, type CookieSettings } from '../limits/setup.js';
-import type { RrlOptions } from '../limits/rrl.js';
+import type { CookieCounters } from '../limits/cookies.js';
+import type { RrlCounters, RrlOptions } from '../limits/rrl.js';
 import type { Logger } from '../log.js';
 import { NO_TSIG_KEYS } from '../tsig/hook.js';
 import type { ZoneRegistry } from '../zone/registry.js';
@@ -11,7 +12,7 @@ import type { XfrContext } from '../xfr/transfer.js';
 import { handleMessage, handleStreamMessage, type HandlerContext } from './handle.js';
 import { Rotator, type RotateMode } from './rotate.js';
 import { AnswerCache } from './answer-cache.js';
-import { listenTcp, DEFAULT_TCP_OPTIONS, type TcpListener, type TcpOptions } from './tcp.js';
+import { listenTcp, DEFAULT_TCP_OPTIONS, type TcpCounters, type TcpListener, type TcpOptions } from './tcp.js';
 import { listenUdp, localAddressesFor, type UdpListener } from './udp.js';
 import { listenUdpBatch, nativeUdpUnavailable } from './udp-batch.js';
 
@@ -68,9 +69,18 @@ export interface Listening {
   port: number;
 }
 
+/** What the defences did, as plain numbers a metrics layer reads (live: they keep counting). */
+export interface ServerCounters {
+  readonly rrl: RrlCounters | undefined;
+  readonly cookies: CookieCounters | undefined;
+  /** One per TCP listener, in the order of `listening`. */
+  readonly tcp: readonly TcpCounters[];
+}
+
 export interface RunningServer {
   readonly listening: Listening[];
   readonly context: HandlerContext;
+  readonly counters: ServerCounters;
   close(): Promise<void>;
 }
 
@@ -98,6 +108,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Once per start: which path every UDP query takes, and why not the native one under 'auto'.
   opts.log.info('udp backend', { backend: native ? 'native' : 'node', requested: opts.udpBackend ?? 'auto', why: unavailable });
   const listeners: Array<UdpListener | TcpListener> = [];
+  const tcpCounters: TcpCounters[] = [];
   const listening: Listening[] = [];
   try {
     for (const ep of opts.endpoints) {
@@ -116,6 +127,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           const port = udps[0]!.port;
           const tcp = await listenTcp(ep.host, port, onTcp, opts.log, opts.tcp ?? DEFAULT_TCP_OPTIONS, opts.tcpClosed);
           listeners.push(...udps, tcp);
+          tcpCounters.push(tcp.counters);
           for (const udp of udps) listening.push({ transport: 'udp', address: udp.address, port: udp.port });
           listening.push({ transport: 'tcp', address: tcp.address, port: tcp.port });
           break;
@@ -134,6 +146,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     listening,
     context,
+    counters: { rrl: limits.limits.rrl?.counters, cookies: limits.limits.cookies?.counters, tcp: tcpCounters },
     close: async () => {
       await Promise.all(listeners.map((l) => l.close()));
       limits.close();

@@ -50,7 +50,7 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([a, b, other].map((s) => s.server.close())));
 
-const counters = (s: { server: RunningServer }) => ({ ...s.server.context.limits!.cookies!.counters });
+const counters = (s: { server: RunningServer }) => ({ ...s.server.counters.cookies! });
 
 async function ask(port: number, msg: Buffer, tcp = false): Promise<ParsedResponse> {
   if (tcp) {

@@ -82,7 +82,7 @@ test('TCP is never limited', async () => {
 });
 
 test('the counters say what happened', () => {
-  const rrl = server.context.limits!.rrl!.counters;
+  const rrl = server.counters.rrl!;
   expect(rrl.limited).toBeGreaterThanOrEqual(30);
   expect(rrl.slipped).toBe(rrl.limited);
   expect(rrl.dropped).toBe(0);

@@ -297,6 +297,7 @@ describe('query timeout (queryTimeoutMs 300, idleTimeoutMs 10 s)', () => {
     slow = await startE2eServer(ZONES, { tcp: { ...DEFAULT_TCP_OPTIONS, queryTimeoutMs: 300 } });
   });
   afterAll(async () => {
+    expect(slow.server.counters.tcp[0]!.slowClosed).toBeGreaterThanOrEqual(2);
     await slow.close();
     expect(slow.logged).toEqual([]);
   });
@@ -352,6 +353,10 @@ describe('connection caps (maxConnections 4, maxConnectionsPerClient 3)', () => 
     capped = await startE2eServer(ZONES, { tcp: { ...DEFAULT_TCP_OPTIONS, maxConnections: 4, maxConnectionsPerClient: 3 } });
   });
   afterAll(async () => {
+    // The counters a metrics layer reads saw it too.
+    expect(capped.server.counters.tcp[0]).toMatchObject({ evicted: expect.any(Number), refusedPerClient: expect.any(Number) });
+    expect(capped.server.counters.tcp[0]!.evicted).toBeGreaterThanOrEqual(2);
+    expect(capped.server.counters.tcp[0]!.refusedPerClient).toBeGreaterThanOrEqual(1);
     await capped.close();
     expect(capped.logged).toEqual([]);
   });
