@@ -1,11 +1,13 @@
 // Every shell block in README.md is exercised or says why not: a block must be preceded by a
 // `<!-- readme-test: KIND -->` marker. run: each command exits 0. serve: started as a user
 // would (`npm start`; `npm ci` is what .ci/run itself runs before this suite), then the
-// with-server blocks run against it and must get an answer.
+// with-server blocks run against it and must get an answer. dev: `zonedns dev`, whose output
+// must be exactly the text block marked dev-output that follows it.
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { lookup, startDev } from './support/dev.js';
 import { describeWithPeers } from './support/peers.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -15,18 +17,22 @@ interface Block {
   kind: string;
   commands: string[];
   line: number;
+  /** The block's lines as written. */
+  text: string;
 }
 
 function blocks(): Block[] {
   const out: Block[] = [];
   const lines = README.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    if (!/^```(sh|bash)\s*$/.test(lines[i])) continue;
+    // Text blocks only when marked (what a command prints); every shell block must be.
+    const text = /^```text\s*$/.test(lines[i]) && /^<!-- readme-test: /.test(lines[i - 1] ?? '');
+    if (!text && !/^```(sh|bash)\s*$/.test(lines[i])) continue;
     const marker = /^<!-- readme-test: (\S+)/.exec(lines[i - 1] ?? '');
     const body: string[] = [];
     for (i++; i < lines.length && !lines[i].startsWith('```'); i++) body.push(lines[i]);
-    const commands = body.map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l !== '' && !l.startsWith('#'));
-    out.push({ kind: marker ? marker[1] : 'unmarked', commands, line: i - body.length });
+    const commands = text ? [] : body.map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    out.push({ kind: marker ? marker[1] : 'unmarked', commands, line: i - body.length, text: body.join('\n') + '\n' });
   }
   return out;
 }
@@ -80,4 +86,22 @@ describeWithPeers('README quick start (npm start, then dig)', ['dig'], () => {
     expect(r.stdout).toMatch(/www\.example\.com\.\s+\d+\s+IN\s+CNAME\s+example\.com\./);
     expect(r.stdout).toMatch(/example\.com\.\s+\d+\s+IN\s+A\s+192\.0\.2\.1[012]/);
   });
+});
+
+describe('README local development domain (zonedns dev)', () => {
+  const command = all.find((b) => b.kind === 'dev');
+  const printed = all.find((b) => b.kind === 'dev-output');
+
+  test('prints exactly the README\'s text, and serves what it says', async () => {
+    expect(command?.commands).toHaveLength(1);
+    const args = /^node bin\/zonedns dev(?: (.*))?$/.exec(command!.commands[0]);
+    expect(args).not.toBeNull();
+    const dev = await startDev(args![1]?.split(' ') ?? []);
+    try {
+      expect(dev.stdout()).toBe(printed!.text);
+      expect(await lookup('127.0.0.1', dev.port, 'myapp.dev.test', 'A')).toEqual({ rcode: 0, data: ['127.0.0.1'] });
+    } finally {
+      await dev.stop();
+    }
+  }, 30_000);
 });

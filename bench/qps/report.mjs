@@ -85,6 +85,19 @@ export function targets(rows) {
       const ratio = on.udp.qpsPerCore / off.udp.qpsPerCore;
       out.push(`- QPS/core with RRL and cookies on ≥ 0.9× with them off (the same queries, each with a client cookie): ${int(on.udp.qpsPerCore)} / ${int(off.udp.qpsPerCore)} = ${fix(ratio, 2)}× (QPS ${fix(on.udp.qps / off.udp.qps, 2)}×) → ${verdict(ratio >= 0.9)}`);
     } else out.push('- RRL and cookies cost: zonedns-limits and zonedns-cookie-queries not both measured.');
+    const h = by['zonedns-health'];
+    if (h?.udp) {
+      const ratio = h.udp.qpsPerCore / z.udp.qpsPerCore;
+      out.push(`- QPS/core with every name health-checked ≥ 0.95× without: ${int(h.udp.qpsPerCore)} / ${int(z.udp.qpsPerCore)} = ${fix(ratio, 2)}× → ${verdict(ratio >= 0.95)}`);
+    }
+    const zdo = by['zonedns-do'];
+    if (zdo?.udp) {
+      const ratio = zdo.udp.qpsPerCore / z.udp.qpsPerCore;
+      out.push(`- DO=1 on the signed zones, QPS/core ≥ 0.8× DO=0: zonedns DO=1 ${int(zdo.udp.qpsPerCore)} / DO=0 ${int(z.udp.qpsPerCore)} = ${fix(ratio, 2)}× → ${verdict(!zWrong && ratio >= 0.8)}`);
+      const kdo = by['knot-do'];
+      out.push(`- Signed big.test loaded: zonedns ${fix(zdo.loadS, 2)} s, RSS ${fix(memOf(zdo) / 1024, 1)} MiB` +
+        (kdo?.mem ? `; Knot ${fix(kdo.loadS, 2)} s, RSS ${fix(memOf(kdo) / 1024, 1)} MiB (RSS ${fix(memOf(zdo) / memOf(kdo), 2)}× Knot's)` : '; Knot DO=1 not measured') + '.');
+    } else if (by['zonedns-do'] === undefined) out.push('- DO=1: zonedns-do not measured (SERVERS).');
     if (by.knot?.mem && z.mem) {
       const ratio = memOf(z) / memOf(by.knot);
       out.push(`- RSS with the 100k zone ≤ 2× Knot's: zonedns ${fix(memOf(z) / 1024, 1)} MiB / Knot ${fix(memOf(by.knot) / 1024, 1)} MiB = ${fix(ratio, 2)}× → ${verdict(ratio <= 2)}`);

@@ -6,14 +6,15 @@
 //   DUR=10 RUNS=5 SERVERS=zonedns,knot npm run bench
 //
 // Needs dnsperf, and for the peers Debian's knot, nsd and bind9 (a missing one is skipped with a
-// message) and the dns2 devDependency. Installs nothing. Loopback only, ports 5311-5317.
+// message) and the dns2 devDependency; the DO=1 rows (zonedns-do, knot-do: signed copies of the
+// zones, dnsperf -D) need bind9-utils to sign them. Installs nothing. Loopback only, ports 5311-5321, 5323.
 // Environment: DUR (s per dnsperf run, default 5, at most 10), RUNS (3), SERVERS (a subset of
-// zonedns,zonedns-cookie-queries,zonedns-limits,zonedns-node,knot,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
+// zonedns,zonedns-cookie-queries,zonedns-limits,zonedns-health,zonedns-node,zonedns-do,knot,knot-do,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
 // 100000), RATE (QPS of the latency run, 10000), SAMPLE (queries checked, 300), SERVER_CPU (1),
 // CLIENT_CPU (0), NICE (0; e.g. -20 as root to run ahead of other work), BUDGET (s, 600: after
 // it no more waiting for a quiet machine and no redone runs), ORDER (interleaved: all servers up,
-// runs round-robin; sequential: one server at a time), OUT (output directory), and QUIET_PCT,
-// QUIET_WAIT, FOREIGN_MAX (see bench/qps/README.md).
+// runs round-robin; sequential: one server at a time), OUT (output directory), PORT_OFFSET (added
+// to every port, 0), and QUIET_PCT, QUIET_WAIT, FOREIGN_MAX (see bench/qps/README.md).
 
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { answerKey, askAll } from './dns-client.mjs';
 import * as dnsperf from './dnsperf.mjs';
 import { writeQueries } from './gen-queries.mjs';
 import { probe, writeZones } from './gen-zones.mjs';
+import { signerMissing, signZones } from './signed.mjs';
 import { portBusy, startServer, stopServer } from './lifecycle.mjs';
 import { HZ, busyTicks, cpuTicks, loadAverage, memoryKiB, reapedChildTicks, topProcesses, treePids } from './proc.mjs';
 import { REFERENCE_QPS_PER_CORE, detailTable, mainTable, summarizeRuns, targets } from './report.mjs';
@@ -36,7 +38,8 @@ const ROOT = resolve(HERE, '../..');
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
 const unknown = argv.filter((a) => a !== '--smoke');
@@ -69,7 +72,8 @@ const S = {
   quietWait: num('QUIET_WAIT', 5), // ...for at most this many seconds
   foreignMax: num('FOREIGN_MAX', 25), // a run during which they used more is redone once
   order: env('ORDER', 'interleaved'),
-  servers: env('SERVERS', smoke ? 'zonedns,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
+  portOffset: num('PORT_OFFSET', 0), // added to every server's port: two runs side by side
+  servers: env('SERVERS', smoke ? 'zonedns,zonedns-health,zonedns-do,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
 };
 if (S.dur < 1 || S.dur > 10) {
   console.error('DUR must be between 1 and 10 seconds');
@@ -89,6 +93,7 @@ for (const s of S.servers) {
     process.exit(2);
   }
 }
+for (const def of Object.values(SERVERS)) def.port += S.portOffset;
 if (!which('dnsperf')) {
   console.error('dnsperf not found: it sends the queries (Debian: apt-get install dnsperf). Nothing measured.');
   process.exit(1);
@@ -119,7 +124,7 @@ const nicePrefix = S.nice !== 0 ? ['nice', '-n', String(S.nice)] : [];
 const serverPrefix = [...(pin ? ['taskset', '-c', String(S.serverCpu)] : []), ...nicePrefix];
 const clientPrefix = [...(pin ? ['taskset', '-c', String(S.clientCpu)] : []), ...nicePrefix];
 
-const ctx = { root: ROOT, here: HERE };
+const ctx = { root: ROOT, here: HERE, signerMissing: signerMissing() };
 const skipped = new Map();
 for (const s of S.servers) {
   const why = SERVERS[s].missing(ctx);
@@ -136,6 +141,19 @@ if (!refName) log('no reference server (knot, nsd or bind): answers are not chec
 // ---- data ------------------------------------------------------------------------------------------
 
 const zones = writeZones(join(OUT, 'zones'), S.n);
+// Signed copies for the DO=1 rows, when any of them is to run.
+let signed;
+const signedServers = S.servers.filter((s) => SERVERS[s].signed && !skipped.has(s));
+if (signedServers.length) {
+  log(`signing the zones for ${signedServers.join(', ')} (dnssec-signzone, NSEC3)`);
+  try {
+    signed = signZones(zones.dir, join(OUT, 'zones-signed'));
+    log(`  signed in ${signed.seconds.toFixed(1)} s`);
+  } catch (e) {
+    for (const s of signedServers) skipped.set(s, `signing failed: ${e.message.split('\n')[0]}`);
+    log(`  signing failed: ${e.message}`);
+  }
+}
 const qfile = join(OUT, 'queries.txt');
 const q = writeQueries(qfile, S.n, S.queries, 42);
 const sample = readFileSync(qfile, 'utf8').split('\n').slice(0, S.sample).map((l) => l.split(' '));
@@ -195,7 +213,8 @@ async function launch(name) {
   if (busy) throw new Error(`port ${def.port} is in use (${busy}): is another run going?`);
   const dir = join(OUT, 'run', name);
   mkdirSync(dir, { recursive: true });
-  const c = { ...ctx, dir, zonesDir: zones.dir, small: zones.small, big: zones.big, port: def.port };
+  const z = def.signed ? { dir: signed.dir, small: join(signed.dir, 'example.test.zone'), big: join(signed.dir, 'big.test.zone') } : zones;
+  const c = { ...ctx, dir, zonesDir: z.dir, small: z.small, big: z.big, port: def.port };
   const srv = await startServer({
     argv: def.command(c),
     prefix: serverPrefix,
@@ -241,7 +260,7 @@ async function timed(name, srv, kind, opts) {
   const o0 = oursTicks();
   const b0 = busyTicks();
   const r0 = reapedChildTicks();
-  const res = await dnsperf.runDnsperf({ port: SERVERS[name].port, queries: qfile, dur: S.dur, prefix: clientPrefix, nice: S.nice, extra: SERVERS[name].dnsperfArgs, ...opts });
+  const res = await dnsperf.runDnsperf({ port: SERVERS[name].port, queries: qfile, dur: S.dur, prefix: clientPrefix, nice: S.nice, extra: SERVERS[name].dnsperfArgs, dnssecOk: SERVERS[name].dnssecOk, ...opts });
   const dServer = cpuTicks(srv.pids) - c0;
   const dOurs = oursTicks() - o0;
   const dClient = reapedChildTicks() - r0;
@@ -275,10 +294,12 @@ async function cleanRun(name, srv, kind, opts) {
 }
 
 let reference; // index -> answerKey
+let referenceRaw; // index -> decoded answer (for servers whose TTLs are capped: ttlCap)
 async function referenceAnswers() {
   if (reference || !refName) return;
   const answers = await askAll(SERVERS[refName].port, sample);
   reference = answers.map(answerKey);
+  referenceRaw = answers;
   const none = answers.filter((a) => !a).length;
   writeFileSync(join(OUT, `check-${refName}-reference.txt`), sample.map((s, i) => `${s.join(' ')}\t${reference[i]}`).join('\n') + '\n');
   log(`  reference answers from ${refName}: ${answers.length - none}/${answers.length} answered`);
@@ -291,12 +312,16 @@ async function check(name) {
   const answers = await askAll(def.port, sample);
   const res = { n: sample.length, wrong: 0, noAnswer: 0, examples: [] };
   const lines = [];
+  // A server that caps TTLs (zonedns-health) is compared with the reference's TTLs capped alike.
+  const cap = def.ttlCap;
+  const capped = (a) => (a && cap !== undefined ? { ...a, answers: (a.answers ?? []).map((r) => ({ ...r, ttl: Math.min(r.ttl, cap) })) } : a);
   answers.forEach((a, i) => {
-    const key = answerKey(a);
+    const key = answerKey(capped(a));
+    const want = cap === undefined ? reference[i] : answerKey(capped(referenceRaw[i]));
     if (!a) res.noAnswer++;
-    else if (key !== reference[i]) res.wrong++;
+    else if (key !== want) res.wrong++;
     else return;
-    lines.push(`${sample[i].join(' ')}\n  ${refName}: ${reference[i]}\n  ${name}: ${key}`);
+    lines.push(`${sample[i].join(' ')}\n  ${refName}: ${want}\n  ${name}: ${key}`);
   });
   if (lines.length) writeFileSync(join(OUT, `check-${name}-mismatches.txt`), lines.join('\n') + '\n');
   res.examples = lines.slice(0, 3);
@@ -318,7 +343,7 @@ async function bringUp(row) {
   log(`  memory after load: RSS ${(row.mem.rss / 1024).toFixed(1)} MiB, PSS ${(row.mem.pss / 1024).toFixed(1)} MiB${srv.pids.length > 1 ? ` (processes ${srv.pids.join(' ')})` : ''}`);
   if (row.name === refName) await referenceAnswers();
   row.check = await check(row.name);
-  await dnsperf.runDnsperf({ port: def.port, queries: qfile, dur: 2, prefix: clientPrefix, nice: S.nice, extra: def.dnsperfArgs }); // warm-up (JIT, caches)
+  await dnsperf.runDnsperf({ port: def.port, queries: qfile, dur: 2, prefix: clientPrefix, nice: S.nice, extra: def.dnsperfArgs, dnssecOk: def.dnssecOk }); // warm-up (JIT, caches)
   return srv;
 }
 
@@ -340,7 +365,7 @@ async function measureGroup(group) {
   const tcp = group.filter((g) => !SERVERS[g.row.name].noTcp);
   for (const { row } of tcp) {
     row.tcpRuns = [];
-    await dnsperf.runDnsperf({ port: SERVERS[row.name].port, queries: qfile, dur: 1, prefix: clientPrefix, nice: S.nice, tcp: true, extra: SERVERS[row.name].dnsperfArgs }); // warm-up
+    await dnsperf.runDnsperf({ port: SERVERS[row.name].port, queries: qfile, dur: 1, prefix: clientPrefix, nice: S.nice, tcp: true, extra: SERVERS[row.name].dnsperfArgs, dnssecOk: SERVERS[row.name].dnssecOk }); // warm-up
   }
   for (let i = 0; i < S.runs; i++) {
     for (const g of tcp) {

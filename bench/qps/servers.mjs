@@ -4,10 +4,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { HEALTH_TTL, writeHealthConfig } from './health-config.mjs';
 
 const require = createRequire(import.meta.url);
 
-export const SERVER_NAMES = ['zonedns', 'zonedns-cookie-queries', 'zonedns-limits', 'zonedns-node', 'knot', 'nsd', 'bind', 'dns2', 'dgram'];
+export const SERVER_NAMES = ['zonedns', 'zonedns-cookie-queries', 'zonedns-limits', 'zonedns-health', 'zonedns-node', 'zonedns-do', 'knot', 'knot-do', 'nsd', 'bind', 'dns2', 'dgram'];
 
 /** The client cookie dnsperf sends to zonedns-limits with every query (RFC 7873 §4.1). */
 export const BENCH_CLIENT_COOKIE = '0102030405060708';
@@ -37,8 +38,10 @@ export function which(cmd) {
 
 /**
  * name -> { port, label, tcp (answers over TCP), exempt (skips the correctness check),
- *           dnsperfArgs (added to every dnsperf run against it),
- *           missing(): why it cannot run here or undefined, command(ctx): argv to exec }.
+ *           dnsperfArgs (added to every dnsperf run against it), ttlCap (the check compares TTLs
+ *           capped to it), signed (serves the signed copies of the zones, signed.mjs), dnssecOk
+ *           (dnsperf asks with DO=1, -D), missing(): why it cannot run here or undefined,
+ *           command(ctx): argv to exec }.
  * ctx = { root, here, dir (this server's scratch directory), zonesDir, small, big, port }.
  */
 export const SERVERS = {
@@ -64,11 +67,27 @@ export const SERVERS = {
     command: (ctx) => zonednsCommand(ctx, process.env.UDP_BACKEND ?? 'auto', LIMITS_OFF),
   },
   'zonedns-limits': {
-    port: 5318,
+    port: 5323,
     label: 'zonedns (cookie queries, RRL/cookies on)',
     dnsperfArgs: ['-E', `10:${BENCH_CLIENT_COOKIE}`],
     missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
     command: (ctx) => zonednsCommand(ctx, process.env.UDP_BACKEND ?? 'auto', { rrl: { responsesPerSecond: 10_000_000 } }),
+  },
+  // zonedns with every A/AAAA name of both zones health-checked (health-config.mjs): the cost of
+  // the health filter on the answer path, next to zonedns without it in the same run.
+  'zonedns-health': {
+    port: 5318,
+    label: 'zonedns, all names health-checked',
+    ttlCap: HEALTH_TTL,
+    missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
+    command: ({ root, dir, zonesDir, small, big, port, nodeFlags = [] }) => {
+      const config = join(dir, 'health.json');
+      writeHealthConfig(config, [small, big], LIMITS_OFF);
+      return [
+        process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--config', config, '--zones', zonesDir, '--listen', `127.0.0.1:${port}`,
+        '--log-level', 'warn', '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
+      ];
+    },
   },
   // The pure-JS fallback (node:dgram), what runs where the addon cannot be built.
   'zonedns-node': {
@@ -109,6 +128,24 @@ zone:
 `);
       return [which('knotd'), '-c', join(dir, 'knot.conf')];
     },
+  },
+  // DO=1 on signed copies of the same zones (signed.mjs): RRSIGs with every answer, NSEC3 proofs
+  // with every negative one. The same servers, the same query mix, dnsperf -D.
+  'zonedns-do': {
+    signed: true,
+    dnssecOk: true,
+    port: 5320,
+    label: 'zonedns DO=1 (signed)',
+    missing: (ctx) => SERVERS.zonedns.missing(ctx) ?? ctx.signerMissing,
+    command: (ctx) => SERVERS.zonedns.command(ctx),
+  },
+  'knot-do': {
+    signed: true,
+    dnssecOk: true,
+    port: 5321,
+    label: 'Knot DO=1 (signed)',
+    missing: (ctx) => SERVERS.knot.missing(ctx) ?? ctx.signerMissing,
+    command: (ctx) => SERVERS.knot.command(ctx),
   },
   nsd: {
     port: 5313,

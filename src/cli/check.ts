@@ -25,7 +25,7 @@ export interface CommandOutput {
   stderr: string;
 }
 
-/** Exit codes: 0 all zones load; 1 a zone has errors; 2 usage error (bad flag, missing path). */
+/** Exit codes: 0 all zones load; 1 a zone has errors; 2 usage error (bad flag, missing path, a zone's origin not given). */
 export const EXIT_OK = 0;
 export const EXIT_ZONE_ERRORS = 1;
 export const EXIT_USAGE = 2;
@@ -40,6 +40,8 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     }
   }
   const results: LoadResult[] = [];
+  // The zones a configuration lists: one without an origin is the configuration's to fix.
+  const configured = new Set<LoadResult>();
   if (opts.config !== undefined) {
     let config;
     try {
@@ -48,7 +50,11 @@ export function runCheck(opts: CheckOptions): CommandOutput {
       return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${(e as Error).message}\n` };
     }
     if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir));
-    for (const z of config.zones) results.push(loadZoneFile(z.file, { origin: z.origin }));
+    for (const z of config.zones) {
+      const r = loadZoneFile(z.file, { origin: z.origin });
+      results.push(r);
+      configured.add(r);
+    }
   } else if (opts.paths.length === 0) {
     return { code: EXIT_USAGE, stdout: '', stderr: 'zonedns check: give zone files, a directory, or --config FILE\n' };
   }
@@ -63,6 +69,9 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     }
   }
 
+  // No origin in the file, none given, and a file name that is not ORIGIN.zone: guessing one from
+  // names like db.example or zone.db loaded zones for the wrong names (zone/load.ts).
+  const noOrigin = results.filter((r) => r.origin === undefined).map((r) => `zonedns check: ${r.file}: cannot tell which zone this is (no $ORIGIN or absolute SOA owner, and only a file named ORIGIN.zone names its zone): ${configured.has(r) ? `give the zone an "origin" in ${opts.config}` : 'give --origin NAME'}\n`).join('');
   const failed = results.some((r) => r.snapshot === undefined);
   if (opts.json) {
     const zones = results.map((r) => ({
@@ -74,7 +83,7 @@ export function runCheck(opts: CheckOptions): CommandOutput {
       errors: r.diagnostics.filter((d) => d.severity === 'error'),
       warnings: r.diagnostics.filter((d) => d.severity === 'warning'),
     }));
-    return { code: failed ? EXIT_ZONE_ERRORS : EXIT_OK, stdout: JSON.stringify({ ok: !failed, zones }, null, 2) + '\n', stderr: '' };
+    return { code: noOrigin !== '' ? EXIT_USAGE : failed ? EXIT_ZONE_ERRORS : EXIT_OK, stdout: JSON.stringify({ ok: !failed, zones }, null, 2) + '\n', stderr: noOrigin };
   }
 
   let stdout = '';
@@ -85,10 +94,10 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     if (r.snapshot) {
       if (opts.print) stdout += printZone(r.snapshot);
       else stdout += `${label}: loaded serial ${r.snapshot.serial} (${r.snapshot.recordCount} records)\n`;
-    } else {
+    } else if (r.origin !== undefined) {
       stderr += `${label}: not loaded due to errors (${r.file})\n`;
     }
   }
   if (!opts.print) stdout += failed ? '' : 'OK\n';
-  return { code: failed ? EXIT_ZONE_ERRORS : EXIT_OK, stdout, stderr };
+  return { code: noOrigin !== '' ? EXIT_USAGE : failed ? EXIT_ZONE_ERRORS : EXIT_OK, stdout, stderr: stderr + noOrigin };
 }

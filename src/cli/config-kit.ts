@@ -24,6 +24,21 @@ export function int(min: number, max: number) {
   return z.int({ error: orRequired(message) }).min(min, { error: message }).max(max, { error: message });
 }
 
+/** `"5s"`, `"200ms"`, `"1m"`, `"1h"`: read into milliseconds by durationMs(). */
+export function duration() {
+  const message = 'expected a duration such as "5s", "200ms", "1m" or "1h"';
+  return z.string({ error: orRequired(message) }).regex(DURATION, { error: message });
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration() value in whole milliseconds. */
+export function durationMs(text: string): number {
+  const m = DURATION.exec(text)!;
+  return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
+}
+
 export function flag() {
   return z.boolean({ error: orRequired('expected true or false') });
 }
@@ -37,6 +52,11 @@ export function list<T extends z.ZodType>(item: T, what: string, minItems = 0) {
   const message = `expected ${what}`;
   const array = z.array(item, { error: orRequired(message) });
   return minItems === 0 ? array : array.min(minItems, { error: message });
+}
+
+/** An object whose keys are free (`what` says what they are) and whose values are all `value`. */
+export function table<T extends z.ZodType>(value: T, what: string) {
+  return z.record(z.string(), value, { error: orRequired(`expected an object of ${what}`) });
 }
 
 /** An object that allows only the keys of `shape`; an unknown key is named with the allowed ones. */

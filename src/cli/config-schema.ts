@@ -18,7 +18,7 @@ import { SERIAL_POLICIES } from '../reload/serial-policy.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { DEFAULT_TSIG_ALGORITHM, TSIG_ALGORITHMS } from '../tsig/keys.js';
-import { either, flag, hex, int, list, obj, oneOf, text } from './config-kit.js';
+import { duration, either, flag, hex, int, list, obj, oneOf, table, text } from './config-kit.js';
 
 export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
 
@@ -39,6 +39,33 @@ const notify = () => list(
   'an array of "ADDR", "ADDR:PORT" or { "address": "ADDR:PORT", "key": "name" }',
 );
 
+const httpCheck = (kind: 'http' | 'https') => obj({
+  port: int(1, 65535).default(kind === 'http' ? 80 : 443).describe('Port to connect to on each address.'),
+  path: text().default('/').describe('Path to GET.'),
+  host: text().optional().describe(`Host header${kind === 'https' ? ' and TLS server name' : ''}; by default the address.`),
+  expect: int(100, 599).default(200).describe('The status code that means up.'),
+  contains: text().optional().describe('Text the body must also contain (within its first 64 KiB).'),
+  ...(kind === 'https' ? { verify: flag().default(false).describe('Verify the certificate (against `host`, else the address); by default it is not.') } : {}),
+});
+
+const health = () => list(obj({
+  names: list(text(), 'a non-empty array of domain names', 1)
+    .describe('Names whose A and AAAA records are checked: an address that fails the check leaves their answers.'),
+  tcp: int(1, 65535).optional().describe('Check by connecting to this TCP port on each address.'),
+  http: httpCheck('http').optional().describe('Check by an HTTP GET to each address.'),
+  https: httpCheck('https').optional().describe('Check by an HTTPS GET to each address.'),
+  interval: duration().default('5s').describe('Time between two checks of an address (`"5s"`, `"500ms"`, `"1m"`).'),
+  timeout: duration().default('2s').describe('A check without a result after this long fails; less than `interval`.'),
+  fall: int(1, 100).default(3).describe('Consecutive failed checks that take an address out of answers.'),
+  rise: int(1, 100).default(2).describe('Consecutive good checks that bring it back.'),
+  ttl: int(0, 2147483647).optional().describe('Cap on the TTL of these names\' A and AAAA answers, so resolvers ask again soon after a change.'),
+  allDown: oneOf(['all', 'servfail']).default('all').describe('With every address down: answer with all of them (`all`, fail open) or SERVFAIL.'),
+  weights: table(int(0, 100), 'addresses with weights 0-100').optional()
+    .describe('Relative weight per address (`{ "192.0.2.1": 3 }`; others weigh 1): how often it comes first in answers, in proportion; 0: never first while one weighing more is up.'),
+}), 'an array of health checks');
+
+const healthText = 'Health checks of A/AAAA addresses (see "Health-checked addresses"): one object per group of names, with one of `tcp`, `http`, `https`.';
+
 const notifyKeyText = 'TSIG key name that signs the NOTIFY targets which name no key of their own.';
 
 const zone = obj({
@@ -53,6 +80,7 @@ const zone = obj({
     .describe('Makes this a secondary zone: primaries to transfer it from (`"192.0.2.1"`, `"[2001:db8::1]:5300"`), in order of preference.'),
   primaryKey: text().optional()
     .describe('TSIG key name (from `keys` / `keyFile`) that signs requests to the primaries; their NOTIFYs must then be signed with it too.'),
+  health: health().optional().describe(`${healthText} Names must be in this zone; added to the top-level \`health\`.`),
 });
 
 export const configSchema = obj({
@@ -123,6 +151,7 @@ export const configSchema = obj({
     secret: text().describe('The shared secret, base64 (what `tsig-keygen` prints).'),
   }), 'an array of { name, algorithm, secret }').optional().describe('TSIG keys (RFC 8945).'),
   keyFile: text().optional().describe('More TSIG keys, from a file in BIND\'s format (what `tsig-keygen NAME` prints).'),
+  health: health().default([]).describe(`${healthText} Names in any zone served.`),
 }).describe('zonedns configuration');
 
 /** The configuration as validated, with defaults filled in, before names, ACLs and paths are read. */

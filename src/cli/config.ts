@@ -26,6 +26,8 @@ import { AclError, TransferPolicy } from '../xfr/acl.js';
 import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../tsig/keys.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';
+import type { HealthRule } from '../health/rule.js';
+import { healthRules } from './config-health.js';
 import { describeIssues } from './config-kit.js';
 import { configSchema, type ConfigJson } from './config-schema.js';
 import { findJsonSyntaxError } from './json-syntax.js';
@@ -34,7 +36,7 @@ type ZoneJson = ConfigJson['zones'][number];
 type TransferJson = NonNullable<ConfigJson['transfer']>;
 type NotifyJson = NonNullable<ConfigJson['notify']>;
 
-export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'notify' | 'notifyKey' | 'primaries' | 'primaryKey'> {
+export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'notify' | 'notifyKey' | 'primaries' | 'primaryKey' | 'health'> {
   /** Absolute. */
   file: string;
   origin?: Name;
@@ -50,6 +52,8 @@ export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'noti
   primaries?: PrimaryAddress[];
   /** TSIG key name for requests to the primaries; their NOTIFYs must be signed with it. */
   primaryKey?: Name;
+  /** Health checks of names in this zone (health/rule.ts), besides the server-wide ones. */
+  health?: HealthRule[];
 }
 
 /**
@@ -57,7 +61,7 @@ export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'noti
  * the schema (names parsed, ACLs compiled, keys looked up, paths made absolute). Every other key
  * is the schema's, as written or defaulted.
  */
-export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'cookies'> {
+export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'cookies' | 'health'> {
   zones: ZoneConfig[];
   /** DNS cookies, with the secrets as octets; undefined when turned off. */
   cookies: CookieSettings | undefined;
@@ -69,6 +73,8 @@ export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones
   notifyKey?: Name;
   /** TSIG keys (RFC 8945) from `keys` and `keyFile` (BIND's tsig-keygen format). */
   keys: TsigKeyring;
+  /** Server-wide health checks (health/rule.ts). */
+  health: HealthRule[];
 }
 
 function fail(path: string, message: string): never {
@@ -100,8 +106,8 @@ function parseJson(text: string, source: string): unknown {
 export function parseConfig(text: string, baseDir: string, source = 'config'): Config {
   const checked = configSchema.safeParse(parseJson(text, source));
   if (!checked.success) throw new ConfigError(describeIssues(checked.error.issues));
-  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, cookies, ...plain } = checked.data;
-  const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), cookies: undefined };
+  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, cookies, health, ...plain } = checked.data;
+  const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), cookies: undefined, health: healthRules(health, 'health') };
   // The schema checked the secrets' form.
   if (cookies.enabled) cfg.cookies = { secret: cookies.secret === undefined ? undefined : parseCookieSecret(cookies.secret), previousSecrets: cookies.previousSecrets.map((s) => parseCookieSecret(s)!) };
   if (plain.zonesDir !== undefined) cfg.zonesDir = resolve(baseDir, plain.zonesDir);
@@ -111,8 +117,9 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   cfg.zones = zones.map((z, i) => {
     const p = `zones[${i}]`;
     // The keys read further below; every other zone key is the schema's, as written or defaulted.
-    const { origin, transfer: _t, notify: _n, notifyKey: _k, primaries: _p, primaryKey: _pk, ...plainZone } = z;
+    const { origin, transfer: _t, notify: _n, notifyKey: _k, primaries: _p, primaryKey: _pk, health: _h, ...plainZone } = z;
     const zone: ZoneConfig = { ...plainZone, file: resolve(baseDir, z.file) };
+    if (z.health !== undefined) zone.health = healthRules(z.health, `${p}.health`);
     if (origin !== undefined) zone.origin = parseOrigin(origin, `${p}.origin`);
     if (z.transfer !== undefined) zone.transfer = transferPolicy(z.transfer, `${p}.transfer`);
     zoneNotify[i] = z.notify === undefined ? undefined : notifyTargets(z.notify, `${p}.notify`);

@@ -17,9 +17,11 @@ import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../tsig/hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
+import { HealthService } from '../health/service.js';
 import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
 import { openDurableState } from './serve-state.js';
+import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
@@ -95,10 +97,13 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
   // load left behind once such events settle.
   const trim = trimWhenSettled(log, 'zone-changes');
+  // Health checks (health/service.ts) govern the A/AAAA of every new snapshot, before it answers.
+  const health = HealthService.wanted(config.health, config.zones.map((z) => z.health))
+    ? new HealthService({ rules: config.health, registry, log }) : undefined;
   const events: ZoneEvents = {
-    loaded: (handle) => { xfr.loaded(handle); trim.poke(); },
-    swapped: (handle, old, changed) => { xfr.swapped(handle, old, changed); trim.poke(); },
-    removed: (handle) => xfr.removed(handle),
+    loaded: (handle) => { health?.zoneChanged(handle); xfr.loaded(handle); trim.poke(); },
+    swapped: (handle, old, changed) => { health?.zoneChanged(handle); xfr.swapped(handle, old, changed); trim.poke(); },
+    removed: (handle) => { health?.zoneRemoved(handle); xfr.removed(handle); },
     historyBroken: (origin) => xfr.historyBroken(origin),
   };
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
@@ -115,12 +120,22 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     secondaries.add(new SecondaryZone({
       origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
       transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify }, state,
+      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify, health: z.health }, state,
     }));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
   if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
+  // A health rule that governs nothing (no A/AAAA at a name, a signed zone) is a configuration
+  // error at start-up, as a bad key is; after start-up such problems are logged.
+  const healthProblems = health?.finishStartup() ?? [];
+  if (healthProblems.length > 0) {
+    for (const p of healthProblems) process.stderr.write(`zonedns: ${flags.config ?? 'config'}: ${p}\n`);
+    health!.stop();
+    secondaries.stop();
+    releaseSignals();
+    return 2;
+  }
   // Loading grew V8's young generation and V8 keeps it: give it back now, while no query waits
   // on the pause (server/memory.ts; a no-op without the native addon).
   trimAfterLoad(log, 'loading');
@@ -144,12 +159,14 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       cookies: config.cookies,
       // A flood of TCP connections leaves V8's young generation grown: given back once they settle.
       tcpClosed: trimTcp.poke,
+      health,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? ' (the port is taken: is another DNS server running?)'
-      : err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
-    log.error(`cannot listen: ${err.message}${hint}`);
+    const taken = err.code === 'EADDRINUSE' ? failedEndpoint(err) : undefined;
+    const hint = err.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE: see README)' : '';
+    log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
+    health?.stop();
     secondaries.stop();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
@@ -176,6 +193,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   log.info('shutting down', { signal: stopSignal });
   trim.cancel();
   trimTcp.cancel();
+  health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
   await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush()]);
   releaseSignals();

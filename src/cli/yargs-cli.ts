@@ -5,6 +5,8 @@
 
 import yargs from 'yargs';
 import { runCheck, EXIT_USAGE } from './check.js';
+import type { runDev } from './dev.js';
+import { DEV_RESOLVER_CHOICES } from './dev-options.js';
 import { runServe } from './serve.js';
 import { SERVE_OPTIONS } from './serve-options.js';
 
@@ -12,6 +14,8 @@ import { SERVE_OPTIONS } from './serve-options.js';
 export interface Commands {
   runServe: typeof runServe;
   runCheck: typeof runCheck;
+  /** Default: the real one, loaded when `dev` runs. */
+  runDev?: typeof runDev;
 }
 
 export async function runYargs(args: readonly string[], commands: Commands = { runServe, runCheck }): Promise<void> {
@@ -24,7 +28,7 @@ export async function runYargs(args: readonly string[], commands: Commands = { r
       (y) => y
         .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'Zone files, or directories of *.zone files' })
         .option('config', { type: 'string', alias: 'c', describe: 'Check every zone a configuration file lists' })
-        .option('origin', { type: 'string', alias: 'o', describe: 'Zone origin (default: SOA owner, $ORIGIN, or the file name)' })
+        .option('origin', { type: 'string', alias: 'o', describe: 'Zone origin (default: SOA owner, $ORIGIN, or an ORIGIN.zone file name)' })
         .option('json', { type: 'boolean', default: false, describe: 'Machine-readable result on stdout' })
         .option('print', { type: 'boolean', default: false, describe: 'Dump the canonical zone: one RR per line, absolute names' })
         .example('$0 check zones/example.com.zone', 'check one zone file')
@@ -62,7 +66,37 @@ export async function runYargs(args: readonly string[], commands: Commands = { r
         if (code !== 0) process.exitCode = code;
       },
     )
-    .demandCommand(1, 'Give a command: serve or check')
+    .command(
+      'dev [domain]',
+      'Serve a local development domain (default dev.test): every name under it is this machine',
+      (y) => y
+        .positional('domain', { type: 'string', describe: 'The domain (default dev.test; .test names are reserved for this, RFC 6761)' })
+        .option('listen', { type: 'string', describe: 'ADDR:PORT to listen on (default 127.0.0.1 on a port of the domain\'s own, or a free one)' })
+        .option('to', { type: 'string', array: true, describe: 'NAME=ADDR: NAME and every name below it point at ADDR instead (A or AAAA by its family); repeatable' })
+        .option('resolver', { type: 'string', choices: DEV_RESOLVER_CHOICES, describe: 'Whose recipe to print or apply (default auto: this system\'s)' })
+        .option('apply', { type: 'boolean', describe: 'Write the resolver file and reload the resolver (asks for sudo)' })
+        .option('remove', { type: 'boolean', describe: 'Delete the resolver files --apply wrote for the domain, and exit' })
+        .option('serve', { type: 'boolean', default: true, describe: 'Serve (--no-serve: print, or --apply, and exit)' })
+        .option('root', { type: 'string', describe: 'Write resolver files under DIR instead of / (a chroot or image; no reload)' })
+        .option('query-log', { type: 'boolean', describe: 'Log every query' })
+        .example('$0 dev', 'serve dev.test and print how to make this system resolve it')
+        .example('$0 dev --apply', 'the same, and configure the system resolver (sudo)')
+        .example('$0 dev myapp.test --to db.myapp.test=172.17.0.2', 'db.myapp.test points at a container'),
+      async (args) => {
+        if (Array.isArray(args.listen)) {
+          process.stderr.write('zonedns dev: give --listen once: the resolver reaches one address\n');
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        const run = commands.runDev ?? (await import('./dev.js')).runDev;
+        const code = await run({
+          domain: args.domain, listen: args.listen, to: args.to as string[] | undefined, resolver: args.resolver,
+          apply: args.apply, remove: args.remove, serve: args.serve, root: args.root, queryLog: args['query-log'],
+        });
+        if (code !== 0) process.exitCode = code;
+      },
+    )
+    .demandCommand(1, 'Give a command: serve, check or dev')
     .strict()
     .fail((msg, err, y) => {
       if (err) throw err;

@@ -223,18 +223,3 @@ export function readName(data: Bytes, offset: number, end = data.length): [Name,
   if (i - offset > MAX_NAME) throw new NameError(`name is longer than ${MAX_NAME} octets`);
   return [data.slice(offset, i) as Name, i];
 }
-
-/**
- * RFC 4034 §6.1 canonical order of two names (for NSEC chains, sorted output): compare label by
- * label from the right, case-folded octets. Negative if a < b.
- */
-export function canonicalCompare(a: Name, b: Name): number {
-  const la = labels(nameKey(a));
-  const lb = labels(nameKey(b));
-  for (let i = la.length - 1, j = lb.length - 1; i >= 0 || j >= 0; i--, j--) {
-    if (i < 0) return -1;
-    if (j < 0) return 1;
-    if (la[i] !== lb[j]) return la[i] < lb[j] ? -1 : 1;
-  }
-  return 0;
-}

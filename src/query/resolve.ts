@@ -2,16 +2,61 @@
 // answers, RFC 4592 wildcards, RFC 6672 DNAME, RFC 8482 ANY and RFC 9471 glue.
 // Pure: it reads snapshots and returns a plan of RRsets per section. No I/O, no clock, no cache,
 // no rotation (that happens at encode time) and no knowledge of the wire format.
+// Asked to (`{ dnssec: true }`, for a query with DO=1), it also returns what it found on the way
+// (`ProofFacts`: the node of each RRset, the wildcards it expanded, the closest encloser, the cut),
+// so that dnssec/answer.ts adds signatures and denial proofs without looking anything up again.
 
 import { RRType } from '../dns/constants.js';
 import {
   isSubdomain, nameKey, readName, type Name,
 } from '../dns/name.js';
-import { NodeFlag, getRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { coveredType } from '../zone/build-support.js';
+import { NodeFlag, getRRset, type PackedRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { lookup } from '../zone/lookup.js';
 
-/** Finds the zone (snapshot) for a case-folded name by longest suffix; undefined: not ours. */
-export type ZoneFinder = (qkey: Name) => ZoneSnapshot | undefined;
+/**
+ * Finds the zone (snapshot) that answers a case-folded name and type; undefined: not ours. By
+ * longest suffix, except that DS at the apex of a zone whose parent we serve too is the parent's
+ * (RFC 4035 §3.1.4.1; see ZoneRegistry.findForQuestion).
+ */
+export type ZoneFinder = (qkey: Name, qtype: number) => ZoneSnapshot | undefined;
+
+export interface ResolveOptions {
+  /** Collect ProofFacts (a query with DO=1: the answer gets RRSIGs and NSEC/NSEC3 proofs). */
+  readonly dnssec?: boolean;
+}
+
+/** A wildcard used to synthesize an answer (RFC 4592 §3.3.3), which DNSSEC must prove (RFC 4035 §3.1.3.3). */
+export interface WildcardUse {
+  readonly zone: ZoneSnapshot;
+  /** The wildcard node (`*.<closest encloser>`), the source of synthesis. */
+  readonly node: ZoneNode;
+  /** The name it answered for (the query name or a CNAME target), case as asked. */
+  readonly name: Name;
+  /** The name's closest encloser: the wildcard's parent. */
+  readonly encloser: ZoneNode;
+}
+
+/** What the lookup found, for the DNSSEC additions (RFC 4035 §3.1, RFC 5155 §7.2). */
+export interface ProofFacts {
+  /**
+   * Per answer RRset (same index): the node it was read from, whose RRSIGs cover it; undefined for
+   * the CNAME synthesized from a DNAME, which has none (RFC 6672 §5.3.1).
+   */
+  readonly answerNodes: Array<ZoneNode | undefined>;
+  /** Per additional RRset (same index): its node. */
+  readonly additionalNodes: ZoneNode[];
+  /** Wildcards expanded on the way, in order. */
+  readonly wildcards: WildcardUse[];
+  /** The zone of the last lookup: the negative answer, referral or DS answer is about it. */
+  zone: ZoneSnapshot;
+  /** The name the last lookup was for (the query name or the last CNAME target). */
+  name: Name;
+  /** nodata: the node without the type (maybe an empty non-terminal or a wildcard); referral: the cut. */
+  node?: ZoneNode;
+  /** nxdomain: the closest encloser; nodata through a wildcard: the wildcard's parent. */
+  closestEncloser?: ZoneNode;
+}
 
 export interface Sections {
   answer: RRset[];
@@ -24,6 +69,8 @@ export interface Sections {
   requiredAdditional: number;
   /** True when answering read more than one zone (a CNAME or DNAME into another zone of ours). */
   crossZone?: boolean;
+  /** Present when resolve was asked for it (ResolveOptions.dnssec). */
+  facts?: ProofFacts;
 }
 
 export type Resolution =
@@ -50,49 +97,67 @@ const ADDITIONAL_TARGET_OFFSET: ReadonlyMap<number, number> = new Map([
   [RRType.NS, 0], [RRType.MX, 2], [RRType.SRV, 6],
 ]);
 
-export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resolution {
+export function resolve(findZone: ZoneFinder, qname: Name, qtype: number, opts?: ResolveOptions): Resolution {
   let qkey = nameKey(qname);
-  const first = findZone(qkey);
+  const first = findZone(qkey, qtype);
   if (first === undefined) return { kind: 'refused' };
   let zone: ZoneSnapshot = first;
 
   const answer: RRset[] = [];
+  const facts: ProofFacts | undefined = opts?.dnssec
+    ? { answerNodes: [], additionalNodes: [], wildcards: [], zone, name: qname }
+    : undefined;
   let crossZone = false;
   // Names already visited by the chain (case-folded), so a loop ends instead of spinning.
   const visited = new Set<Name>();
   let owner = qname;
 
   const result = chase();
-  if (crossZone && 'answer' in result) result.crossZone = true;
+  if ('answer' in result) {
+    if (crossZone) result.crossZone = true;
+    if (facts !== undefined) {
+      facts.zone = zone;
+      facts.name = owner;
+      result.facts = facts;
+    }
+  }
   return result;
+
+  /** Adds an answer RRset read from `node` (undefined: synthesized, unsigned). */
+  function add(set: RRset, node: ZoneNode | undefined): void {
+    answer.push(set);
+    facts?.answerNodes.push(node);
+  }
 
   function chase(): Resolution {
     for (;;) {
       visited.add(qkey);
       const found = lookup(zone, qkey);
+      if (facts !== undefined) facts.node = facts.closestEncloser = undefined;
       switch (found.kind) {
         case 'delegation': {
+          if (facts !== undefined) facts.node = found.cut;
           // The parent side is authoritative for DS at the cut (RFC 4035 §3.1.4.1).
           if (found.atCut && qtype === RRType.DS) {
             const ds = getRRset(found.cut, RRType.DS);
-            if (ds) return positive(zone, answer, [ds]);
+            if (ds) return positive(zone, ds, found.cut);
             return negative('nodata', zone, answer);
           }
-          return referral(zone, found.cut, answer);
+          return referral(zone, found.cut, answer, facts);
         }
         case 'dname': {
           const dname = getRRset(found.node, RRType.DNAME)!;
-          answer.push(dname);
+          add(dname, found.node);
           const [target] = readName(dname.rdata[0], 0);
           const prefixLength = owner.length - found.node.name.length;
           const newName = owner.slice(0, prefixLength) + target;
           if (newName.length > 255) return { kind: 'yxdomain', answer, authority: [], additional: [], requiredAdditional: 0 };
           // The synthesized CNAME carries the DNAME's TTL (RFC 6672 §3.1).
-          answer.push({ owner, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName] });
+          add({ owner, type: RRType.CNAME, ttl: dname.ttl, rdata: [newName] }, undefined);
           // Asked for the CNAME itself: the synthesized one is the answer, not a link to follow.
-          if (qtype === RRType.CNAME) return positive(zone, answer, []);
+          if (qtype === RRType.CNAME) return positive(zone, undefined, undefined);
           const next = follow(newName as Name);
-          if (next === undefined) return positive(zone, answer, []);
+          if (next === undefined) return positive(zone, undefined, undefined);
           continue;
         }
         case 'exact': {
@@ -103,9 +168,11 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
         }
         case 'nxdomain': {
           const wildcard = found.wildcard;
+          if (facts !== undefined) facts.closestEncloser = found.closestEncloser;
           if (wildcard === undefined) {
             return negative('nxdomain', zone, answer);
           }
+          facts?.wildcards.push({ zone, node: wildcard, name: owner, encloser: found.closestEncloser });
           // RFC 4592 §3.3.3: synthesize from the source of synthesis, owner = the query name.
           const done = answerAtNode(wildcard, owner);
           if (done) return done;
@@ -122,26 +189,31 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
   function answerAtNode(node: ZoneNode, ownerName: Name): Resolution | undefined {
     const synthesized = ownerName !== node.name;
     const own = (set: RRset): RRset => (synthesized ? { owner: ownerName, type: set.type, ttl: set.ttl, rdata: set.rdata } : set);
+    if (facts !== undefined) facts.node = node;
     if (qtype === RRType.ANY) {
       // RFC 8482 §4.1: one RRset is a complete answer. Like Knot: the lowest type number.
       let first = node.firstSet;
       if (first === undefined) return negative('nodata', zone, answer);
       for (let s = first.next; s !== undefined; s = s.next) if (s.type < first.type) first = s;
-      return positive(zone, answer, [own(first)]);
+      return positive(zone, own(first), node);
     }
     if (qtype === RRType.RRSIG) {
-      // Signatures are one RRset per covered type (RFC 4034 §3); a query for RRSIG gets them all.
-      const sigs: RRset[] = [];
-      for (let s = node.firstSet; s !== undefined; s = s.next) if (s.type === RRType.RRSIG) sigs.push(own(s));
-      if (sigs.length > 0) return positive(zone, answer, sigs);
+      // Signatures are one RRset per covered type (RFC 4034 §3). Like Knot: those covering the
+      // lowest type (one RRset, as for ANY); no CNAME is followed for them (RFC 4035 §3.1.1).
+      let sigs: PackedRRset | undefined;
+      for (let s = node.firstSet; s !== undefined; s = s.next) {
+        if (s.type === RRType.RRSIG && (sigs === undefined || coveredType(s.first) < coveredType(sigs.first))) sigs = s;
+      }
+      return sigs === undefined ? negative('nodata', zone, answer) : positive(zone, own(sigs), node);
     }
     const exact = getRRset(node, qtype);
-    if (exact) return positive(zone, answer, [own(exact)]);
-    const cname = node.flags & NodeFlag.HAS_CNAME ? getRRset(node, RRType.CNAME) : undefined;
+    if (exact) return positive(zone, own(exact), node);
+    // A CNAME's owner answers its own NSEC, as Knot does: the NSEC proves the types it has.
+    const cname = node.flags & NodeFlag.HAS_CNAME && qtype !== RRType.NSEC ? getRRset(node, RRType.CNAME) : undefined;
     if (cname === undefined) return negative('nodata', zone, answer);
-    answer.push(own(cname));
+    add(own(cname), node);
     const [target] = readName(cname.rdata[0], 0);
-    if (follow(target) === undefined) return positive(zone, answer, []);
+    if (follow(target) === undefined) return positive(zone, undefined, undefined);
     return undefined;
   }
 
@@ -152,7 +224,7 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
   function follow(target: Name): Name | undefined {
     const tkey = nameKey(target);
     if (visited.has(tkey) || visited.size >= MAX_CHAIN) return undefined;
-    const next = findZone(tkey);
+    const next = findZone(tkey, qtype);
     if (next === undefined) return undefined;
     if (next !== zone) crossZone = true;
     zone = next;
@@ -161,9 +233,10 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number): Resol
     return target;
   }
 
-  function positive(z: ZoneSnapshot, chain: RRset[], data: RRset[]): Resolution {
-    const all = chain.length ? chain.concat(data) : data;
-    return { kind: 'answer', answer: all, authority: [], additional: additionalFor(z, all), requiredAdditional: 0 };
+  /** The answer so far plus `data` (read from `node`), with the additional data it calls for. */
+  function positive(z: ZoneSnapshot, data: RRset | undefined, node: ZoneNode | undefined): Resolution {
+    if (data !== undefined) add(data, node);
+    return { kind: 'answer', answer, authority: [], additional: additionalFor(z, answer, facts), requiredAdditional: 0 };
   }
 }
 
@@ -182,12 +255,15 @@ function negativeSoa(zone: ZoneSnapshot): RRset {
   return soa;
 }
 
-function referral(zone: ZoneSnapshot, cut: ZoneNode, answer: RRset[]): Resolution {
+function referral(zone: ZoneSnapshot, cut: ZoneNode, answer: RRset[], facts: ProofFacts | undefined): Resolution {
   const ns = getRRset(cut, RRType.NS)!;
   // Glue: addresses of NS targets inside this zone. In-domain glue (below the cut) is required
   // (RFC 9471 §3); sibling glue (elsewhere in the zone) is optional and goes after it.
   const required: RRset[] = [];
   const optional: RRset[] = [];
+  // The nodes of the glue RRsets, for ProofFacts (Knot adds the RRSIGs of sibling glue).
+  const requiredNodes: ZoneNode[] = [];
+  const optionalNodes: ZoneNode[] = [];
   const cutKey = nameKey(cut.name);
   for (const rdata of ns.rdata) {
     const [target] = readName(rdata, 0);
@@ -196,8 +272,9 @@ function referral(zone: ZoneSnapshot, cut: ZoneNode, answer: RRset[]): Resolutio
     const node = zone.nodes.get(tkey);
     if (node === undefined) continue;
     const list = isSubdomain(tkey, cutKey) ? required : optional;
-    addAddresses(node, list);
+    addAddresses(node, list, list === required ? requiredNodes : optionalNodes);
   }
+  facts?.additionalNodes.push(...requiredNodes, ...optionalNodes);
   return {
     kind: 'referral',
     // A referral reached through an authoritative CNAME keeps AA for that answer (as Knot does).
@@ -209,15 +286,22 @@ function referral(zone: ZoneSnapshot, cut: ZoneNode, answer: RRset[]): Resolutio
   };
 }
 
-function addAddresses(node: ZoneNode, out: RRset[]): void {
+/** Adds the node's A and AAAA to `out` (once each), and the node to `nodes` for each added. */
+function addAddresses(node: ZoneNode, out: RRset[], nodes: ZoneNode[] | undefined): void {
   const a = getRRset(node, RRType.A);
   const aaaa = getRRset(node, RRType.AAAA);
-  if (a && !out.includes(a)) out.push(a);
-  if (aaaa && !out.includes(aaaa)) out.push(aaaa);
+  if (a && !out.includes(a)) {
+    out.push(a);
+    nodes?.push(node);
+  }
+  if (aaaa && !out.includes(aaaa)) {
+    out.push(aaaa);
+    nodes?.push(node);
+  }
 }
 
 /** A/AAAA for NS, MX and SRV targets in the answer that live in this zone (glue included). */
-function additionalFor(zone: ZoneSnapshot, answer: RRset[]): RRset[] {
+function additionalFor(zone: ZoneSnapshot, answer: RRset[], facts: ProofFacts | undefined): RRset[] {
   let out: RRset[] | undefined;
   for (const set of answer) {
     const offset = ADDITIONAL_TARGET_OFFSET.get(set.type);
@@ -231,7 +315,7 @@ function additionalFor(zone: ZoneSnapshot, answer: RRset[]): RRset[] {
       if (node === undefined) continue;
       // Occluded addresses are served only as glue for NS targets.
       if (node.flags & NodeFlag.OCCLUDED && set.type !== RRType.NS) continue;
-      addAddresses(node, (out ??= []));
+      addAddresses(node, (out ??= []), facts?.additionalNodes);
     }
   }
   return out ?? [];

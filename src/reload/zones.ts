@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { serialGreater } from '../dns/serial.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
+import { prepareDenial } from '../dnssec/denial.js';
 import type { Logger } from '../log.js';
 import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
 import { formatDiagnostic } from '../zone/record.js';
@@ -44,6 +45,8 @@ export interface ZoneSource {
   transfer?: TransferPolicy;
   /** Secondaries to NOTIFY on change. */
   notify?: readonly NotifyTarget[];
+  /** Health checks of the zone's names (health/rule.ts). */
+  health?: ZoneOptions['health'];
 }
 
 /**
@@ -153,7 +156,7 @@ export class ZoneManager {
   private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
-      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
     };
     this.zones.set(file, z);
     return z;
@@ -278,6 +281,8 @@ export class ZoneManager {
       // Once this load is done, a file waiting for the freed origin gets its turn.
       queueMicrotask(() => this.retryUnserved(z));
     }
+    // NSEC/NSEC3 lookup structures of a signed zone, built before it answers (not by its first query).
+    prepareDenial(snap);
     let swappedFrom: ZoneSnapshot | undefined;
     if (z.handle === undefined) {
       const clash = this.registry.get(snap.origin);

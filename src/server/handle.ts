@@ -1,7 +1,8 @@
 // handleMessage: one DNS message in, one reply (or nothing) out. Transports only move bytes;
 // everything a query goes through lives here, in one direction:
 //   decode (unreadable: drop; malformed: FORMERR) -> cookie (limits/) -> guards -> pick zone ->
-//   resolve -> rotate -> encode within the size limit (drop additional first, then TC) ->
+//   resolve -> health filter (health/: down addresses out) -> (DO=1: dnssec/answer.ts adds RRSIGs
+//   and proofs) -> rotate -> encode within the size limit (drop additional first, then TC) ->
 //   rate limit and our cookie (limits/).
 // Zone transfers (AXFR, IXFR) branch off after the guards to xfr/transfer.ts; over TCP their
 // answer is a lazy sequence of messages (handleStreamMessage), which the TCP transport writes
@@ -9,9 +10,10 @@
 
 import { Opcode, RRClass, RRType, Rcode, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
+import { signAnswer, type SignedRRset } from '../dnssec/answer.js';
 import { CookieStatus } from '../limits/cookies.js';
 import { COOKIE_SLOT, type QueryLimits } from '../limits/query-limits.js';
-import { resolve, type Resolution } from '../query/resolve.js';
+import { resolve, type Resolution, type ResolveOptions } from '../query/resolve.js';
 import {
   buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, NO_QUESTION, responseSizeLimit,
   type DecodedQuery, type DecodeError, type EdnsOption, type RR, type SectionEntry, type Transport,
@@ -20,6 +22,7 @@ import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
 import { answerNotify, type NotifyReceiver } from '../xfr/notify-in.js';
 import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
+import type { AnswerFilter } from '../health/service.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
 import { cacheVariant, type AnswerCache, type CacheEntry } from './answer-cache.js';
 
@@ -38,6 +41,8 @@ export interface HandlerContext {
   readonly secondaries?: NotifyReceiver;
   /** DNS cookies, response rate limiting, the per-packet log (limits/); absent: none of them. */
   readonly limits?: QueryLimits;
+  /** Health-checked A/AAAA (health/service.ts): takes down addresses out of answers. */
+  readonly health?: AnswerFilter;
 }
 
 /** A TCP reply: one message, or several (a zone transfer) produced one at a time. */
@@ -172,7 +177,7 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
     return answerTransfer(msg, decoded, transport, { registry: ctx.registry, xfr: ctx.xfr, maxUdp: ctx.maxUdp }, client);
   }
   const qkey = nameKey(q.name);
-  const handle = ctx.registry.find(qkey);
+  const handle = ctx.registry.findForQuestion(qkey, q.qtype);
   // A configured zone without data (a secondary not yet transferred, or expired: RFC 1034
   // §4.3.5) is ours but unusable: SERVFAIL, as BIND and Knot answer, not REFUSED.
   if (handle !== undefined && handle.snapshot === undefined) return buildErrorResponse(decoded, Rcode.SERVFAIL, ctx.maxUdp);
@@ -189,9 +194,18 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
     if (at !== undefined) return ctx.cache.reply(zone, at, decoded.id, decoded.rd, decoded.cd, q.bytes);
     cached = { zone, qkey, variant, entry, offset };
   }
-  const finder = (key: Name): ZoneSnapshot | undefined => ctx.registry.find(key)?.snapshot;
-  return encodeResolution(decoded, resolve(finder, q.name, q.qtype), limit, ctx, rotateMode, cached, ourOptions);
+  const finder = (key: Name, qtype: number): ZoneSnapshot | undefined => ctx.registry.findForQuestion(key, qtype)?.snapshot;
+  const opts = decoded.edns?.do === true && zone !== undefined ? WITH_PROOF_FACTS : undefined;
+  const resolution = resolve(finder, q.name, q.qtype, opts);
+  // Health filter, before rotation: down addresses leave governed RRsets (the cache hit above
+  // never holds one: a transition makes the service drop the zone's cached answers). Signed zones
+  // have no health rules (start-up refuses them), so the DNSSEC additions see the zone's RRsets.
+  const healthy = ctx.health === undefined ? resolution : ctx.health.filter(resolution);
+  return encodeResolution(decoded, healthy, limit, ctx, rotateMode, cached, zone, ourOptions);
 }
+
+/** A query with DO=1 (RFC 3225) asks for DNSSEC records: resolve collects what they need. */
+const WITH_PROOF_FACTS: ResolveOptions = { dnssec: true };
 
 /** Where a miss stores its encoding: the entry if the question is known, the offset already taken. */
 interface CachedSlot {
@@ -219,7 +233,10 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   return undefined;
 }
 
-function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, ctx: HandlerContext, rotateMode: RotateMode, slot: CachedSlot | undefined, ourOptions?: readonly EdnsOption[]): Buffer {
+function encodeResolution(
+  query: DecodedQuery, res: Resolution, limit: number, ctx: HandlerContext, rotateMode: RotateMode, slot: CachedSlot | undefined, zone?: ZoneSnapshot,
+  ourOptions?: readonly EdnsOption[],
+): Buffer {
   let rcode: number;
   let aa = true;
   switch (res.kind) {
@@ -258,14 +275,24 @@ function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, c
     return rotator.next(set, rotateMode);
   };
   let drawn = 0;
-  const answer = res.answer.map((set) => {
+  const answerWire = (set: RRset): RR[] => {
     const offset = offsetFor(set);
     if (isRotatable(set)) drawn = offset;
     return toWire(set, offset);
-  });
-  const authority = res.authority.map((set) => toWire(set, 0));
-  const additional: SectionEntry[] = res.additional.map((set, i) =>
-    i < res.requiredAdditional ? { rrs: toWire(set, 0), required: true } : toWire(set, 0));
+  };
+  const signed = res.facts !== undefined && zone !== undefined ? signAnswer(res, zone) : undefined;
+  let answer: SectionEntry[];
+  let authority: SectionEntry[];
+  let additional: SectionEntry[];
+  if (signed === undefined) {
+    answer = res.answer.map(answerWire);
+    authority = res.authority.map((set) => toWire(set, 0));
+    additional = res.additional.map((set, i) => (i < res.requiredAdditional ? { rrs: toWire(set, 0), required: true } : toWire(set, 0)));
+  } else {
+    answer = signed.answer.map((u) => withSigs(answerWire(u.set), u, true));
+    authority = signed.authority.map((u) => withSigs(toWire(u.set, 0), u, true));
+    additional = signed.additional.map((u, i) => withSigs(toWire(u.set, 0), u, i < signed.requiredAdditional));
+  }
   const edns = query.edns;
   const reply = encodeResponse(
     {
@@ -284,6 +311,11 @@ function encodeResolution(query: DecodedQuery, res: Resolution, limit: number, c
   // The cache copies the bytes: the reply is the caller's to send.
   if (cacheable) ctx.cache!.set(slot.zone, slot.qkey, slot.variant, slot.entry, rotating[0], drawn, reply);
   return reply;
+}
+
+/** An RRset and its RRSIGs as one unit for the writer (never split, wire/writer.ts). */
+function withSigs(rrs: RR[], unit: SignedRRset, required: boolean): SectionEntry {
+  return { rrs, sigs: unit.sigs === undefined ? undefined : toWire(unit.sigs, 0), required };
 }
 
 function toWire(set: RRset, offset: number): RR[] {

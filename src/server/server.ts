@@ -9,6 +9,8 @@ import type { Logger } from '../log.js';
 import { NO_TSIG_KEYS } from '../tsig/hook.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { XfrContext } from '../xfr/transfer.js';
+import type { ZoneSnapshot } from '../zone/snapshot.js';
+import type { AnswerFilter } from '../health/service.js';
 import { handleMessage, handleStreamMessage, type HandlerContext } from './handle.js';
 import { Rotator, type RotateMode } from './rotate.js';
 import { AnswerCache } from './answer-cache.js';
@@ -54,6 +56,8 @@ export interface ServerOptions {
   tcpClosed?: () => void;
   /** Secondary zones, told about NOTIFY (see HandlerContext.secondaries). */
   secondaries?: HandlerContext['secondaries'];
+  /** Health-checked A/AAAA: the answer filter, and when a zone's cached answers go stale. */
+  health?: AnswerFilter & { onChange(listener: (zone: ZoneSnapshot) => void): void };
   /**
    * UDP transport: 'native' batches datagrams through the udp_batch addon (udp-batch.ts),
    * 'node' uses node:dgram (udp.ts), 'auto' (default) the addon when it is built.
@@ -98,7 +102,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     secondaries: opts.secondaries,
     cache: opts.cache === false ? undefined : new AnswerCache(),
     limits: limits.limits,
+    health: opts.health,
   };
+  // A health transition changes what the zone's answers hold: its cached ones go.
+  opts.health?.onChange((zone) => context.cache?.forget(zone));
   const onUdp = (msg: Buffer, client: string) => handleMessage(msg, 'udp', context, client);
   const onTcp = (msg: Buffer, client: string) => handleStreamMessage(msg, context, client);
   const unavailable = opts.udpBackend === 'node' ? undefined : nativeUdpUnavailable();

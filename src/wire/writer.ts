@@ -15,6 +15,13 @@
 //   negative answer as optional: it is left out, without TC, when it does not fit); the first
 //   required RRset that does not fit sets TC=1 and ends the message, keeping the RRsets before it
 //   (a lone answer RRset that does not fit leaves header + question + OPT, as Knot sends).
+// - DNSSEC (a query with DO=1): an RRset and the RRSIGs covering it are one unit. As Knot writes
+//   them, a section's RRSIGs follow its RRsets, in the same order, so that an answer that fits is
+//   byte for byte Knot's. A unit goes in whole or not at all (RFC 4035 §3.1.1: the RRSIGs have
+//   priority over any other RRset): an optional one (additional data) that does not fit is left
+//   out with its signatures, and when a required one does not fit, TC=1 and the message keeps the
+//   units before it. (Knot may keep an RRset whose RRSIGs did not fit, in a TC=1 reply or, for
+//   additional data, without TC; we never send an RRset without its signatures.)
 //
 // Names are compressed through a table of case-folded suffix -> offset (offsets < 0x4000 only),
 // for owner names and for names inside the RDATA of the RFC 1035 types that RFC 3597 §4 allows
@@ -43,6 +50,8 @@ export type RRset = readonly RR[];
 export interface MarkedRRset {
   readonly rrs: RRset;
   readonly required: boolean;
+  /** The RRSIGs covering `rrs` (DO=1): one unit with it, written after the section's RRsets. */
+  readonly sigs?: RRset;
 }
 
 /** Answer and authority entries default to required, additional entries to optional. */
@@ -196,6 +205,15 @@ function hashSuffixes(s: string, start: number): number {
   return n;
 }
 
+/** See MessageWriter.checkpoint(). */
+export interface WriterCheckpoint {
+  readonly pos: number;
+  readonly added: number;
+  readonly owner: string | undefined;
+  readonly ownerTarget: number;
+  readonly counts: readonly number[];
+}
+
 export class MessageWriter {
   private readonly buf: Buffer;
   private pos = 0;
@@ -315,6 +333,21 @@ export class MessageWriter {
     }
     this.counts[section]! += rdatas.length;
     return true;
+  }
+
+  /** Where the message stands now, for restore(): a section written in two passes (RRSIGs last). */
+  checkpoint(): WriterCheckpoint {
+    return { pos: this.pos, added: this.addedCount, owner: this.lastOwner, ownerTarget: this.lastOwnerTarget, counts: this.counts.slice() };
+  }
+
+  /** Takes back everything written since `cp` (same begin(), same or later section). */
+  restore(cp: WriterCheckpoint): void {
+    this.markPos = cp.pos;
+    this.markAdded = cp.added;
+    this.markOwner = cp.owner;
+    this.markOwnerTarget = cp.ownerTarget;
+    this.rollback();
+    for (let i = 0; i < 4; i++) this.counts[i] = cp.counts[i]!;
   }
 
   // Where a put() started, so one that does not fit can take back what it wrote.
@@ -612,6 +645,10 @@ function putSection(w: MessageWriter, section: Section, entries: readonly Sectio
   const optionalByDefault = section === Section.ADDITIONAL;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
+    if (isMarked(e) && e.sigs !== undefined && e.sigs.length > 0) return putSignedSection(w, section, entries, optionalByDefault);
+  }
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
     const marked = isMarked(e);
     const rrs = marked ? e.rrs : e;
     const required = marked ? e.required : !optionalByDefault;
@@ -622,4 +659,46 @@ function putSection(w: MessageWriter, section: Section, entries: readonly Sectio
     // (Knot fills the space the same way).
   }
   return true;
+}
+
+/**
+ * putSection for a section with RRSIGs: its RRsets, then their RRSIGs in the same order (Knot's
+ * layout), each RRset and its RRSIGs one unit (see the top of this file). A unit that does not fit
+ * in the second pass cannot be taken back alone (RRsets were written after it), so the section is
+ * written again without it (optional) or with only the units before it (required: TC). Rare: only
+ * close to the size limit.
+ */
+function putSignedSection(w: MessageWriter, section: Section, entries: readonly SectionEntry[], optionalByDefault: boolean): boolean {
+  const start = w.checkpoint();
+  const left = new Uint8Array(entries.length); // 1: left out (optional and did not fit)
+  let end = entries.length;
+  let truncated = false;
+  for (;;) {
+    const failed = writeUnits(w, section, entries, end, left);
+    if (failed < 0) return !truncated;
+    w.restore(start);
+    const e = entries[failed]!;
+    if (isMarked(e) ? e.required : !optionalByDefault) {
+      end = failed;
+      truncated = true;
+    } else {
+      left[failed] = 1;
+    }
+  }
+}
+
+/** Writes units [0, end) not left out: RRsets, then RRSIGs. Returns the index of the first that did not fit, or -1. */
+function writeUnits(w: MessageWriter, section: Section, entries: readonly SectionEntry[], end: number, left: Uint8Array): number {
+  for (let i = 0; i < end; i++) {
+    if (left[i]) continue;
+    const e = entries[i]!;
+    const rrs = isMarked(e) ? e.rrs : e;
+    if (rrs.length > 0 && !w.put(section, rrs)) return i;
+  }
+  for (let i = 0; i < end; i++) {
+    if (left[i]) continue;
+    const e = entries[i]!;
+    if (isMarked(e) && e.sigs !== undefined && e.sigs.length > 0 && !w.put(section, e.sigs)) return i;
+  }
+  return -1;
 }

@@ -44,6 +44,7 @@ import { RRClass, RRType } from '../dns/constants.js';
 import { canonicalRdata } from '../dns/rdata/canonical.js';
 import { serialGreater } from '../dns/serial.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
+import { prepareDenial } from '../dnssec/denial.js';
 import type { Logger } from '../log.js';
 import type { ZoneEvents } from '../reload/zones.js';
 import { buildSnapshot, SnapshotBuilder, type BuildResult } from '../zone/build.js';
@@ -369,6 +370,8 @@ export class SecondaryZone {
    * The data expires at `expiresAt` (ms since the epoch), by default SOA EXPIRE from now.
    */
   private install(snapshot: ZoneSnapshot, source: string, expiresAt?: number): void {
+    // NSEC/NSEC3 lookup structures of a signed zone, built before it answers (not by its first query).
+    prepareDenial(snapshot);
     const old = this.handle.snapshot;
     this.current = snapshot;
     this.handle.snapshot = snapshot;

@@ -23,7 +23,7 @@ import type { Diagnostic, DroppedRecord, RecordSink, ZoneRecord } from './record
 import type { Place, Replay } from './build-support.js';
 import { NO_TYPE, NodeFlag, PackedRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from './snapshot.js';
 import {
-  appendExact, BIG_RRSET, findSet, findSetIn, isAtOrBelowAt, mayBeDropped, nameEnd, PositionResolver, type BuildNode, type BuildSet,
+  appendExact, BIG_RRSET, coveredType, findSet, findSetIn, isAtOrBelowAt, mayBeDropped, nameEnd, PositionResolver, type BuildNode, type BuildSet,
 } from './build-support.js';
 import { hashRange, NodeTable } from './node-table.js';
 
@@ -136,6 +136,8 @@ export class SnapshotBuilder implements RecordSink {
   private readonly hashAt = new Int32Array(MAX_LABELS);
   /** Nodes with a CNAME, or an SOA below the apex: what the CNAME and SOA rules look at (maybe twice). */
   private readonly checkNodes: number[] = [];
+  /** Nodes with an NSEC3 RRset: which may be hashed owners only (NodeFlag.NSEC3_ONLY). */
+  private nsec3Owners: number[] | undefined;
   /** NS, MX and SRV RRsets, and their nodes' indices: whose targets are checked. */
   private readonly targetSets: BuildSet[] = [];
   private readonly targetNodes: number[] = [];
@@ -266,6 +268,9 @@ export class SnapshotBuilder implements RecordSink {
           break;
         case RRType.SOA:
           if (!isApex) this.checkNodes.push(index);
+          break;
+        case RRType.NSEC3:
+          (this.nsec3Owners ??= []).push(index);
           break;
       }
       return;
@@ -481,6 +486,7 @@ export class SnapshotBuilder implements RecordSink {
         }
       }
     }
+    if (this.nsec3Owners !== undefined) markNsec3Only(nodes, parents, this.nsec3Owners);
     const order = this.nodeOrder();
     // Creation order is the order already in most zones (no empty non-terminal, each owner after
     // its parent): then the table keeps no order of its own (4 bytes a node).
@@ -631,6 +637,22 @@ export class SnapshotBuilder implements RecordSink {
  */
 export function sizeHint(bytes: number): number {
   return Math.min(1 << 24, Math.floor(bytes / 64));
+}
+
+/** Sets NSEC3_ONLY on the `candidates` that hold nothing but NSEC3 and its RRSIGs and have no child. */
+function markNsec3Only(nodes: NodeTable<BuildNode>, parents: Int32Array, candidates: readonly number[]): void {
+  const count = nodes.size;
+  const hasChild = new Uint8Array(count);
+  for (let i = 0; i < count; i++) if (parents[i] >= 0) hasChild[parents[i]] = 1;
+  for (const index of candidates) {
+    if (hasChild[index]) continue;
+    const node = nodes.at(index);
+    let only = true;
+    for (let set = node.firstSet; set !== undefined && only; set = set.next) {
+      only = set.type === RRType.NSEC3 || (set.type === RRType.RRSIG && coveredType(set.first) === RRType.NSEC3);
+    }
+    if (only) node.flags |= NodeFlag.NSEC3_ONLY;
+  }
 }
 
 /** A copy of `a` twice as long. */

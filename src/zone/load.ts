@@ -1,6 +1,6 @@
 // Entry points that turn zone text or files into snapshots: parse -> build (validate) -> snapshot.
 // The zone origin (apex) is, in order: the caller's, the owner of the SOA record, the first
-// $ORIGIN, or the file name (`example.com.zone`, `db.example.com`, `example.com`).
+// $ORIGIN, or the file name when it is `ORIGIN.zone` (`example.com.zone`).
 
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,7 +11,7 @@ import { parseZone, parseZoneFile, type ParseResult } from './parse.js';
 import type { RecordSink, ZoneRecord } from './record.js';
 
 export interface LoadOptions {
-  /** The zone's origin; when absent it is found from the SOA owner, $ORIGIN, or the file name. */
+  /** The zone's origin; when absent it is found from the SOA owner, $ORIGIN, or an `ORIGIN.zone` file name. */
   origin?: Name;
   /** Name used for diagnostics when loading from a string. */
   file?: string;
@@ -30,14 +30,17 @@ export interface LoadResult extends BuildResult {
   origin: Name | undefined;
 }
 
-/** `example.com.zone` / `example.com.db` / `db.example.com` / `example.com` -> `example.com.` */
+/**
+ * `example.com.zone` -> `example.com.`; any other file name names no zone. Names such as
+ * `db.example`, `zone.db` or `hosts` say nothing reliable (`zone.db` is not the zone `zone.`), and
+ * a wrong guess loads a zone that answers for the wrong names: the origin must then come from
+ * the file ($ORIGIN, an absolute SOA owner) or from the caller (--origin, a config's `origin`).
+ */
 export function originFromFileName(path: string): Name | undefined {
-  let base = basename(path);
-  base = base.replace(/\.(zone|db|dns|hosts|txt)$/i, '');
-  base = base.replace(/^db\./i, '');
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(base)) return undefined;
+  const m = /^(.+)\.zone$/.exec(basename(path));
+  if (m === null || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(m[1])) return undefined;
   try {
-    return nameFromText(base.endsWith('.') ? base : base + '.');
+    return nameFromText(m[1] + '.');
   } catch {
     return undefined;
   }

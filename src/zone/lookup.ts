@@ -24,13 +24,13 @@ export function lookup(zone: ZoneSnapshot, qkey: Name): LookupResult {
   if (!zone.hasCutsOrDnames) {
     // No cut or DNAME anywhere: the name either exists or we only need its closest encloser.
     const node = nodes.get(qkey);
-    if (node !== undefined) return { kind: 'exact', node };
+    if (node !== undefined && !(node.flags & NodeFlag.NSEC3_ONLY)) return { kind: 'exact', node };
     let off = 0;
     for (;;) {
       off += qkey.charCodeAt(off) + 1;
       const key = qkey.slice(off) as Name;
       const enc = nodes.get(key);
-      if (enc !== undefined) return nxdomain(zone, enc, key);
+      if (enc !== undefined && !(enc.flags & NodeFlag.NSEC3_ONLY)) return nxdomain(zone, enc, key);
       if (key.length <= zone.originKey.length) return nxdomain(zone, zone.apex, zone.originKey);
     }
   }
@@ -45,7 +45,7 @@ export function lookup(zone: ZoneSnapshot, qkey: Name): LookupResult {
   for (let j = offsets.length - 1; j >= 0; j--) {
     const key = (j === 0 ? qkey : qkey.slice(offsets[j])) as Name;
     const node = nodes.get(key);
-    if (node === undefined) return nxdomain(zone, encloser, encloserKey);
+    if (node === undefined || node.flags & NodeFlag.NSEC3_ONLY) return nxdomain(zone, encloser, encloserKey);
     if (node.flags & NodeFlag.DELEGATION) return { kind: 'delegation', cut: node, atCut: j === 0 };
     if (j > 0 && node.flags & NodeFlag.HAS_DNAME) return { kind: 'dname', node };
     encloser = node;

@@ -2,13 +2,13 @@
 // in RFC 4034 §6.1 name order then type order, so it diffs against `named-checkzone -D -o -`.
 
 import { classToString, typeToString } from '../dns/constants.js';
-import { canonicalCompare, nameToText } from '../dns/name.js';
+import { nameToText } from '../dns/name.js';
 import { rdataToText } from '../dns/rdata/index.js';
+import { canonicalNodes } from './canonical-nodes.js';
 import type { ZoneSnapshot } from './snapshot.js';
 
 export function printZone(zone: ZoneSnapshot): string {
-  const nodes = [...zone.nodes.values()].filter((n) => n.firstSet !== undefined);
-  nodes.sort((a, b) => canonicalCompare(a.name, b.name));
+  const nodes = zone.apex.firstSet === undefined ? canonicalNodes(zone) : [zone.apex, ...canonicalNodes(zone)];
   const cls = classToString(zone.class);
   const lines: string[] = [];
   for (const node of nodes) {

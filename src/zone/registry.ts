@@ -1,11 +1,13 @@
 // The set of zones a server answers for, and the longest-suffix match that picks the zone for a
 // query name (RFC 1034 §4.3.2 step 2: the nearest ancestor zone we are authoritative for).
 
+import { RRType } from '../dns/constants.js';
 import { nameKey, type Name } from '../dns/name.js';
 import type { ZoneSnapshot } from './snapshot.js';
 import type { TransferPolicy } from '../xfr/acl.js';
 import type { Journal } from '../xfr/journal.js';
 import type { NotifyTarget } from '../xfr/notify.js';
+import type { HealthRule } from '../health/rule.js';
 
 /**
  * A configured zone. Lives as long as the configuration does; `snapshot` is swapped on reload
@@ -27,6 +29,8 @@ export interface ZoneOptions {
   readonly transfer?: TransferPolicy;
   /** Secondaries to NOTIFY when the serial changes (RFC 1996); unset: the server's default. */
   readonly notify?: readonly NotifyTarget[];
+  /** Health checks of this zone's names, besides the server-wide ones (see health/service.ts). */
+  readonly health?: readonly HealthRule[];
 }
 
 export class ZoneRegistry {
@@ -51,6 +55,17 @@ export class ZoneRegistry {
 
   get size(): number {
     return this.zones.size;
+  }
+
+  /**
+   * The zone that answers a question about a case-folded name: the longest suffix, except that DS
+   * at a zone's apex is data of the parent side of the cut (RFC 4035 §3.1.4.1), so when we serve
+   * the parent zone too, the parent answers (as Knot, NSD and BIND do).
+   */
+  findForQuestion(qkey: Name, qtype: number): ZoneHandle | undefined {
+    const handle = this.find(qkey);
+    if (qtype !== RRType.DS || handle === undefined || qkey.length <= 1 || nameKey(handle.origin) !== qkey) return handle;
+    return this.find(qkey.slice(qkey.charCodeAt(0) + 1) as Name) ?? handle;
   }
 
   /** Longest-suffix match on a case-folded name. */

@@ -62,6 +62,12 @@ export const NodeFlag = {
   WILDCARD_CHILD: 8,
   HAS_CNAME: 16,
   HAS_DNAME: 32,
+  /**
+   * Holds only NSEC3 records and their RRSIGs, and no names below it: a hashed owner of an NSEC3
+   * chain. Those live beside the zone's names (RFC 5155 §7.2: a hashed owner is not a name of
+   * the zone's data; Knot keeps them in a tree of their own), so lookups do not see this node.
+   */
+  NSEC3_ONLY: 64,
 } as const;
 
 export interface ZoneNode {

@@ -1,7 +1,8 @@
 // Smoke test of the QPS benchmark's harness (bench/qps/run.mjs --smoke), not of its numbers: a
-// 2,000-name zone, one 1-second dnsperf run, zonedns and the bare Node dgram responder. The bench
-// must start both, check zonedns's sampled answers, measure them and print its table; the JSON
-// report must have every row with answered queries. Timings are never asserted: the machine is shared.
+// 2,000-name zone, one 1-second dnsperf run, zonedns (plain, with every name health-checked, and
+// with DO=1 on signed copies of the zones) and the bare Node dgram responder. The bench must start
+// them, check each zonedns's sampled answers, measure them and print its table; the JSON report
+// must have every row with answered queries. Timings are never asserted: the machine is shared.
 
 import { expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,8 +14,8 @@ import { ROOT, runBench } from './support/run-bench.js';
 
 interface Row { name: string; check?: { n: number; wrong: number; noAnswer: number; skipped?: boolean }; udp?: { qps: number }; udpRuns: Array<{ completed: number }> }
 
-describeWithPeers('npm run bench harness (--smoke: zonedns and the Node dgram responder, 2,000 names)', ['dnsperf'], () => {
-  test('measures both and prints the table; zonedns\'s sampled answers are right', async () => {
+describeWithPeers('npm run bench harness (--smoke: zonedns plain, health-checked and DO=1, and the Node dgram responder, 2,000 names)', ['dnsperf', 'dnssec-signzone'], () => {
+  test('measures them and prints the table; zonedns\'s sampled answers are right, health-checked and with DO=1 too', async () => {
     expect(existsSync(join(ROOT, 'dist/cli/main.js'))).toBe(true); // `npm test` builds dist/ first
     const out = mkdtempSync(join(tmpdir(), 'zonedns-qps-bench-test-'));
     try {
@@ -26,14 +27,19 @@ describeWithPeers('npm run bench harness (--smoke: zonedns and the Node dgram re
       expect(table).toMatch(/^\| server \| QPS \| CPU % \| QPS\/core \|/m);
       expect(table).toMatch(/^\| zonedns \| [\d,]+ !? ?\|/m);
       expect(table).toMatch(/^\| Node dgram \| [\d,]+ !? ?\|/m);
+      expect(table).toMatch(/^- QPS\/core with every name health-checked ≥ 0\.95× without: /m);
       const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { rows: Row[] };
-      expect(report.rows.map((r) => r.name).sort()).toEqual(['dgram', 'zonedns']);
+      expect(report.rows.map((r) => r.name).sort()).toEqual(['dgram', 'zonedns', 'zonedns-do', 'zonedns-health']);
+      expect(table).toMatch(/^\| zonedns DO=1 \(signed\) \| [\d,]+ !? ?\|/m);
+      expect(table).toMatch(/DO=1 on the signed zones, QPS\/core ≥ 0\.8× DO=0: zonedns DO=1 [\d,]+ \/ DO=0 [\d,]+ = [\d.]+×/);
       for (const row of report.rows) {
         expect({ row: row.name, answered: row.udpRuns.length > 0 && row.udpRuns.every((r) => r.completed > 0) }).toEqual({ row: row.name, answered: true });
       }
-      const z = report.rows.find((r) => r.name === 'zonedns')!;
-      expect(z.check).toBeDefined();
-      if (z.check?.skipped !== true) expect({ wrong: z.check!.wrong, noAnswer: z.check!.noAnswer }).toEqual({ wrong: 0, noAnswer: 0 });
+      for (const name of ['zonedns', 'zonedns-health', 'zonedns-do']) {
+        const z = report.rows.find((r) => r.name === name)!;
+        expect(z.check).toBeDefined();
+        if (z.check?.skipped !== true) expect({ name, wrong: z.check!.wrong, noAnswer: z.check!.noAnswer }).toEqual({ name, wrong: 0, noAnswer: 0 });
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

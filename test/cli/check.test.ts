@@ -218,7 +218,7 @@ describe('zonedns check on broken zones and bad usage', () => {
   test.concurrent('no command at all exits 2 and asks for one', async () => {
     const r = await zonedns();
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/Give a command: serve or check/);
+    expect(r.stderr).toMatch(/Give a command: serve, check or dev/);
   });
 });
 
@@ -345,6 +345,42 @@ describe('zonedns check --origin', () => {
     expect(a.status).toBe(0);
     expect(a.stdout).toMatch(loadedLine('example.net'));
     expect(b.stdout).toBe(a.stdout);
+  });
+
+  // Only ORIGIN.zone names a zone: db.example, zone.db and hosts once loaded as the zones
+  // example., zone. and hosts. and exited 0.
+  test.concurrent.each(['db.example', 'zone.db', 'example.com', 'hosts'])('a file named %s without $ORIGIN: exit 2, asks for --origin, guesses nothing', async (fileName) => {
+    const file = scratchFile(fileName, RELATIVE_ZONE);
+    const r = await zonedns('check', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`zonedns check: ${file}: cannot tell which zone this is (no $ORIGIN or absolute SOA owner, and only a file named ORIGIN.zone names its zone): give --origin NAME\n`);
+    expect(r.stdout).not.toMatch(/loaded|OK/);
+  });
+
+  test.concurrent('--json: the same exit 2, the zone with no origin', async () => {
+    const file = scratchFile('db.example', RELATIVE_ZONE);
+    const json = await zonedns('check', '--json', file);
+    expect(json.status).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, zones: [{ file, origin: null, loaded: false }] });
+  });
+
+  test.concurrent('a file not named ORIGIN.zone loads with $ORIGIN, or with --origin', async () => {
+    const file = scratchFile('db.example', RELATIVE_ZONE);
+    const withOrigin = scratchFile('db.example', `$ORIGIN named.test.\n${RELATIVE_ZONE}`);
+    const [given, inFile] = await Promise.all([zonedns('check', '--origin', 'example', file), zonedns('check', withOrigin)]);
+    expect(given.status).toBe(0);
+    expect(given.stdout).toMatch(loadedLine('example'));
+    expect(inFile.status).toBe(0);
+    expect(inFile.stdout).toMatch(loadedLine('named.test'));
+  });
+
+  test.concurrent('a configured zone without an origin: the message names the configuration', async () => {
+    const zoneFile = scratchFile('db.listed', RELATIVE_ZONE);
+    const config = path.join(path.dirname(zoneFile), 'zonedns.json');
+    writeFileSync(config, JSON.stringify({ zones: [{ file: 'db.listed' }] }));
+    const r = await zonedns('check', '--config', config);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`give the zone an "origin" in ${config}\n`);
   });
 
   test.concurrent('--origin names the zone in the "loaded serial" line', async () => {

@@ -25,7 +25,10 @@ describe('serve: --listen on a port already taken', () => {
       expect(err).toHaveLength(1);
       expect(err[0]).toMatch(/cannot listen: .*EADDRINUSE/);
       expect(err[0]).toContain(`127.0.0.1:${port}`);
-      expect(err[0]).toMatch(/port is taken/);
+      // Who holds it (this test's own process), and the flag that picks another port.
+      expect(err[0]).toMatch(/is in use/);
+      expect(err[0]).toContain(`(pid ${process.pid}) on 127.0.0.1:${port}/${proto}`);
+      expect(err[0]).toMatch(/Pick another port with --listen/);
       expect(r.stderr).not.toMatch(/ info ready /);
       expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
     } finally {
@@ -74,7 +77,7 @@ test('--version prints the package version, from any working directory', async (
 });
 
 test.each([
-  [[], /Give a command: serve or check/],
+  [[], /Give a command: serve, check or dev/],
   [['serve', '--no-such-flag'], /Unknown argument/i],
   [['frobnicate'], /Unknown argument|Unknown command/i],
 ])('usage error %j: exit code 2 and a pointer to --help', async (args, message) => {

@@ -52,7 +52,7 @@ const registry = registryOf(
   zoneFromText('flat.test', FLAT),
   zoneFromText('old.test', OLD),
 );
-const find = (k: ReturnType<typeof nameKey>) => registry.find(k)?.snapshot;
+const find = (k: ReturnType<typeof nameKey>, t: number) => registry.findForQuestion(k, t)?.snapshot;
 
 interface Case {
   name: string;
@@ -181,6 +181,14 @@ const cases: Case[] = [
   { name: 'ANY at a cut is a referral', q: 'sub.tricky.test', t: 'ANY', kind: 'referral', aa: false },
   { name: 'child zone we serve answers for itself (longest suffix)', q: 'www.child.parent.test', t: 'A', kind: 'answer',
     answer: ['www.child.parent.test. 300 A 198.51.100.80'] },
+  { name: 'DS at the apex of a child zone we also serve: the parent answers (RFC 4035 §3.1.4.1)', q: 'child.parent.test', t: 'DS', kind: 'nodata',
+    authority: ['parent.test. 60 SOA ns.parent.test. admin.parent.test. 7 3600 600 86400 60'] },
+  { name: 'DS below a child apex we serve stays with the child', q: 'www.child.parent.test', t: 'DS', kind: 'nodata',
+    authority: ['child.parent.test. 120 SOA ns.child.parent.test. admin.parent.test. 9 3600 600 86400 120'] },
+  { name: 'DS at the apex of a zone whose parent is not ours: the zone answers', q: 'flat.test', t: 'DS', kind: 'nodata',
+    authority: ['flat.test. 30 SOA ns.flat.test. admin.flat.test. 1 3600 600 86400 30'] },
+  { name: 'RRSIG at a CNAME owner of an unsigned zone: NODATA, the CNAME is not followed (as Knot)', q: 'www.tricky.test', t: 'RRSIG', kind: 'nodata', authority: [SOA] },
+  { name: 'NSEC at a CNAME owner of an unsigned zone: NODATA, the CNAME is not followed (as Knot)', q: 'www.tricky.test', t: 'NSEC', kind: 'nodata', authority: [SOA] },
   { name: 'child apex NS answered by the child zone', q: 'child.parent.test', t: 'NS', kind: 'answer',
     answer: ['child.parent.test. 300 NS ns.child.parent.test.'], additional: ['ns.child.parent.test. 300 A 198.51.100.2'] },
 

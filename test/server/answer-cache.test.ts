@@ -4,12 +4,12 @@
 
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { AnswerCache } from '../../src/server/answer-cache.js';
+import { AnswerCache, cacheVariant } from '../../src/server/answer-cache.js';
 import { handleMessage, type HandlerContext } from '../../src/server/handle.js';
 import { Rotator } from '../../src/server/rotate.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import { buildQuery } from '../support/server.js';
-import { zoneFromText } from '../support/zones.js';
+import { name, zoneFromText } from '../support/zones.js';
 
 const TRICKY = readFileSync(new URL('../fixtures/zones/tricky.test.zone', import.meta.url), 'utf8');
 const OTHER = (addr: string) => `$TTL 60
@@ -60,6 +60,34 @@ describe('answer cache', () => {
         }
       }
     }
+  });
+
+  test('signed zone: DO=1 answers (RRSIGs, proofs) are cached apart from DO=0 ones and equal fresh ones', () => {
+    const registry = new ZoneRegistry();
+    for (const file of ['signed.test.zone', 'signed3.test.zone']) {
+      const snap = zoneFromText(file.replace('.zone', ''), readFileSync(new URL(`../fixtures/dnssec/${file}`, import.meta.url), 'utf8'));
+      registry.set({ origin: snap.origin, snapshot: snap });
+    }
+    const cache = new AnswerCache();
+    const cached: HandlerContext = { registry, rotator: new Rotator('none'), maxUdp: 1232, cache };
+    const fresh: HandlerContext = { registry, rotator: new Rotator('none'), maxUdp: 1232 };
+    const questions: Array<[string, string]> = [['www.signed.test', 'A'], ['nope.signed.test', 'A'], ['foo.wild.signed3.test', 'A'], ['nope.signed3.test', 'MX'], ['www.sub.signed.test', 'A'], ['big.signed.test', 'TXT']];
+    let id = 1;
+    for (const [name, type] of questions) {
+      for (const edns of [{ udpSize: 1232, do: true }, { udpSize: 1232 }, undefined, { udpSize: 512, do: true }]) {
+        for (let round = 0; round < 2; round++) {
+          const msg = buildQuery(name, type, { id: id++, edns });
+          expect(handleMessage(msg, 'udp', cached)?.toString('hex')).toBe(handleMessage(msg, 'udp', fresh)?.toString('hex'));
+        }
+      }
+    }
+    // The DO=1 reply carries RRSIGs, the DO=0 one none, whichever was cached first.
+    const signedReply = handleMessage(buildQuery('www.signed.test', 'A', { id: 7, edns: { udpSize: 1232, do: true } }), 'udp', cached)!;
+    const plainReply = handleMessage(buildQuery('www.signed.test', 'A', { id: 7, edns: { udpSize: 1232 } }), 'udp', cached)!;
+    expect([signedReply.readUInt16BE(6), plainReply.readUInt16BE(6)]).toEqual([2, 1]);
+    const zone = registry.find(name('signed.test'))!.snapshot!;
+    expect(cache.get(zone, name('www.signed.test'), cacheVariant(1, 1232, true, true))).toBeDefined();
+    expect(cache.get(zone, name('nope.signed.test'), cacheVariant(1, 1232, true, true))).toBeDefined();
   });
 
   test('a hit echoes the question in the new client\'s case', () => {

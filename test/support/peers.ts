@@ -6,7 +6,8 @@ import { describe, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const SEARCH = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin'];
+// systemd keeps its daemons (systemd-resolved) in /lib/systemd and /usr/lib/systemd.
+const SEARCH = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin', '/usr/lib/systemd', '/lib/systemd'];
 
 /** Absolute path of a program, looking in PATH and the sbin directories Debian uses. */
 export function findProgram(name: string): string | undefined {
@@ -32,16 +33,19 @@ export function debianPython(): string | undefined {
 export const requirePeers = process.env.ZONEDNS_REQUIRE_PEERS === '1';
 
 /**
- * `describe` that runs only when every program in `programs` is installed. Missing programs:
- * skipped with a visible warning, or a failing test under ZONEDNS_REQUIRE_PEERS=1.
+ * `describe` that runs only when every program in `programs` is installed and `also` (when
+ * given) names nothing missing. Otherwise: skipped with a visible warning, or a failing test
+ * under ZONEDNS_REQUIRE_PEERS=1.
  */
-export function describeWithPeers(title: string, programs: readonly string[], body: () => void): void {
+export function describeWithPeers(title: string, programs: readonly string[], body: () => void, also?: () => string | undefined): void {
   const missing = programs.filter((p) => findProgram(p) === undefined);
-  if (missing.length === 0) {
+  // Something besides programs (privileges, a kernel feature), checked only when they are there.
+  const unmet = missing.length === 0 ? also?.() : undefined;
+  if (missing.length === 0 && unmet === undefined) {
     describe(title, body);
     return;
   }
-  const why = `needs ${missing.join(', ')} (apt-get install knot knot-dnsutils bind9 bind9-utils bind9-dnsutils nsd ldnsutils)`;
+  const why = unmet ?? `needs ${missing.join(', ')} (apt-get install knot knot-dnsutils bind9 bind9-utils bind9-dnsutils nsd ldnsutils unbound dnsmasq-base)`;
   if (requirePeers) {
     describe(title, () => {
       test(`peer programs are installed: ${why}`, () => {

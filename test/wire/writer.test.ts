@@ -4,6 +4,7 @@ import { Rcode, RRType } from '../../src/dns/constants.js';
 import { Section } from '../../src/wire/message.js';
 import { responseSizeLimit } from '../../src/wire/size-limit.js';
 import { encodeResponse, MessageWriter, type ResponseParts, type RRset } from '../../src/wire/writer.js';
+import { u16, u32 } from '../../src/dns/bytes.js';
 import { n, question, rd, rr } from './helpers.js';
 
 const baseFlags = { aa: true, rd: true, ad: false, cd: false };
@@ -283,3 +284,84 @@ describe('MessageWriter', () => {
 function u16len(s: string): string {
   return String.fromCharCode(s.length >> 8, s.length & 0xff);
 }
+
+describe('DNSSEC units: an RRset and its RRSIGs (RFC 4035 §3.1.1)', () => {
+  // RRSIG RDATA is copied as is (never compressed): fixed fields, the signer, a stand-in signature.
+  const sig = (owner: string, covered: number, len = 100): RRset => {
+    const fixed = u16(covered) + '\x0d\x03' + u32(3600) + u32(2000000000) + u32(1900000000) + u16(4242) + n('example.com.');
+    return [rr(owner, RRType.RRSIG, 3600, fixed + 'S'.repeat(len - fixed.length))];
+  };
+  const a = (owner: string, ip: string): RRset => [rr(owner, RRType.A, 3600, rd.a(ip))];
+  const unit = (rrs: RRset, sigs: RRset, required = true) => ({ rrs, sigs, required });
+  const types = (b: Buffer, section: 'answers' | 'authorities' | 'additionals') => (decode(b)[section] ?? []).map((x) => `${x.name} ${x.type}`);
+
+  it('a section\'s RRSIGs follow its RRsets, in the same order (Knot\'s layout)', () => {
+    const out = encodeResponse(parts({
+      answer: [unit([rr('www.example.com.', RRType.CNAME, 60, rd.name('web.example.com.'))], sig('www.example.com.', RRType.CNAME)), unit(a('web.example.com.', '192.0.2.1'), sig('web.example.com.', RRType.A))],
+      additional: [unit(a('mail.example.com.', '192.0.2.25'), sig('mail.example.com.', RRType.A), false)],
+    }), 1232);
+    expect(types(out, 'answers')).toEqual(['www.example.com CNAME', 'web.example.com A', 'www.example.com RRSIG', 'web.example.com RRSIG']);
+    expect(types(out, 'additionals')).toEqual(['mail.example.com A', 'mail.example.com RRSIG']);
+    expect(tc(out)).toBe(false);
+  });
+
+  it('an RRset whose RRSIGs do not fit is not sent: TC=1 with the units before it', () => {
+    // 12 + 21 (question) + 11 (OPT) = 44; a unit of A (31) + RRSIG (112) = 143.
+    const answer = [unit(a('www.example.com.', '192.0.2.1'), sig('www.example.com.', RRType.A)), unit(a('two.example.com.', '192.0.2.2'), sig('two.example.com.', RRType.A))];
+    const edns = { udpSize: 1232, do: true };
+    const both = encodeResponse(parts({ answer, edns }), 1232);
+    const room = both.length - 60; // the second A fits, its RRSIG does not
+    const out = encodeResponse(parts({ answer, edns }), room);
+    expect(tc(out)).toBe(true);
+    expect(types(out, 'answers')).toEqual(['www.example.com A', 'www.example.com RRSIG']);
+    expect(out.length).toBeLessThanOrEqual(room);
+    // Not even the first unit fits: nothing but the question and the OPT.
+    const none = encodeResponse(parts({ answer, edns }), 120);
+    expect([tc(none), counts(none)]).toEqual([true, [1, 0, 0, 1]]);
+  });
+
+  it('optional additional units are left out whole, a smaller one after may still go in', () => {
+    const additional = [
+      unit(a('big.example.com.', '192.0.2.3'), sig('big.example.com.', RRType.A, 400), false),
+      unit(a('small.example.com.', '192.0.2.4'), sig('small.example.com.', RRType.A, 40), false),
+    ];
+    const answer = [unit(a('www.example.com.', '192.0.2.1'), sig('www.example.com.', RRType.A))];
+    const out = encodeResponse(parts({ answer, additional }), 300);
+    expect(tc(out)).toBe(false);
+    expect(types(out, 'answers')).toEqual(['www.example.com A', 'www.example.com RRSIG']);
+    expect(types(out, 'additionals')).toEqual(['small.example.com A', 'small.example.com RRSIG']);
+  });
+
+  it('a unit left out takes its compression entries with it: later names point only at bytes sent', () => {
+    const additional = [
+      unit(a('long-name-that-is-left-out.example.com.', '192.0.2.3'), sig('long-name-that-is-left-out.example.com.', RRType.A, 300), false),
+      unit(a('long-name-that-is-left-out.example.com.', '192.0.2.3'), [], false),
+    ];
+    const out = encodeResponse(parts({ additional }), 200);
+    const back = decode(out);
+    expect(back.additionals!.map((x) => `${x.name} ${x.type} ${String(dataOf(x))}`)).toEqual(['long-name-that-is-left-out.example.com A 192.0.2.3']);
+  });
+
+  it('required glue with RRSIGs that do not fit: TC=1', () => {
+    const out = encodeResponse(parts({ additional: [unit(a('ns.sub.example.com.', '192.0.2.5'), sig('ns.sub.example.com.', RRType.A, 300), true)] }), 200);
+    expect(tc(out)).toBe(true);
+    expect(counts(out)).toEqual([1, 0, 0, 0]);
+  });
+
+  it('a MessageWriter checkpoint restores the message exactly', () => {
+    const w = new MessageWriter();
+    w.begin({ id: 1, opcode: 0, flags: baseFlags, rcode: 0 }, q, undefined, 512);
+    w.put(Section.ANSWER, a('www.example.com.', '192.0.2.1'));
+    const cp = w.checkpoint();
+    w.put(Section.ANSWER, a('other.example.org.', '192.0.2.2'));
+    w.restore(cp);
+    w.put(Section.ANSWER, a('www.example.com.', '192.0.2.9'));
+    const direct = new MessageWriter();
+    direct.begin({ id: 1, opcode: 0, flags: baseFlags, rcode: 0 }, q, undefined, 512);
+    direct.put(Section.ANSWER, a('www.example.com.', '192.0.2.1'));
+    direct.put(Section.ANSWER, a('www.example.com.', '192.0.2.9'));
+    expect(hexOf(w.finish())).toBe(hexOf(direct.finish()));
+  });
+});
+
+const hexOf = (b: Buffer): string => b.toString('hex');

@@ -13,7 +13,9 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findProgram } from '../../support/peers.js';
+import { nameFromText } from '../../../src/dns/name.js';
 import { soaSerial, waitFor } from './xfr-server.js';
+import { encodeQuery, parseResponse, T, udpAsk } from './wire.js';
 import { spawnPeerProcess } from './peer-process.js';
 
 export interface Primary {
@@ -134,13 +136,11 @@ export function startKnotPrimary(spec: PrimarySpec): Promise<Primary> {
   });
 }
 
-/** named -g as primary: `allow-transfer`, `notify explicit; also-notify { 127.0.0.1 port N; }`, IXFR from differences. */
-export function startBindPrimary(spec: PrimarySpec): Promise<Primary> {
-  const dir = mkdtempSync(join(tmpdir(), 'zonedns-bindp-'));
-  const file = join(dir, 'zone.db');
-  writeFileSync(file, spec.text);
-  const conf = `options {
+/** named.conf for a primary of `spec.zone` (the zone file at `file`); `zoneExtra` goes in the zone block. */
+function bindConf(spec: PrimarySpec, dir: string, file: string, zoneExtra = ''): string {
+  return `options {
   directory "${dir}";
+  key-directory "${dir}";
   listen-on port ${spec.port} { 127.0.0.1; };
   listen-on-v6 { none; };
   pid-file "${join(dir, 'named.pid')}";
@@ -158,11 +158,64 @@ ${spec.key === undefined ? '' : `key "${spec.key.name}" { algorithm hmac-sha256;
 zone "${fqdn(spec.zone)}" {
   type primary;
   file "${file}";
-  ixfr-from-differences yes;
+  ixfr-from-differences yes;${zoneExtra}
 };
 `;
-  writeFileSync(join(dir, 'named.conf'), conf);
+}
+
+/** named -g as primary: `allow-transfer`, `notify explicit; also-notify { 127.0.0.1 port N; }`, IXFR from differences. */
+export function startBindPrimary(spec: PrimarySpec): Promise<Primary> {
+  const dir = mkdtempSync(join(tmpdir(), 'zonedns-bindp-'));
+  const file = join(dir, 'zone.db');
+  writeFileSync(file, spec.text);
+  writeFileSync(join(dir, 'named.conf'), bindConf(spec, dir, file));
   return spawnPrimary('named', 'named', ['-g', '-n', '1', '-c', join(dir, 'named.conf')], dir, spec, file, async (pid) => {
     process.kill(pid, 'SIGHUP');
   });
+}
+
+/**
+ * named -g as a signing primary: `dnssec-policy default; inline-signing yes;` (a CSK made at
+ * start, ECDSAP256SHA256, NSEC), the registrar story of issue #10. The zone it serves and
+ * transfers is the signed one, whose serial BIND keeps on its own: ready is "serves a signed SOA",
+ * and `update` resolves once the signed serial has moved on (its `serial` argument is ignored).
+ */
+export async function startBindSigningPrimary(spec: PrimarySpec): Promise<Primary> {
+  const dir = mkdtempSync(join(tmpdir(), 'zonedns-bindsp-'));
+  const file = join(dir, 'zone.db');
+  writeFileSync(file, spec.text);
+  writeFileSync(join(dir, 'named.conf'), bindConf(spec, dir, file, '\n  dnssec-policy default;\n  inline-signing yes;'));
+  const peer = spawnPeerProcess('named', ['-g', '-n', '1', '-c', join(dir, 'named.conf')], dir);
+  const signedSerial = async (): Promise<number | undefined> => {
+    const name = nameFromText(fqdn(spec.zone));
+    const reply = await udpAsk({ host: '127.0.0.1', port: spec.port }, encodeQuery({ id: 4242, name, type: T.SOA, edns: { udpSize: 1232, do: true } }), 300);
+    if (reply === undefined) return undefined;
+    const p = parseResponse(reply);
+    if (!p.answer.some((rr) => rr.type === T.RRSIG)) return undefined;
+    return soaSerial('127.0.0.1', spec.port, spec.zone);
+  };
+  let serial: number;
+  try {
+    serial = await waitFor(`named to sign ${spec.zone}`, async () => {
+      if (peer.exited()) throw new Error(`named exited: ${peer.log()}`);
+      return signedSerial();
+    }, 20_000, peer.log);
+  } catch (e) {
+    await peer.stop();
+    throw e;
+  }
+  return {
+    name: 'named (inline-signing)', host: '127.0.0.1', port: spec.port, pid: peer.pid, dir, log: peer.log, stop: peer.stop,
+    async update(text) {
+      writeFileSync(file, text);
+      const later = new Date(Date.now() + 2000);
+      utimesSync(file, later, later);
+      process.kill(peer.pid, 'SIGHUP');
+      const before = serial;
+      serial = await waitFor(`named to re-sign ${spec.zone}`, async () => {
+        const now = await signedSerial();
+        return now !== undefined && now !== before ? now : undefined;
+      }, 20_000, peer.log);
+    },
+  };
 }
