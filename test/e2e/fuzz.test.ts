@@ -58,7 +58,7 @@ const CORPUS = corpus();
 interface Target {
   host: string;
   port: number;
-  /** Every warn/error line the server logged (a handler failure is one). */
+  /** Lines the server logged that mean something went wrong in it (a handler failure is one). */
   logged(): string[];
   /** False once the server process has exited (a crash). */
   running(): boolean;
@@ -76,7 +76,10 @@ beforeAll(async () => {
   const config = join(makeTempDir(), 'zonedns.json');
   writeFileSync(config, JSON.stringify({ rrl: { enabled: false } }));
   const d = await startDaemon({ bundled: false, files: { 'tricky.test.zone': TRICKY_ZONE }, args: ['--config', config] });
-  srv = { host: d.host, port: d.port, logged: () => d.lines.filter((l) => / (warn|error) /.test(l)), running: () => d.running, close: () => cleanupDaemons() };
+  // Errors only: the corpus sends NOTIFYs from a stranger and broken TSIGs on purpose, and the
+  // daemon rightly warns about those (a few lines, rate-limited: limits/log-limit.ts); a handler
+  // failure is an error line.
+  srv = { host: d.host, port: d.port, logged: () => d.lines.filter((l) => / error /.test(l)), running: () => d.running, close: () => cleanupDaemons() };
 }, 30_000);
 afterAll(async () => {
   await srv.close();
