@@ -20,7 +20,10 @@ describeWithPeers('npm run bench harness (--smoke: zonedns plain, health-checked
     const out = mkdtempSync(join(tmpdir(), 'zonedns-qps-bench-test-'));
     try {
       // A short budget: in CI other tests share the cores, and the bench must not wait for quiet.
-      const res = await runBench('bench/qps/run.mjs', ['--smoke'], { OUT: out, N: '2000', QUERIES: '5000', SAMPLE: '50', DUR: '1', RATE: '1000', BUDGET: '30', QUIET_WAIT: '0' });
+      // Ports moved off the bench's own 5311-5321 (a user's `npm run bench` may be running):
+      // 15311-20321, below the kernel's ephemeral range, different per test process.
+      const PORT_OFFSET = String(10_000 + (process.pid % 5_000));
+      const res = await runBench('bench/qps/run.mjs', ['--smoke'], { OUT: out, N: '2000', QUERIES: '5000', SAMPLE: '50', DUR: '1', RATE: '1000', BUDGET: '30', QUIET_WAIT: '0', PORT_OFFSET });
       const details = `exit ${res.code}\n--- stdout ---\n${res.stdout.slice(-6000)}\n--- stderr ---\n${res.stderr.slice(-4000)}`;
       expect({ code: res.code, details }).toEqual({ code: 0, details });
       const table = readFileSync(join(out, 'table.md'), 'utf8');
