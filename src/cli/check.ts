@@ -8,6 +8,7 @@ import { formatDiagnostic } from '../zone/record.js';
 import { loadZoneDirectory, loadZoneFile, type LoadResult } from '../zone/load.js';
 import { printZone } from '../zone/print.js';
 import { loadConfigFile } from './config.js';
+import { dnssecChecks } from '../dnssec/verify-zone.js';
 
 export interface CheckOptions {
   /** Zone files or directories of `*.zone` files. */
@@ -40,6 +41,8 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     }
   }
   const results: LoadResult[] = [];
+  // Signed zones are also checked as dnssec-verify would (warnings, with file:line).
+  const inspect = dnssecChecks();
   // The zones a configuration lists: one without an origin is the configuration's to fix.
   const configured = new Set<LoadResult>();
   if (opts.config !== undefined) {
@@ -49,9 +52,9 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     } catch (e) {
       return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${(e as Error).message}\n` };
     }
-    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir));
+    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir, { inspect }));
     for (const z of config.zones) {
-      const r = loadZoneFile(z.file, { origin: z.origin });
+      const r = loadZoneFile(z.file, { origin: z.origin, inspect });
       results.push(r);
       configured.add(r);
     }
@@ -63,9 +66,9 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     if (!existsSync(path)) return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${path}: no such file or directory\n` };
     if (statSync(path).isDirectory()) {
       if (origin) return { code: EXIT_USAGE, stdout: '', stderr: 'zonedns check: --origin applies to a single zone file, not a directory\n' };
-      results.push(...loadZoneDirectory(path));
+      results.push(...loadZoneDirectory(path, { inspect }));
     } else {
-      results.push(loadZoneFile(path, { origin }));
+      results.push(loadZoneFile(path, { origin, inspect }));
     }
   }
 

@@ -24,14 +24,14 @@ export function int(min: number, max: number) {
   return z.int({ error: orRequired(message) }).min(min, { error: message }).max(max, { error: message });
 }
 
-/** `"5s"`, `"200ms"`, `"1m"`, `"1h"`: read into milliseconds by durationMs(). */
-export function duration() {
-  const message = 'expected a duration such as "5s", "200ms", "1m" or "1h"';
+/** `"5s"`, `"200ms"`, `"1m"`, `"1h"`, `"14d"`, `"1w"`: read into milliseconds by durationMs(). `examples` for the error. */
+export function duration(examples = '"5s", "200ms", "1m" or "1h"') {
+  const message = `expected a duration such as ${examples}`;
   return z.string({ error: orRequired(message) }).regex(DURATION, { error: message });
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** A duration() value in whole milliseconds. */
 export function durationMs(text: string): number {

@@ -19,6 +19,8 @@ import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { DEFAULT_TSIG_ALGORITHM, TSIG_ALGORITHMS } from '../tsig/keys.js';
 import { duration, either, flag, hex, int, list, obj, oneOf, table, text } from './config-kit.js';
+import { ALGORITHMS, type AlgorithmName } from '../dnssec/keys.js';
+import { DEFAULT_SIGN_POLICY } from '../dnssec/sign-zone.js';
 
 export const DEFAULT_LISTEN = ['127.0.0.1:5353', '[::1]:5353'];
 
@@ -68,6 +70,20 @@ const healthText = 'Health checks of A/AAAA addresses (see "Health-checked addre
 
 const notifyKeyText = 'TSIG key name that signs the NOTIFY targets which name no key of their own.';
 
+/** Signing durations: days and weeks ("14d", "1w", "36h"). */
+const signingTime = () => duration('"14d", "1w" or "36h"');
+
+const dnssec = () => either([flag(), obj({
+  algorithm: oneOf(Object.keys(ALGORITHMS) as AlgorithmName[]).default(DEFAULT_SIGN_POLICY.algorithm)
+    .describe('`ecdsap256sha256` (13) or `ed25519` (15): the zone key\'s algorithm.'),
+  nsec: oneOf(['nsec', 'nsec3']).default(DEFAULT_SIGN_POLICY.nsec)
+    .describe('Denial of existence: `nsec`, or `nsec3` (no salt, no extra iterations, no opt-out: RFC 9276).'),
+  signatureValidity: signingTime().default('14d').describe('How long a new signature is valid (expirations are spread over its last quarter or so).'),
+  refresh: signingTime().default('7d').describe('A signature is made again this long before it expires (at least an hour, and an hour shorter than `signatureValidity`).'),
+})], 'true, false, or { "algorithm", "nsec", "signatureValidity", "refresh" }');
+
+const dnssecText = 'zonedns signs the zone and keeps it signed (keys and the signed zone in `stateDir`, which it then needs): `true` for the defaults, or the settings below.';
+
 const zone = obj({
   file: text().describe('The zone file (a secondary\'s transferred copy is kept there).'),
   origin: text().optional().describe('The zone\'s name; by default the SOA owner, `$ORIGIN`, or the file name. Required with `primaries`.'),
@@ -81,6 +97,7 @@ const zone = obj({
   primaryKey: text().optional()
     .describe('TSIG key name (from `keys` / `keyFile`) that signs requests to the primaries; their NOTIFYs must then be signed with it too.'),
   health: health().optional().describe(`${healthText} Names must be in this zone; added to the top-level \`health\`.`),
+  dnssec: dnssec().optional().describe(`${dnssecText} Replaces the top-level \`dnssec\`; \`false\` turns it off for this zone. Not with \`primaries\`.`),
 });
 
 export const configSchema = obj({
@@ -140,7 +157,7 @@ export const configSchema = obj({
   notify: notify().optional()
     .describe('Secondaries to NOTIFY (RFC 1996) when a zone gets a new serial, for zones without their own: `"ADDR[:PORT]"` or `{ "address": "ADDR[:PORT]", "key": "name" }`.'),
   notifyKey: text().optional().describe(notifyKeyText),
-  stateDir: text().optional().describe('Where what must survive a restart or a crash is kept, one file per zone: served serials, IXFR journals, secondary zones\' refresh and expiry times. Must be writable; without it, in memory only.'),
+  stateDir: text().optional().describe('Where what must survive a restart or a crash is kept, one file per zone: served serials, IXFR journals, secondary zones\' refresh and expiry times, and the keys and signed copies of the zones zonedns signs. Must be writable; without it, in memory only.'),
   journal: obj({
     maxEntries: int(1, 100_000).default(DEFAULT_JOURNAL_LIMITS.maxEntries).describe('Changes kept per zone for IXFR; an older client gets the whole zone.'),
     maxBytes: int(0, 2 ** 31 - 1).default(DEFAULT_JOURNAL_LIMITS.maxBytes).describe('Bytes of changes kept per zone.'),
@@ -152,6 +169,7 @@ export const configSchema = obj({
   }), 'an array of { name, algorithm, secret }').optional().describe('TSIG keys (RFC 8945).'),
   keyFile: text().optional().describe('More TSIG keys, from a file in BIND\'s format (what `tsig-keygen NAME` prints).'),
   health: health().default([]).describe(`${healthText} Names in any zone served.`),
+  dnssec: dnssec().optional().describe(`${dnssecText} For every zone loaded from a file that does not say otherwise.`),
 }).describe('zonedns configuration');
 
 /** The configuration as validated, with defaults filled in, before names, ACLs and paths are read. */

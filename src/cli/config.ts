@@ -15,6 +15,8 @@
 // signs the targets that name no key of their own. A target's key is its own, else its zone's
 // `notifyKey`, else the top-level `notifyKey`; a zone with `notifyKey` but no `notify` signs the
 // server-wide targets with it.
+// DNSSEC: `dnssec` (top level: every zone loaded from a file; per zone: replaces it, `false` turns
+// it off) makes zonedns sign the zone (dnssec/); it needs `stateDir`.
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,9 +28,10 @@ import { AclError, TransferPolicy } from '../xfr/acl.js';
 import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../tsig/keys.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';
+import { DEFAULT_SIGN_POLICY, type SignPolicy } from '../dnssec/sign-zone.js';
 import type { HealthRule } from '../health/rule.js';
 import { healthRules } from './config-health.js';
-import { describeIssues } from './config-kit.js';
+import { describeIssues, durationMs } from './config-kit.js';
 import { configSchema, type ConfigJson } from './config-schema.js';
 import { findJsonSyntaxError } from './json-syntax.js';
 
@@ -36,7 +39,7 @@ type ZoneJson = ConfigJson['zones'][number];
 type TransferJson = NonNullable<ConfigJson['transfer']>;
 type NotifyJson = NonNullable<ConfigJson['notify']>;
 
-export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'notify' | 'notifyKey' | 'primaries' | 'primaryKey' | 'health'> {
+export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'notify' | 'notifyKey' | 'primaries' | 'primaryKey' | 'health' | 'dnssec'> {
   /** Absolute. */
   file: string;
   origin?: Name;
@@ -52,6 +55,8 @@ export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'noti
   primaries?: PrimaryAddress[];
   /** TSIG key name for requests to the primaries; their NOTIFYs must be signed with it. */
   primaryKey?: Name;
+  /** zonedns signs the zone (dnssec/); false: not even when the server-wide `dnssec` is on. */
+  dnssec?: SignPolicy | false;
   /** Health checks of names in this zone (health/rule.ts), besides the server-wide ones. */
   health?: HealthRule[];
 }
@@ -61,7 +66,7 @@ export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'noti
  * the schema (names parsed, ACLs compiled, keys looked up, paths made absolute). Every other key
  * is the schema's, as written or defaulted.
  */
-export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'cookies' | 'health'> {
+export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'cookies' | 'health' | 'dnssec'> {
   zones: ZoneConfig[];
   /** DNS cookies, with the secrets as octets; undefined when turned off. */
   cookies: CookieSettings | undefined;
@@ -73,6 +78,8 @@ export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones
   notifyKey?: Name;
   /** TSIG keys (RFC 8945) from `keys` and `keyFile` (BIND's tsig-keygen format). */
   keys: TsigKeyring;
+  /** Server-wide DNSSEC signing, for the zones loaded from files that do not say otherwise. */
+  dnssec?: SignPolicy;
   /** Server-wide health checks (health/rule.ts). */
   health: HealthRule[];
 }
@@ -106,7 +113,7 @@ function parseJson(text: string, source: string): unknown {
 export function parseConfig(text: string, baseDir: string, source = 'config'): Config {
   const checked = configSchema.safeParse(parseJson(text, source));
   if (!checked.success) throw new ConfigError(describeIssues(checked.error.issues));
-  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, cookies, health, ...plain } = checked.data;
+  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, cookies, health, dnssec, ...plain } = checked.data;
   const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), cookies: undefined, health: healthRules(health, 'health') };
   // The schema checked the secrets' form.
   if (cookies.enabled) cfg.cookies = { secret: cookies.secret === undefined ? undefined : parseCookieSecret(cookies.secret), previousSecrets: cookies.previousSecrets.map((s) => parseCookieSecret(s)!) };
@@ -117,7 +124,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   cfg.zones = zones.map((z, i) => {
     const p = `zones[${i}]`;
     // The keys read further below; every other zone key is the schema's, as written or defaulted.
-    const { origin, transfer: _t, notify: _n, notifyKey: _k, primaries: _p, primaryKey: _pk, health: _h, ...plainZone } = z;
+    const { origin, transfer: _t, notify: _n, notifyKey: _k, primaries: _p, primaryKey: _pk, health: _h, dnssec: _d, ...plainZone } = z;
     const zone: ZoneConfig = { ...plainZone, file: resolve(baseDir, z.file) };
     if (z.health !== undefined) zone.health = healthRules(z.health, `${p}.health`);
     if (origin !== undefined) zone.origin = parseOrigin(origin, `${p}.origin`);
@@ -134,8 +141,23 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
       if (zone.primaries === undefined) fail(`${p}.primaryKey`, 'needs primaries');
       zone.primaryKey = parseOrigin(z.primaryKey, `${p}.primaryKey`);
     }
+    if (z.dnssec !== undefined) {
+      zone.dnssec = dnssecPolicy(z.dnssec, `${p}.dnssec`);
+      if (zone.dnssec !== false && zone.primaries !== undefined) fail(`${p}.dnssec`, 'not supported on a zone with primaries: a secondary serves the signatures its primary made');
+    }
     return zone;
   });
+  if (dnssec !== undefined) {
+    const policy = dnssecPolicy(dnssec, 'dnssec');
+    if (policy !== false) cfg.dnssec = policy;
+  }
+  // Keys and signatures must survive restarts: a new key at each start would break the DS at the parent.
+  if (cfg.stateDir === undefined) {
+    if (cfg.dnssec !== undefined) fail('dnssec', 'needs "stateDir": the zone keys and signatures are kept there across restarts');
+    cfg.zones.forEach((z, i) => {
+      if (z.dnssec) fail(`zones[${i}].dnssec`, 'needs "stateDir": the zone keys and signatures are kept there across restarts');
+    });
+  }
   if (transfer !== undefined) cfg.transfer = transferPolicy(transfer, 'transfer');
   const topNotify = notify === undefined ? undefined : notifyTargets(notify, 'notify');
   if (notifyKey !== undefined) cfg.notifyKey = parseOrigin(notifyKey, 'notifyKey');
@@ -190,6 +212,28 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (z.notifyKey !== undefined && cfg.keys.get(z.notifyKey) === undefined) fail(`zones[${i}].notifyKey`, `TSIG key "${nameToText(z.notifyKey)}" is not defined (add it to "keys" or "keyFile")`);
   });
   return cfg;
+}
+
+type DnssecJson = NonNullable<ConfigJson['dnssec']>;
+
+/** Whole seconds of a duration() value ("14d"). */
+function seconds(v: string): number {
+  return Math.floor(durationMs(v) / 1000);
+}
+
+/** `true`, `false` or the settings (defaults filled by the schema) -> the signing policy. */
+function dnssecPolicy(v: DnssecJson, path: string): SignPolicy | false {
+  if (v === false) return false;
+  if (v === true) return { ...DEFAULT_SIGN_POLICY };
+  const policy: SignPolicy = {
+    algorithm: v.algorithm, nsec: v.nsec,
+    signatureValidity: seconds(v.signatureValidity), refresh: seconds(v.refresh),
+  };
+  if (policy.refresh < 3600) fail(`${path}.refresh`, 'must be at least an hour (3600 s)');
+  if (policy.signatureValidity - policy.refresh < 3600) {
+    fail(`${path}.refresh`, `refresh (${policy.refresh} s before expiry) must be at least an hour shorter than signatureValidity (${policy.signatureValidity} s)`);
+  }
+  return policy;
 }
 
 /** `{ "allow": [prefixes], "keys": [names] }` -> a compiled policy. */

@@ -22,6 +22,7 @@ import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config } from './config.js';
 import { openDurableState } from './serve-state.js';
 import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
+import { SigningService } from '../dnssec/signing-service.js';
 
 export { DEFAULT_LISTEN } from './config-schema.js';
 export const DEFAULT_ZONES_DIR = './zones';
@@ -106,8 +107,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     removed: (handle) => { health?.zoneRemoved(handle); xfr.removed(handle); },
     historyBroken: (origin) => xfr.historyBroken(origin),
   };
+  // Zones with "dnssec" are signed on the side before they are served (dnssec/).
+  const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
-  const zones = new ZoneManager(registry, log, zonesDir, config.zones.filter((z) => z.primaries === undefined), { serial: flags.serial ?? config.serial }, events, state);
+  const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, stage: () => signing.stage(config.dnssec) }, events, state);
   zones.loadAll();
   const secondaries = new SecondaryManager();
   for (const z of config.zones) {
@@ -125,7 +129,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
-  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
+  // (Whether any zone is served is said once the signed zones are signed, before "ready".)
   // A health rule that governs nothing (no A/AAAA at a name, a signed zone) is a configuration
   // error at start-up, as a bad key is; after start-up such problems are logged.
   const healthProblems = health?.finishStartup() ?? [];
@@ -168,6 +172,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
     health?.stop();
     secondaries.stop();
+    void signing.close();
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
   }
@@ -187,6 +192,13 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     watcher?.add(zones.watchedPaths());
   };
   if (hupPending) onHup();
+  // Signed zones are served once signed (other zones answer meanwhile); then we are ready.
+  await new Promise<void>((resolve) => {
+    wake = resolve;
+    void zones.settled().then(resolve);
+  });
+  wake = undefined;
+  if (registry.size === 0) log.warn('no zones loaded; every query will be REFUSED', { dir: zonesDir });
   log.info('ready', { zones: [...registry.handles()].map((h) => nameToText(h.origin)).join(',') || 'none' });
 
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
@@ -195,7 +207,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   trimTcp.cancel();
   health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), signing.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;

@@ -4,7 +4,8 @@
 // for the arguments (help, usage errors, `check`).
 
 import yargs from 'yargs';
-import { runCheck, EXIT_USAGE } from './check.js';
+import { runCheck, EXIT_USAGE, type CommandOutput } from './check.js';
+import { runDnssecDs, runDnssecStatus } from './dnssec.js';
 import type { runDev } from './dev.js';
 import { DEV_RESOLVER_CHOICES } from './dev-options.js';
 import { runServe } from './serve.js';
@@ -67,6 +68,22 @@ export async function runYargs(args: readonly string[], commands: Commands = { r
       },
     )
     .command(
+      'dnssec <command>',
+      'DNSSEC of the zones zonedns signs: ds (the DS record for the parent zone), status',
+      (y) => y
+        .option('config', { type: 'string', alias: 'c', describe: 'The server\'s configuration file (for its stateDir)' })
+        .option('state-dir', { type: 'string', describe: 'The state directory (instead of --config)' })
+        .option('json', { type: 'boolean', default: false, describe: 'Machine-readable status' })
+        .command('ds <zone>', 'Print the DS record(s) to give the parent zone (the registrar), SHA-256', (z) => z.positional('zone', { type: 'string', demandOption: true }), (args) => {
+          print(runDnssecDs(args.zone as string, { config: args.config, stateDir: args['state-dir'] }));
+        })
+        .command('status', 'Per signed zone: algorithm, key tag, serial, next refresh, earliest expiry', (z) => z, (args) => {
+          print(runDnssecStatus({ config: args.config, stateDir: args['state-dir'], json: args.json }));
+        })
+        .example('$0 dnssec ds example.com --config /etc/zonedns/zonedns.json', 'the DS record for the registrar')
+        .demandCommand(1, 'Give a dnssec command: ds or status'),
+    )
+    .command(
       'dev [domain]',
       'Serve a local development domain (default dev.test): every name under it is this machine',
       (y) => y
@@ -96,7 +113,7 @@ export async function runYargs(args: readonly string[], commands: Commands = { r
         if (code !== 0) process.exitCode = code;
       },
     )
-    .demandCommand(1, 'Give a command: serve, check or dev')
+    .demandCommand(1, 'Give a command: serve, check or dev, or dnssec ds | status')
     .strict()
     .fail((msg, err, y) => {
       if (err) throw err;
@@ -108,4 +125,10 @@ export async function runYargs(args: readonly string[], commands: Commands = { r
     .alias('h', 'help')
     .version()
     .parseAsync();
+}
+
+function print(out: CommandOutput): void {
+  process.stdout.write(out.stdout);
+  process.stderr.write(out.stderr);
+  process.exitCode = out.code;
 }

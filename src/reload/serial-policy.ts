@@ -13,7 +13,7 @@ export type SerialPolicy = 'keep' | 'auto' | 'unixtime';
 export const SERIAL_POLICIES: readonly SerialPolicy[] = ['keep', 'auto', 'unixtime'];
 
 /** The larger of serials in RFC 1982 order. */
-function later(a: number, b: number): number {
+export function later(a: number, b: number): number {
   return serialGreater(b, a) ? b >>> 0 : a >>> 0;
 }
 
@@ -26,4 +26,14 @@ export function servedSerial(policy: SerialPolicy, fileSerial: number, previous:
   let serial = later(fileSerial, floor);
   if (previous !== undefined) serial = later(serial, serialAdd(previous, 1));
   return serial;
+}
+
+/**
+ * The serial of a zone zonedns signs, after a change (an edit, or signatures made again): it must
+ * go up every time, or secondaries keep expiring signatures. `keep` serves the file's serial while
+ * it is ahead, else the previous serial + 1 (as Knot's `serial-policy: increment`).
+ */
+export function signedSerial(policy: SerialPolicy, fileSerial: number, previous: number | undefined, now: Date): number {
+  if (policy !== 'keep') return servedSerial(policy, fileSerial, previous, true, now);
+  return previous === undefined ? fileSerial >>> 0 : later(fileSerial, serialAdd(previous, 1));
 }

@@ -18,6 +18,7 @@ import type { TransferPolicy } from '../xfr/acl.js';
 import type { NotifyTarget } from '../xfr/notify.js';
 import type { ServedSerials, ServedState } from '../state/zone-state.js';
 import { servedSerial, type SerialPolicy } from './serial-policy.js';
+import { dnssecChecks } from '../dnssec/verify-zone.js';
 
 /** One zone file we serve, and what we know about its last good load. */
 interface ManagedZone {
@@ -34,6 +35,27 @@ interface ManagedZone {
   fingerprint: string | undefined;
   /** The same at the last attempt, good or not: a rescan does not retry unchanged broken files. */
   attempted: string | undefined;
+  /** Turns each loaded snapshot into the one served (the DNSSEC signer), off the file load. */
+  readonly stage: ZoneStage | undefined;
+  /** A stage's work is in flight; what to do when it ends (a file change or a restage came meanwhile). */
+  staging: boolean;
+  again: 'load' | 'restage' | undefined;
+}
+
+/**
+ * A step between loading a zone and serving it, done on the side like the load (the DNSSEC signer,
+ * dnssec/zone-signer.ts). `prepare` gets the snapshot just loaded (`sourceIsPrivate`: no one else
+ * holds it) or, when the stage asks for it (`restage`, a signature refresh), the one served, and
+ * returns the snapshot to serve (the served one itself: nothing to swap). `lastServed`: the
+ * serial served last (this process's, or the state directory's after a restart), which what it
+ * returns must not go below. A rejection keeps the served version and is logged.
+ */
+export interface ZoneStage {
+  prepare(source: ZoneSnapshot, served: ZoneSnapshot | undefined, sourceIsPrivate: boolean, lastServed: number | undefined): Promise<ZoneSnapshot>;
+  /** Gets the function that runs `prepare` again on the served snapshot, without a file change. */
+  attach?(restage: () => void): void;
+  /** The zone is no longer served (its timers stop). */
+  close?(): void;
 }
 
 export interface ZoneSource {
@@ -45,6 +67,8 @@ export interface ZoneSource {
   transfer?: TransferPolicy;
   /** Secondaries to NOTIFY on change. */
   notify?: readonly NotifyTarget[];
+  /** Signs the zone before it is served (see ZoneStage). */
+  stage?: ZoneStage;
   /** Health checks of the zone's names (health/rule.ts). */
   health?: ZoneOptions['health'];
 }
@@ -86,7 +110,7 @@ export class ZoneManager {
     private readonly log: Logger,
     private readonly zonesDir: string | undefined,
     sources: readonly ZoneSource[] = [],
-    private readonly defaults: { serial?: SerialPolicy } = {},
+    private readonly defaults: { serial?: SerialPolicy; stage?: (file: string) => ZoneStage | undefined } = {},
     private readonly events: ZoneEvents = {},
     /** Served serials kept across restarts (the state directory); undefined: memory only. */
     private readonly served?: ServedSerials,
@@ -101,6 +125,11 @@ export class ZoneManager {
     const known = new Set(this.zones.values());
     this.rescanDirectory();
     for (const z of this.zones.values()) if (known.has(z)) this.load(z);
+  }
+
+  /** Resolves once no zone's stage (signing) is in flight: every zone loaded so far is served. */
+  async settled(): Promise<void> {
+    while ([...this.zones.values()].some((z) => z.staging)) await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
 
   /** Every path to watch: zone files, their includes, and the zones directory. */
@@ -157,13 +186,16 @@ export class ZoneManager {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
       options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health }, handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+      stage: source.stage ?? this.defaults.stage?.(file), staging: false, again: undefined,
     };
     this.zones.set(file, z);
+    z.stage?.attach?.(() => this.restage(z));
     return z;
   }
 
   private remove(z: ManagedZone): void {
     this.zones.delete(z.file);
+    z.stage?.close?.();
     if (z.handle && this.registry.get(z.handle.origin) === z.handle) {
       this.registry.delete(z.handle.origin);
       this.log.info('zone removed: its file is gone', { zone: nameToText(z.handle.origin), file: z.file });
@@ -238,6 +270,10 @@ export class ZoneManager {
 
   /** Loads one zone on the side; swaps it in only if it loaded without errors. */
   private load(z: ManagedZone): void {
+    if (z.staging) {
+      z.again = 'load';
+      return;
+    }
     // Each file's content is hashed as it streams through the parser (no second read).
     const perFile = new Map<string, Hash>();
     const onRead = (p: string, text: string) => {
@@ -251,11 +287,12 @@ export class ZoneManager {
     // What the zone served last, found once its origin is known (see lastServed).
     let before: ServedState | undefined;
     // Called after every file was read, so the fingerprint covers the whole zone.
+    // (A stage serves its own serials: the signer's go up with every new signature.)
     const serial = (fileSerial: number, origin: Name) => {
       before = this.lastServed(z, origin);
-      return servedSerial(z.serialPolicy, fileSerial, before?.serial, digest() !== before?.fingerprint, new Date());
+      return z.stage !== undefined ? fileSerial : servedSerial(z.serialPolicy, fileSerial, before?.serial, digest() !== before?.fingerprint, new Date());
     };
-    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial });
+    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial, inspect: dnssecChecks() });
     this.stats.loads++;
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
     const snap = result.snapshot;
@@ -270,6 +307,51 @@ export class ZoneManager {
       this.holdPlace(z, result.origin ?? z.configuredOrigin);
       return;
     }
+    if (z.stage !== undefined) this.staged(z, snap, true, started, digest(), before);
+    else this.install(z, snap, started, digest(), before);
+  }
+
+  /** Runs `prepare` of the zone's stage on the side, then installs what it gives. */
+  private staged(z: ManagedZone, source: ZoneSnapshot, sourceIsPrivate: boolean, started: number, fingerprint: string | undefined, before: ServedState | undefined): void {
+    const served = z.handle?.snapshot;
+    const previous = served !== undefined && nameKey(served.origin) === nameKey(source.origin) ? served : undefined;
+    z.staging = true;
+    z.stage!.prepare(source, previous, sourceIsPrivate, before?.serial).then(
+      (snap) => {
+        if (this.zones.get(z.file) !== z) return; // removed meanwhile
+        if (snap !== z.handle?.snapshot) this.install(z, snap, started, fingerprint, before);
+        else if (fingerprint !== undefined) z.fingerprint = fingerprint;
+      },
+      (e: unknown) => {
+        this.stats.failures++;
+        this.log.error(served !== undefined ? `${(e as Error).message}; still serving the previous version` : `${(e as Error).message}; zone not served`, { zone: nameToText(source.origin), file: z.file, serving: served?.serial });
+        this.holdPlace(z, source.origin);
+      },
+    ).finally(() => {
+      z.staging = false;
+      const again = z.again;
+      z.again = undefined;
+      if (this.zones.get(z.file) !== z) return;
+      if (again === 'load') this.load(z);
+      else if (again === 'restage') this.restage(z);
+    });
+  }
+
+  /** The stage asks for a new version of the served snapshot (signatures to refresh). */
+  private restage(z: ManagedZone): void {
+    if (z.staging) {
+      z.again ??= 'restage';
+      return;
+    }
+    const served = z.handle?.snapshot;
+    if (served !== undefined) this.staged(z, served, false, performance.now(), undefined, this.lastServed(z, served.origin));
+  }
+
+  /**
+   * Serves `snap` (the swap) and tells the listeners. `fingerprint`: of the files it was loaded
+   * from; undefined when a stage remade the served version without a file change.
+   */
+  private install(z: ManagedZone, snap: ZoneSnapshot, started: number, fingerprint: string | undefined, before: ServedState | undefined): void {
     // A place held for this file that another file's zone has taken meanwhile is gone.
     if (z.handle !== undefined && this.registry.get(z.handle.origin) !== z.handle) z.handle = undefined;
     const old = z.handle?.snapshot;
@@ -292,7 +374,7 @@ export class ZoneManager {
         return;
       }
     }
-    if (!this.commitServed(z, snap, before, digest())) {
+    if (!this.commitServed(z, snap, before, fingerprint ?? z.fingerprint!)) {
       this.holdPlace(z, snap.origin);
       return;
     }
@@ -307,10 +389,11 @@ export class ZoneManager {
       swappedFrom = old;
     }
     z.files = snap.files.map((f) => resolvePath(f));
-    const changed = z.fingerprint !== undefined && z.fingerprint !== fingerprint;
-    z.fingerprint = digest();
+    const changed = fingerprint === undefined || (z.fingerprint !== undefined && z.fingerprint !== fingerprint);
+    if (fingerprint !== undefined) z.fingerprint = fingerprint;
     const fields = { zone: nameToText(snap.origin), serial: snap.serial, records: snap.recordCount, file: z.file, ms: Math.round(performance.now() - started) };
     if (old === undefined) this.log.info('zone loaded', fields);
+    else if (fingerprint === undefined) this.log.info('zone re-signed', { ...fields, previous: old.serial });
     else this.log.info('zone reloaded', { ...fields, previous: old.serial });
     if (before !== undefined && before.fingerprint !== z.fingerprint && snap.serial === before.serial) {
       // `keep` only (the other policies move the serial): allowed, as BIND and Knot do, but said.

@@ -68,18 +68,19 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 
 }
 
 /**
- * writeFileAtomic for large content made a piece at a time (a transferred zone's copy): each
- * chunk is written before the next is made, so the event loop is held for one chunk at most and
- * the whole text never exists at once. Rejects on I/O errors (the temp file is removed).
+ * writeFileAtomic for large content made a piece at a time (a transferred zone's copy, a signed
+ * zone's): each chunk (text in `encoding`, or bytes) is written before the next is made, so the
+ * event loop is held for one chunk at most and the whole content never exists at once. Rejects on
+ * I/O errors (the temp file is removed).
  */
-export async function writeFileAtomicChunks(path: string, chunks: Iterable<string>, mode = 0o644, encoding: BufferEncoding = 'latin1'): Promise<void> {
+export async function writeFileAtomicChunks(path: string, chunks: Iterable<string | Uint8Array>, mode = 0o644, encoding: BufferEncoding = 'latin1'): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = tempPath(path);
   const fh = await open(tmp, 'w', mode);
   try {
     for (const chunk of chunks) {
-      const data = Buffer.from(chunk, encoding);
+      const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
       for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off)).bytesWritten;
     }
     await fh.sync();

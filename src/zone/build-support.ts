@@ -118,6 +118,8 @@ interface Pending {
   at: Place | undefined;
   /** When set, the message is `message + <line of the set's first record> + after`. */
   after: string | undefined;
+  /** When set, the diagnostic points at this record of `set` (its RDATA), not the first. */
+  record?: Bytes;
 }
 
 /**
@@ -146,18 +148,36 @@ export class PositionResolver {
     this.pending.push({ diagnostic, set, at, after });
   }
 
+  /** Adds a ZONE_SEMANTIC diagnostic about the record of `set` whose RDATA is `record`. */
+  reportRecord(severity: Severity, set: BuildSet, record: Bytes, message: string): void {
+    const diagnostic: Diagnostic = { severity, code: ErrorCode.ZONE_SEMANTIC, file: '', line: 0, message };
+    this.diagnostics.push(diagnostic);
+    this.pending.push({ diagnostic, set, at: undefined, after: undefined, record });
+  }
+
   /** Fills in file, line (and messages) of the diagnostics reported so far. */
   resolve(nodes: ReadonlyMap<Name, BuildNode>): void {
     const pending = this.pending;
     if (pending.length === 0) return;
     const first = new Map<BuildSet, Place | undefined>();
+    /** Per RRset, the records diagnostics point at, and where each is once found. */
+    const records = new Map<BuildSet, Map<Bytes, Place | undefined>>();
     const owners = new Set<Name>();
+    let remaining = 0;
     for (const p of pending) {
-      if (p.at !== undefined && p.after === undefined) continue;
-      first.set(p.set, undefined);
+      if (p.record !== undefined) {
+        let wanted = records.get(p.set);
+        if (wanted === undefined) records.set(p.set, (wanted = new Map()));
+        if (!wanted.has(p.record)) remaining++;
+        wanted.set(p.record, undefined);
+      } else if (p.at === undefined || p.after !== undefined) {
+        if (!first.has(p.set)) remaining++;
+        first.set(p.set, undefined);
+      } else {
+        continue;
+      }
       owners.add(nameKey(p.set.owner));
     }
-    let remaining = first.size;
     if (remaining > 0) {
       let lastOwner: Name | undefined;
       let node: BuildNode | undefined;
@@ -173,15 +193,21 @@ export class PositionResolver {
         }
         if (node === undefined) return;
         const set = findSet(node.firstSet, rec.type, rec.rdata);
-        if (set !== undefined && first.has(set) && first.get(set) === undefined) {
+        if (set === undefined) return;
+        if (first.has(set) && first.get(set) === undefined) {
           first.set(set, { file: rec.file, line: rec.line });
+          remaining--;
+        }
+        const wanted = records.get(set);
+        if (wanted !== undefined && wanted.has(rec.rdata) && wanted.get(rec.rdata) === undefined) {
+          wanted.set(rec.rdata, { file: rec.file, line: rec.line });
           remaining--;
         }
       });
     }
     for (const p of pending) {
       // A replay that no longer matches (the file changed on disk meanwhile) leaves line 0.
-      const f = first.get(p.set) ?? { file: p.at?.file ?? '', line: 0 };
+      const f = (p.record !== undefined ? records.get(p.set)?.get(p.record) : first.get(p.set)) ?? { file: p.at?.file ?? '', line: 0 };
       const at = p.at ?? f;
       p.diagnostic.file = at.file;
       p.diagnostic.line = at.line;

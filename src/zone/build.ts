@@ -48,7 +48,15 @@ export interface BuildInput {
   serial?: (fileSerial: number, origin: Name) => number;
   /** Records the parser refused: checks their absence would fail are not reported. */
   dropped?: readonly DroppedRecord[];
+  /**
+   * Checks of the finished snapshot (the DNSSEC checks in dnssec/verify-zone.ts): what they
+   * report becomes a warning at the file:line of the RRset, or of the record, it names.
+   */
+  inspect?: (snapshot: ZoneSnapshot, warn: SnapshotWarning) => void;
 }
+
+/** A warning about an RRset of a snapshot, or about one record of it (`record`: its RDATA). */
+export type SnapshotWarning = (set: RRset, message: string, record?: Bytes) => void;
 
 /** RFC 2181 §10.1 / RFC 4035 §2.5: CNAME may share its owner with DNSSEC records only. */
 const CNAME_COMPANIONS = new Set<number>([RRType.CNAME, RRType.RRSIG, RRType.NSEC, RRType.KEY]);
@@ -626,7 +634,16 @@ export class SnapshotBuilder implements RecordSink {
       files: input.files ?? this.files,
       hasCutsOrDnames,
     };
-    return { snapshot: Object.freeze(snapshot), diagnostics };
+    Object.freeze(snapshot);
+    if (input.inspect !== undefined) {
+      // The snapshot's RRsets are the builder's own.
+      input.inspect(snapshot, (set, message, record) => {
+        if (record === undefined) at.report('warning', set as BuildSet, undefined, message);
+        else at.reportRecord('warning', set as BuildSet, record, message);
+      });
+      at.resolve(nodes);
+    }
+    return { snapshot, diagnostics };
   }
 }
 

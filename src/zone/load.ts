@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { RRType } from '../dns/constants.js';
 import { nameFromText, type Name } from '../dns/name.js';
-import { noOrigin, sizeHint, SnapshotBuilder, type BuildResult } from './build.js';
+import { noOrigin, sizeHint, SnapshotBuilder, type BuildInput, type BuildResult } from './build.js';
 import { parseZone, parseZoneFile, type ParseResult } from './parse.js';
 import type { RecordSink, ZoneRecord } from './record.js';
 
@@ -21,6 +21,8 @@ export interface LoadOptions {
   onRead?: (path: string, text: string) => void;
   /** Picks the served serial from the file's (see BuildInput.serial). */
   serial?: (fileSerial: number, origin: Name) => number;
+  /** Checks of the built snapshot that add warnings (see BuildInput.inspect). */
+  inspect?: BuildInput['inspect'];
 }
 
 export interface LoadResult extends BuildResult {
@@ -85,7 +87,7 @@ function streamLoad(
     if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
     start(parsed.origin);
   }
-  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial, dropped: parsed.dropped });
+  const built = builder!.finish({ diagnostics: parsed.diagnostics, files: parsed.files, file, serial: opts.serial, dropped: parsed.dropped, inspect: opts.inspect });
   return { ...built, file, origin };
 }
 
@@ -128,6 +130,6 @@ export function zoneFilesIn(dir: string): string[] {
     .filter((p) => statSync(p).isFile());
 }
 
-export function loadZoneDirectory(dir: string): LoadResult[] {
-  return zoneFilesIn(dir).map((path) => loadZoneFile(path));
+export function loadZoneDirectory(dir: string, opts: Pick<LoadOptions, 'inspect'> = {}): LoadResult[] {
+  return zoneFilesIn(dir).map((path) => loadZoneFile(path, opts));
 }

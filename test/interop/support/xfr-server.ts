@@ -5,6 +5,8 @@
 //
 // With `key`, transfers need that TSIG key (ACL `keys`) and NOTIFYs are signed with it.
 //
+// With `dnssec`, zonedns signs the zone (a signing hidden primary).
+//
 // Also: a small AXFR/IXFR client over TCP (reads messages until the closing SOA; optionally
 // TSIG-signed, every message verified) and SOA polling.
 
@@ -13,8 +15,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nameFromText } from '../../../src/dns/name.js';
+import { rdataToText } from '../../../src/dns/rdata/index.js';
 import type { Logger, LogFields } from '../../../src/log.js';
 import { ZoneManager } from '../../../src/reload/zones.js';
+import { SigningService } from '../../../src/dnssec/signing-service.js';
+import { DEFAULT_SIGN_POLICY, type SignPolicy } from '../../../src/dnssec/sign-zone.js';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
 import { ZoneRegistry } from '../../../src/zone/registry.js';
 import type { ZoneSnapshot } from '../../../src/zone/snapshot.js';
@@ -24,7 +29,7 @@ import { XfrService } from '../../../src/xfr/service.js';
 import { createTsigHook } from '../../../src/tsig/hook.js';
 import { TsigKeyring, type TsigKey } from '../../../src/tsig/keys.js';
 import { signRequest, TsigStreamVerifier } from '../../../src/tsig/tsig.js';
-import { encodeQuery, nameText, parseResponse, T, udpAsk, type ParsedRR } from './wire.js';
+import { encodeQuery, nameText, parseResponse, T, typeName, udpAsk, type ParsedRR } from './wire.js';
 
 export interface XfrPrimary {
   readonly host: string;
@@ -50,6 +55,8 @@ export async function startXfrPrimary(opts: {
   host?: string;
   /** TSIG: transfers must be signed with this key (and come from `allow`); NOTIFYs are signed with it. */
   key?: TsigKey;
+  /** zonedns signs the zone (keys and signed copy in the temp state directory). */
+  dnssec?: Partial<SignPolicy>;
 }): Promise<XfrPrimary> {
   const dir = mkdtempSync(join(tmpdir(), 'zonedns-xfr-primary-'));
   const file = join(dir, `${opts.origin}.zone`);
@@ -63,12 +70,15 @@ export async function startXfrPrimary(opts: {
   const registry = new ZoneRegistry();
   const notifier = new Notifier({ transport: udpNotifyTransport(log), log, schedule: { tries: 5, initialMs: 1000, maxMs: 4000 } });
   const service = new XfrService({ log, stateDir: join(dir, 'state'), notifier });
+  const signing = new SigningService({ stateDir: join(dir, 'state'), log, serial: 'keep' });
+  const stage = opts.dnssec === undefined ? undefined : signing.stage({ ...DEFAULT_SIGN_POLICY, ...opts.dnssec });
   const manager = new ZoneManager(registry, log, undefined, [{
-    file, origin,
+    file, origin, stage,
     transfer: new TransferPolicy({ allow: opts.allow ?? ['127.0.0.1'], keys: opts.key === undefined ? undefined : [opts.key.name] }),
     notify: (opts.notify ?? []).map((t) => ({ ...parseNotifyTarget(t), key: opts.key })),
   }], {}, service);
   manager.loadAll();
+  await manager.settled();
   if (registry.get(origin)?.snapshot === undefined) throw new Error(`primary zone did not load:\n${logs.slice(0, 20).join('\n')}`);
   const host = opts.host ?? '127.0.0.1';
   let server: RunningServer;
@@ -76,7 +86,7 @@ export async function startXfrPrimary(opts: {
     const tsig = opts.key === undefined ? undefined : createTsigHook(new TsigKeyring([opts.key]));
     server = await startServer({ registry, endpoints: [{ host, port: 0 }], rotate: 'cyclic', maxUdp: 1232, log, xfr: { log, tsig } });
   } catch (e) {
-    await notifier.close();
+    await Promise.all([notifier.close(), signing.close()]);
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
@@ -94,7 +104,7 @@ export async function startXfrPrimary(opts: {
       manager.pathChanged(file);
     },
     async close() {
-      await Promise.all([server.close(), notifier.close()]);
+      await Promise.all([server.close(), notifier.close(), signing.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -235,6 +245,14 @@ function serialOf(soa: ParsedRR): number {
 /** `owner ttl TYPE canon-hex`, owner lower-cased: one RR, comparable across servers. */
 export function rrKey(rr: ParsedRR): string {
   return `${nameText(rr.owner.toLowerCase())} ${rr.ttl} ${rr.type} ${rr.canon}`;
+}
+
+/**
+ * The RRs of an AXFR without the closing SOA as zone-file lines, in the order sent (to load back,
+ * or for dnssec-verify and ldns-verify-zone: `lines.join('\n') + '\n'`).
+ */
+export function axfrLines(rrs: readonly ParsedRR[]): string[] {
+  return rrs.slice(0, -1).map((r) => `${nameText(r.owner)} ${r.ttl} IN ${typeName(r.type)} ${rdataToText(r.type, Buffer.from(r.canon, 'hex').toString('latin1'))}`);
 }
 
 /** The RRs of an AXFR without the closing SOA, as sorted keys. */

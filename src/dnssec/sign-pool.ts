@@ -1,0 +1,185 @@
+// Signing off the thread that answers queries: a pool of worker threads that turn batches of
+// "data to be signed" into RRSIG RDATA. Signing is the costly part of keeping a zone signed (an
+// ECDSA or Ed25519 signature costs tens of microseconds; a large zone needs a million of them),
+// and each worker signs on its own core.
+//
+// A batch item is the RRSIG RDATA without its signature (`head`, RFC 4034 §3.1) followed by the
+// RRset in canonical form: the data RFC 4034 §3.1.8.1 signs, whose prefix is the RDATA the
+// signature completes. So a worker returns each item's head with the signature appended, and
+// the caller cuts the result into flat strings (one allocation per RRSIG, no concatenation).
+// ECDSA P-256 (ieee-p1363 encoding: r | s, RFC 6605 §4) and Ed25519 signatures are 64 octets.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Bytes } from '../dns/bytes.js';
+import type { ZoneKey } from './keys.js';
+
+/** One RRset to sign: its RRSIG RDATA head and the signed data that starts with it. */
+export interface SignItem {
+  /** Octets of `data` that are the RRSIG RDATA head. */
+  headLength: number;
+  /** RRSIG RDATA head || canonical RRset. */
+  data: Bytes;
+}
+
+export interface Signer {
+  /** RRSIG RDATA (head + signature) for each item, in order. */
+  sign(key: ZoneKey, items: readonly SignItem[]): Promise<Bytes[]>;
+  close(): Promise<void>;
+}
+
+const SIGNATURE_LENGTH = 64;
+
+/**
+ * The worker's code (CommonJS, evaluated: nothing to resolve on disk, so it runs the same from
+ * dist/ and under the test runner). Messages: { id, key: { id, algorithm, pkcs8 }, data, ends,
+ * heads } -> { id, out, ends } or { id, error }. Keys are imported once per worker.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const crypto = require('node:crypto');
+const keys = new Map();
+parentPort.on('message', (m) => {
+  try {
+    let k = keys.get(m.key.id);
+    if (k === undefined) {
+      const privateKey = crypto.createPrivateKey({ key: Buffer.from(m.key.pkcs8), format: 'der', type: 'pkcs8' });
+      k = m.key.algorithm === 13 ? { alg: 'sha256', key: { key: privateKey, dsaEncoding: 'ieee-p1363' } } : { alg: null, key: privateKey };
+      keys.set(m.key.id, k);
+    }
+    const data = Buffer.from(m.data);
+    const n = m.ends.length;
+    let size = 0;
+    for (let i = 0; i < n; i++) size += m.heads[i] + ${SIGNATURE_LENGTH};
+    const out = Buffer.allocUnsafe(size);
+    const ends = new Uint32Array(n);
+    let start = 0;
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      const end = m.ends[i];
+      const item = data.subarray(start, end);
+      pos += item.copy(out, pos, 0, m.heads[i]);
+      pos += crypto.sign(k.alg, item, k.key).copy(out, pos);
+      ends[i] = pos;
+      start = end;
+    }
+    parentPort.postMessage({ id: m.id, out: out.buffer, offset: out.byteOffset, length: pos, ends }, [ends.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+  }
+});
+`;
+
+interface Pending {
+  slot: Slot;
+  resolve(out: Bytes[]): void;
+  reject(e: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Batches sent and not answered. */
+  busy: number;
+}
+
+let nextKeyId = 1;
+const keyIds = new WeakMap<ZoneKey, number>();
+
+/**
+ * A pool of `threads` signing workers (default: one per core, at most 4), started on first use.
+ * A worker that dies fails the batches it held (the signing that sent them fails, and is tried
+ * again later) and is replaced by the next batch.
+ */
+export class SigningPool implements Signer {
+  private slots: Slot[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly threads = Math.max(1, Math.min(4, availableParallelism()))) {}
+
+  get size(): number {
+    return this.threads;
+  }
+
+  private start(): void {
+    while (this.slots.length < this.threads) {
+      // No execArgv: the worker's code is CommonJS whatever flags this process runs with
+      // (--input-type=module would make it a module, without require).
+      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+      // An idle pool must not keep a process alive (the server closes it at shutdown anyway).
+      worker.unref();
+      const slot: Slot = { worker, busy: 0 };
+      worker.on('message', (m: { id: number; out?: ArrayBuffer; offset?: number; length?: number; ends?: Uint32Array; error?: string }) => {
+        if (--slot.busy === 0) worker.unref();
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (p === undefined) return;
+        if (m.error !== undefined) {
+          p.reject(new Error(`signing failed: ${m.error}`));
+          return;
+        }
+        const buf = Buffer.from(m.out!, m.offset!, m.length!);
+        const out: Bytes[] = new Array(m.ends!.length);
+        let start = 0;
+        for (let i = 0; i < out.length; i++) {
+          out[i] = buf.toString('latin1', start, m.ends![i]);
+          start = m.ends![i]!;
+        }
+        p.resolve(out);
+      });
+      worker.on('error', (e) => this.lost(slot, e));
+      worker.on('exit', (code) => this.lost(slot, new Error(`signing thread exited (code ${code})`)));
+      this.slots.push(slot);
+    }
+  }
+
+  /** A worker died: its batches fail, and it leaves the pool. */
+  private lost(slot: Slot, e: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    for (const [id, p] of this.pending) {
+      if (p.slot !== slot) continue;
+      this.pending.delete(id);
+      p.reject(e);
+    }
+  }
+
+  sign(key: ZoneKey, items: readonly SignItem[]): Promise<Bytes[]> {
+    if (this.closed) return Promise.reject(new Error('signing pool is closed'));
+    if (items.length === 0) return Promise.resolve([]);
+    this.start();
+    let keyId = keyIds.get(key);
+    if (keyId === undefined) keyIds.set(key, (keyId = nextKeyId++));
+    const ends = new Uint32Array(items.length);
+    const heads = new Uint16Array(items.length);
+    let text = '';
+    for (let i = 0; i < items.length; i++) {
+      text += items[i]!.data;
+      ends[i] = text.length;
+      heads[i] = items[i]!.headLength;
+    }
+    const data = Buffer.from(text, 'latin1');
+    // The least busy worker takes the batch.
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.busy < slot.busy) slot = s;
+    slot.busy++;
+    slot.worker.ref();
+    const id = this.nextId++;
+    return new Promise<Bytes[]>((resolve, reject) => {
+      this.pending.set(id, { slot, resolve, reject });
+      const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
+      slot.worker.postMessage({ id, key: { id: keyId, algorithm: key.algorithm, pkcs8: key.pkcs8 }, data: copy, ends, heads }, [copy, ends.buffer, heads.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots;
+    this.slots = [];
+    for (const p of this.pending.values()) p.reject(new Error('signing pool closed'));
+    this.pending.clear();
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,694 @@
+// The signer: an unsigned snapshot (a fresh load of the zone file, or the served signed snapshot
+// when only signatures need refreshing) in, a signed snapshot out — DNSKEY, CDS and CDNSKEY at the
+// apex (RFC 4034 §2, RFC 7344, RFC 8078), an RRSIG over every authoritative RRset (RFC 4035 §2.2:
+// not glue, not the NS RRset at a zone cut; DS there yes), and an NSEC (RFC 4034 §4, RFC 4035
+// §2.3) or NSEC3 chain (RFC 5155 §7.1, with RFC 9276's parameters: SHA-1, no extra iterations,
+// no salt, no opt-out).
+//
+// Incremental, after Knot's zone-sign.c: given the previous signed snapshot, a signature is kept
+// when its RRset is unchanged, it was made by this key, and now ∈ [inception, expiration −
+// refresh − pre-refresh]; a node whose data, flags, NSEC and signatures all stay is the previous
+// snapshot's node object itself (shared between the two immutable snapshots, so the journal's
+// diff skips it at once). Only changed RRsets, the NSEC / NSEC3 records around names that came,
+// went or changed types, and stale signatures are made again; the SOA serial goes up (through the
+// serial policy the caller passes) whenever anything served changes, and only then.
+//
+// The work: node-by-node on this thread, yielding every few thousand nodes, while signatures are
+// made in batches by a Signer (worker threads). Nothing here touches the clock or the disk.
+
+import { readU32, u16, u32, u8, type Bytes } from '../dns/bytes.js';
+import { RRType } from '../dns/constants.js';
+import { nameKey, readName, type Name } from '../dns/name.js';
+import { typeBitmapFromTypes } from '../dns/rdata/bitmap.js';
+import { base32HexEncode } from '../dns/rdata/encoding.js';
+import { hashRange, NodeTable } from '../zone/node-table.js';
+import { NO_TYPE, NodeFlag, PackedRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { hasSignedData, isSignedType, provenTypes } from './authority.js';
+import { nsec3OrderOf, nsecOrderOf, rememberOrder, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
+import { canonicalSortKey } from '../dns/canonical-order.js';
+import { dsRdata, type AlgorithmName, type ZoneKey } from './keys.js';
+import { nsec3HashBytes } from './nsec3-hash.js';
+import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
+import type { Signer, SignItem } from './sign-pool.js';
+
+export interface SignPolicy {
+  algorithm: AlgorithmName;
+  nsec: 'nsec' | 'nsec3';
+  /** Seconds from signing to expiration (before jitter). */
+  signatureValidity: number;
+  /** Seconds before expiration a signature is made again. */
+  refresh: number;
+}
+
+export const DEFAULT_SIGN_POLICY: Readonly<SignPolicy> = { algorithm: 'ecdsap256sha256', nsec: 'nsec', signatureValidity: 14 * 86400, refresh: 7 * 86400 };
+
+/** RFC 9276 §3.1: SHA-1, flags 0, no extra iterations, no salt. */
+export const NSEC3PARAM_RDATA: Bytes = u8(1) + u8(0) + u16(0) + u8(0);
+
+/** Signatures start an hour in the past: validators whose clocks lag still accept them. */
+export const INCEPTION_OFFSET = 3600;
+
+export interface SignInput {
+  source: ZoneSnapshot;
+  /**
+   * True when no one else holds `source` (a fresh load): its nodes become the signed snapshot's.
+   * False for a served snapshot: the nodes that change are copied.
+   */
+  sourceIsPrivate: boolean;
+  previous?: ZoneSnapshot;
+  key: ZoneKey;
+  policy: SignPolicy;
+  /** Seconds since 1970. */
+  now: number;
+  signer: Signer;
+  /** The serial to serve after a change, from the source's serial and the previous served one. */
+  serial(sourceSerial: number, previous: number | undefined): number;
+  /** [0, 1) for the expiration jitter (Math.random by default). */
+  random?: () => number;
+  /**
+   * Serve a new serial even if nothing would change: `previous` is behind what was served (a
+   * signed copy older than the last signing, after a crash).
+   */
+  forceChange?: boolean;
+}
+
+export interface SignResult {
+  snapshot: ZoneSnapshot;
+  /** False when nothing would change: `snapshot` is `previous`. */
+  changed: boolean;
+  /** Signatures made, and kept from `previous`. */
+  signed: number;
+  kept: number;
+  /** Seconds since 1970: the earliest expiration, and when the first signature is due again. */
+  earliestExpiry: number;
+  nextRefresh: number;
+}
+
+/** Node flags of a signed node are the source node's; the generated types are not source data. */
+function isGenerated(type: number, apex: boolean): boolean {
+  return type === RRType.RRSIG || type === RRType.NSEC || type === RRType.NSEC3
+    || (apex && (type === RRType.DNSKEY || type === RRType.CDS || type === RRType.CDNSKEY || type === RRType.NSEC3PARAM));
+}
+
+/** True if the node holds records but all of them are ones a signer makes (an NSEC3 owner). */
+function onlyGenerated(node: ZoneNode, apex: boolean): boolean {
+  if (node.firstSet === undefined) return false;
+  for (let s: RRset | undefined = node.firstSet; s !== undefined; s = (s as PackedRRset).next) if (!isGenerated(s.type, apex)) return false;
+  return true;
+}
+
+function sameRdata(a: readonly Bytes[], b: readonly Bytes[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameSet(a: RRset | undefined, b: RRset): boolean {
+  return a !== undefined && a.type === b.type && a.ttl === b.ttl && sameRdata(a.rdata, b.rdata);
+}
+
+/** The node's source data: its RRsets that a signer does not make, in order. */
+function dataSets(node: ZoneNode, apex: boolean): PackedRRset[] {
+  const out: PackedRRset[] = [];
+  for (let s = node.firstSet; s !== undefined; s = s.next) if (!isGenerated(s.type, apex)) out.push(s);
+  return out;
+}
+
+function findType(node: ZoneNode, type: number): PackedRRset | undefined {
+  for (let s = node.firstSet; s !== undefined; s = s.next) if (s.type === type) return s;
+  return undefined;
+}
+
+function rrsigFor(node: ZoneNode, covered: number): PackedRRset | undefined {
+  for (let s = node.firstSet; s !== undefined; s = s.next) if (s.type === RRType.RRSIG && sigCovered(s.first) === covered) return s;
+  return undefined;
+}
+
+/** True if the two nodes hold the same source data (same sets, same order, same TTLs and RDATA). */
+function sameData(a: ZoneNode, b: ZoneNode, apex: boolean): boolean {
+  let x = a.firstSet;
+  let y = b.firstSet;
+  for (;;) {
+    while (x !== undefined && isGenerated(x.type, apex)) x = x.next;
+    while (y !== undefined && isGenerated(y.type, apex)) y = y.next;
+    if (x === undefined || y === undefined) return x === y;
+    if (x.type !== y.type || x.ttl !== y.ttl) return false;
+    const rx = x.r;
+    const ry = y.r;
+    if (rx !== ry && (typeof rx === 'string' || typeof ry === 'string' || !sameRdata(rx, ry))) return false;
+    x = x.next;
+    y = y.next;
+  }
+}
+
+/** The NSEC3 owner name of a hash: base32hex label (lower case) under the apex. */
+function nsec3Owner(hash: Bytes, originKey: Name): Name {
+  const label = base32HexEncode(hash).toLowerCase();
+  return (String.fromCharCode(label.length) + label + originKey) as Name;
+}
+
+const YIELD_EVERY = 4096;
+const BATCH = 512;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+class SignJob {
+  private readonly src: ZoneSnapshot;
+  private readonly prev: ZoneSnapshot | undefined;
+  private readonly key: ZoneKey;
+  private readonly originKey: Name;
+  private readonly now: number;
+  /** A signature is kept only if it stays valid past this time (seconds): now + refresh + pre-refresh. */
+  private readonly keepUntil: number;
+  private readonly validity: number;
+  private readonly jitter: number;
+  private readonly refresh: number;
+  private readonly random: () => number;
+  private readonly nsecTtl: number;
+  private readonly table: NodeTable<ZoneNode>;
+  private changed: boolean;
+  signed = 0;
+  kept = 0;
+  earliestExpiry = Infinity;
+  private batch: SignItem[] = [];
+  private batchSets: PackedRRset[] = [];
+  private readonly inflight: Array<Promise<void>> = [];
+  private readonly maxInflight: number;
+  private failure: Error | undefined;
+  private sinceYield = 0;
+  /** The apex SOA's RRSIG set, filled last (see run). */
+  private soaSig: PackedRRset | undefined;
+  /** The chain order of the result, kept beside it for the next re-sign. */
+  order: NsecOrder | Nsec3Order | undefined;
+
+  constructor(private readonly input: SignInput) {
+    this.src = input.source;
+    this.prev = input.previous;
+    this.key = input.key;
+    this.originKey = input.source.originKey;
+    this.now = Math.floor(input.now);
+    const { signatureValidity, refresh } = input.policy;
+    this.validity = signatureValidity;
+    this.refresh = refresh;
+    // Knot's pre-refresh: signatures due within this much more are made again with the ones due
+    // now, so refreshes come in batches rather than one every few seconds.
+    const preRefresh = Math.floor(signatureValidity * 0.005);
+    this.keepUntil = this.now + refresh + preRefresh;
+    // New expirations spread over the first half of the time between refresh and validity, so
+    // they do not all come due at once (and a new signature is never due at once).
+    this.jitter = Math.max(0, Math.floor((signatureValidity - refresh) / 2));
+    this.random = input.random ?? Math.random;
+    this.nsecTtl = input.source.negativeTtl;
+    this.table = new NodeTable<ZoneNode>(input.source.nodes.size + (input.policy.nsec === 'nsec3' ? input.source.nodes.size : 0));
+    this.changed = input.previous === undefined || input.forceChange === true;
+    this.maxInflight = 8;
+  }
+
+  /** True if a signature in `prev` may stay: by this key, valid now, not due for refresh. */
+  private fresh(rdata: Bytes): boolean {
+    return sigKeyTag(rdata) === this.key.tag && sigAlgorithm(rdata) === this.key.algorithm
+      && sigInception(rdata) <= this.now && sigExpiration(rdata) > this.keepUntil;
+  }
+
+  /** True if every RRSIG of the node may stay (and notes their expirations). */
+  private allFresh(node: ZoneNode): boolean {
+    for (let s = node.firstSet; s !== undefined; s = s.next) {
+      if (s.type !== RRType.RRSIG) continue;
+      const r = s.r;
+      if (typeof r !== 'string' || !this.fresh(r)) return false;
+    }
+    for (let s = node.firstSet; s !== undefined; s = s.next) {
+      if (s.type !== RRType.RRSIG) continue;
+      this.kept++;
+      this.noteExpiry(sigExpiration(s.first));
+    }
+    return true;
+  }
+
+  private noteExpiry(expiration: number): void {
+    if (expiration < this.earliestExpiry) this.earliestExpiry = expiration;
+  }
+
+  /** Appends an RRSIG for `covered` after `tail`: the previous one if it may stay, else a new one. */
+  private signAfter(tail: PackedRRset, covered: PackedRRset, previousSet: RRset | undefined, previousSig: PackedRRset | undefined): PackedRRset {
+    const sig = new PackedRRset(covered.owner, RRType.RRSIG, covered.ttl, '');
+    tail.next = sig;
+    const old = previousSig?.first;
+    if (old !== undefined && previousSet !== undefined && sameSet(previousSet, covered) && this.fresh(old)) {
+      sig.r = old;
+      this.kept++;
+      this.noteExpiry(sigExpiration(old));
+    } else {
+      this.queue(sig, covered);
+      this.changed = true;
+    }
+    return sig;
+  }
+
+  /** Queues `covered` for a new signature, to be written into `sig` (an RRSIG set). */
+  private queue(sig: PackedRRset, covered: RRset): void {
+    const expiration = this.now + this.validity - Math.floor(this.random() * this.jitter);
+    const head = rrsigHead({
+      covered: covered.type, algorithm: this.key.algorithm, labels: rrsigLabels(covered.owner), originalTtl: covered.ttl,
+      expiration, inception: this.now - INCEPTION_OFFSET, keyTag: this.key.tag, signer: this.originKey,
+    });
+    this.batch.push({ headLength: rrsigHeadLength(this.originKey), data: head + canonicalRRset(covered, this.src.class) });
+    this.batchSets.push(sig);
+    this.signed++;
+    this.noteExpiry(expiration);
+  }
+
+  /** Sends the batch to the signer; waits while too many batches are out. */
+  private async flush(): Promise<void> {
+    if (this.batch.length > 0) {
+      const sets = this.batchSets;
+      const done = this.input.signer.sign(this.key, this.batch).then(
+        (rdatas) => { for (let i = 0; i < sets.length; i++) sets[i]!.r = rdatas[i]!; },
+        (e: Error) => { this.failure ??= e; },
+      );
+      this.inflight.push(done);
+      this.batch = [];
+      this.batchSets = [];
+    }
+    while (this.inflight.length >= this.maxInflight) await this.inflight.shift();
+  }
+
+  /** Between nodes: ships full batches, and lets queries in now and then. */
+  private async step(): Promise<void> {
+    if (this.batch.length >= BATCH) await this.flush();
+    if (++this.sinceYield >= YIELD_EVERY) {
+      this.sinceYield = 0;
+      await yieldToEventLoop();
+    }
+  }
+
+  /** A node for the signed snapshot holding `node`'s source data: `node` itself when private, else a copy. */
+  private base(node: ZoneNode, apex: boolean): SnapshotNode {
+    const sets = dataSets(node, apex);
+    if (this.input.sourceIsPrivate && sets.length > 0 && sets[0] === node.firstSet && sets.length === countSets(node)) {
+      // The source holds no generated records (the caller checked): cut nothing, append after the last.
+      return node as SnapshotNode;
+    }
+    const copy = new SnapshotNode(node.name, node.flags);
+    let tail: PackedRRset | undefined;
+    for (const s of sets) {
+      if (tail === undefined) {
+        copy.type = s.type;
+        copy.ttl = s.ttl;
+        copy.r = s.r;
+        tail = copy;
+      } else {
+        tail = tail.next = new PackedRRset(s.owner, s.type, s.ttl, s.r);
+      }
+    }
+    return copy;
+  }
+
+  private add(node: ZoneNode): void {
+    const name = node.name;
+    this.table.add(hashRange(name, 0, name.length, 0), node);
+  }
+
+  /**
+   * The signed version of a chain member or of the apex (`apex`: already a node of ours, with the
+   * generated `extra` sets to add): its data, an RRSIG per signed set, and (`nsec`) its NSEC with
+   * its RRSIG. The previous node itself when nothing of it changes.
+   */
+  private signNode(node: ZoneNode, previous: ZoneNode | undefined, nsec: Bytes | undefined, apex: boolean, extra: PackedRRset[] = [], same?: boolean): ZoneNode {
+    if (!apex && previous !== undefined && (same ?? (previous.flags === node.flags && sameData(node, previous, false)))) {
+      const oldNsec = findType(previous, RRType.NSEC);
+      if ((nsec === undefined ? oldNsec === undefined : oldNsec?.first === nsec) && this.allFresh(previous)) return previous;
+    }
+    if (!apex) this.changed = true;
+    const out = apex ? (node as SnapshotNode) : this.base(node, false);
+    // An empty non-terminal (NSEC3 zones prove it with the NSEC3 of its hash): nothing to sign.
+    if (out.type === NO_TYPE) return out;
+    let tail: PackedRRset = out;
+    while (tail.next !== undefined) tail = tail.next;
+    for (const e of extra) tail = tail.next = e;
+    tail.next = undefined;
+    const data: PackedRRset[] = [];
+    for (let s: PackedRRset | undefined = out; s !== undefined; s = s.next) data.push(s);
+    for (const s of data) {
+      if (!isSignedType(out, s.type)) continue;
+      const oldSet = previous && findType(previous, s.type);
+      const oldSig = previous && rrsigFor(previous, s.type);
+      if (apex && s.type === RRType.SOA) {
+        // Signed last, once the serial is known (run()); until then the previous signature, if it may stay.
+        const sig = new PackedRRset(s.owner, RRType.RRSIG, s.ttl, '');
+        tail = tail.next = sig;
+        if (oldSig !== undefined && sameSet(oldSet, s) && this.fresh(oldSig.first)) sig.r = oldSig.first;
+        else this.changed = true;
+        this.soaSig = sig;
+        continue;
+      }
+      tail = this.signAfter(tail, s, oldSet, oldSig);
+    }
+    if (nsec !== undefined) {
+      const set = new PackedRRset(out.name, RRType.NSEC, this.nsecTtl, nsec);
+      tail.next = set;
+      tail = this.signAfter(set, set, previous && findType(previous, RRType.NSEC), previous && rrsigFor(previous, RRType.NSEC));
+    }
+    tail.next = undefined;
+    return out;
+  }
+
+  /** The generated apex RRsets: DNSKEY, CDS, CDNSKEY (SOA TTL) and NSEC3PARAM (TTL 0, as BIND). */
+  private apexExtras(owner: Name, soaTtl: number): PackedRRset[] {
+    const { dnskey } = this.key;
+    const out = [
+      new PackedRRset(owner, RRType.DNSKEY, soaTtl, dnskey),
+      new PackedRRset(owner, RRType.CDS, soaTtl, dsRdata(this.originKey, dnskey, 2)),
+      new PackedRRset(owner, RRType.CDNSKEY, soaTtl, dnskey),
+    ];
+    if (this.input.policy.nsec === 'nsec3') out.push(new PackedRRset(owner, RRType.NSEC3PARAM, 0, NSEC3PARAM_RDATA));
+    return out;
+  }
+
+  /** Types the NSEC / NSEC3 of a member lists besides RRSIG, NSEC (apex: with the generated ones). */
+  private typesOf(node: ZoneNode, apex: boolean): number[] {
+    if (!apex) return provenTypes(node);
+    const types = new Set(provenTypes(node));
+    for (const t of [RRType.DNSKEY, RRType.CDS, RRType.CDNSKEY]) types.add(t);
+    if (this.input.policy.nsec === 'nsec3') types.add(RRType.NSEC3PARAM);
+    return [...types].sort((a, b) => a - b);
+  }
+
+  /** True if the node takes part in the chain: authoritative, and (NSEC) holding data. */
+  private isMember(node: ZoneNode, apex: boolean): boolean {
+    if (node.flags & NodeFlag.OCCLUDED) return false;
+    // An empty non-terminal is in an NSEC3 chain (RFC 5155 §7.1), not in an NSEC one; a node of
+    // generated records only (an NSEC3 owner) is in neither.
+    if (node.firstSet === undefined) return this.input.policy.nsec === 'nsec3';
+    return !onlyGenerated(node, apex);
+  }
+
+  async run(): Promise<SignResult> {
+    const { src, prev } = this;
+    // The apex SOA carries the previous served serial until we know whether anything changed.
+    const srcSoa = findType(src.apex, RRType.SOA)!;
+    const sourceSerial = readSoaSerial(srcSoa.first);
+    const apexBase = this.base(src.apex, true);
+    const soa = findType(apexBase, RRType.SOA)!;
+    soa.r = withSerial(soa.first, prev?.serial ?? sourceSerial);
+    const extras = this.apexExtras(apexBase.name, soa.ttl);
+    // An apex RRset that went away leaves no signature to notice it by.
+    if (prev !== undefined && !sameData(apexBase, prev.apex, true)) this.changed = true;
+    const apex = this.input.policy.nsec === 'nsec3' ? await this.signNsec3Zone(apexBase, extras) : await this.signNsecZone(apexBase, extras);
+    const soaSig = this.soaSig!;
+
+    if (prev !== undefined && !this.changed && this.table.size === prev.nodes.size) {
+      // Nothing served changes: keep serving the previous snapshot (same serial, no journal entry).
+      await this.drain();
+      this.kept++;
+      this.noteExpiry(sigExpiration(soaSig.first));
+      return this.result(prev, false);
+    }
+    // Something changed: the SOA gets its new serial and a new signature, last.
+    const serial = this.input.serial(sourceSerial, prev?.serial) >>> 0;
+    soa.r = withSerial(soa.first, serial);
+    this.queue(soaSig, soa);
+    await this.drain();
+    return this.result(this.finish(apex as SnapshotNode, soa, serial), true);
+  }
+
+  private async drain(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.inflight);
+    this.inflight.length = 0;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private result(snapshot: ZoneSnapshot, changed: boolean): SignResult {
+    const earliestExpiry = this.earliestExpiry === Infinity ? this.now + this.validity : this.earliestExpiry;
+    return { snapshot, changed, signed: this.signed, kept: this.kept, earliestExpiry, nextRefresh: earliestExpiry - this.refresh };
+  }
+
+  private finish(apex: SnapshotNode, soa: PackedRRset, serial: number): ZoneSnapshot {
+    let records = 0;
+    for (const node of this.table.values()) for (let s = node.firstSet; s !== undefined; s = s.next) records += s.size;
+    this.table.trim();
+    const src = this.src;
+    return Object.freeze({
+      origin: src.origin, originKey: src.originKey, class: src.class, serial, soa, negativeTtl: src.negativeTtl,
+      apex, nodes: this.table, recordCount: records, files: src.files, hasCutsOrDnames: src.hasCutsOrDnames,
+    } satisfies ZoneSnapshot);
+  }
+
+  /** Nodes outside the chain (below cuts; NSEC: empty non-terminals): as they are, no DNSSEC records. */
+  private addOutsider(node: ZoneNode): void {
+    const previous = this.prev?.nodes.get(nameKey(node.name));
+    if (previous !== undefined && previous.flags === node.flags && sameData(node, previous, false) && !hasGenerated(previous)) {
+      this.add(previous);
+      return;
+    }
+    this.changed = true;
+    this.add(this.input.sourceIsPrivate ? node : this.base(node, false));
+  }
+
+  /**
+   * NSEC: every member's NSEC names the next member in canonical order (RFC 4034 §4.1.1). A first
+   * signing sorts the members; a re-sign updates the previous order with the names that came and
+   * went, and only their predecessors (and names whose types changed) get a new NSEC: the others
+   * keep theirs, found without looking the next name up.
+   */
+  private async signNsecZone(apexBase: SnapshotNode, extras: PackedRRset[]): Promise<ZoneNode> {
+    const { src, prev, originKey } = this;
+    const suffix = originKey.length;
+    const previousOrder = prev === undefined ? [] : nsecOrderOf(prev);
+    // The members in the source's order, with their previous versions; the outsiders as they come.
+    const members: ZoneNode[] = [];
+    const befores: Array<ZoneNode | undefined> = [];
+    const added: Name[] = [];
+    let stayed = 0;
+    for (const node of src.nodes.values()) {
+      const isApex = node === src.apex;
+      if (!this.isMember(node, isApex)) {
+        if (!onlyGenerated(node, false)) this.addOutsider(node);
+        await this.step();
+        continue;
+      }
+      const before = isApex ? prev?.apex : prev?.nodes.get(nameKey(node.name));
+      members.push(isApex ? apexBase : node);
+      befores.push(before);
+      if (previousOrder.length > 0 && before !== undefined && findType(before, RRType.NSEC) !== undefined) stayed++;
+      else added.push(nameKey(node.name));
+    }
+
+    let apex: ZoneNode = apexBase;
+    const signMember = async (i: number, next: Name | undefined): Promise<void> => {
+      const node = members[i]!;
+      const previous = befores[i];
+      const isApex = node === apexBase;
+      // An unchanged name keeps its types: its previous NSEC stays when its next name does
+      // (`next` undefined: it does), else it gets the new next name with the same bitmap.
+      const same = !isApex && previous !== undefined && previous.flags === node.flags && sameData(node, previous, false);
+      const oldNsec = previous === undefined ? undefined : findType(previous, RRType.NSEC)?.first;
+      let nsec: Bytes;
+      if (same && oldNsec !== undefined) {
+        nsec = next === undefined || oldNsec.startsWith(next) ? oldNsec : next + oldNsec.slice(readName(oldNsec, 0)[1]);
+      } else {
+        const types = this.typesOf(node, isApex);
+        types.push(RRType.RRSIG, RRType.NSEC);
+        nsec = (next ?? readName(oldNsec!, 0)[0]) + typeBitmapFromTypes(types);
+      }
+      const signed = isApex ? this.signNode(node, previous, nsec, true, extras) : this.signNode(node, previous, nsec, false, undefined, same);
+      if (isApex) apex = signed;
+      this.add(signed);
+      await this.step();
+    };
+
+    if (previousOrder.length === 0 || added.length * 4 > members.length) {
+      // Sorted once; each member's next is the one after it.
+      const keyed = members.map((node, i) => ({ k: canonicalSortKey(node.name, suffix), i }));
+      keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+      const order: Name[] = keyed.map((e) => nameKey(members[e.i]!.name));
+      this.order = { kind: 'nsec', keys: order };
+      for (let j = 0; j < keyed.length; j++) await signMember(keyed[j]!.i, order[j + 1 === order.length ? 0 : j + 1]);
+      return apex;
+    }
+
+    // The previous order, without the names that left, with the ones that came.
+    const isMemberKey = (key: Name): boolean => {
+      const node = src.nodes.get(key);
+      return node !== undefined && this.isMember(node, node === src.apex);
+    };
+    const stays = stayed === previousOrder.length ? undefined : isMemberKey;
+    const order = updateNsecOrder(previousOrder, stays, added, suffix);
+    this.order = { kind: 'nsec', keys: order };
+    // Whose next name changes: each added name (its own NSEC is new) and the member before it,
+    // and the member before each name that left.
+    const nexts = new Map<Name, Name>();
+    const nextAt = (key: Name): void => {
+      const at = positionIn(order, key, suffix);
+      const before = order[at === 0 ? order.length - 1 : at - 1]!;
+      nexts.set(key, order[at + 1 === order.length ? 0 : at + 1]!);
+      nexts.set(before, key);
+    };
+    for (const key of added) nextAt(key);
+    if (stays !== undefined) {
+      for (let i = 0; i < previousOrder.length; i++) {
+        if (stays(previousOrder[i]!)) continue;
+        // The nearest member before it that stays now points past it.
+        let j = i - 1;
+        while (j >= 0 && !stays(previousOrder[j]!)) j--;
+        const before = j >= 0 ? previousOrder[j]! : order[order.length - 1]!;
+        const at = positionIn(order, before, suffix);
+        nexts.set(before, order[at + 1 === order.length ? 0 : at + 1]!);
+      }
+    }
+    for (let i = 0; i < members.length; i++) await signMember(i, nexts.get(nameKey(members[i]!.name)));
+    return apex;
+  }
+
+  private async signNsec3Zone(apexBase: SnapshotNode, extras: PackedRRset[]): Promise<ZoneNode> {
+    const { src, prev, originKey } = this;
+    const previousChain = prev === undefined ? { hashes: [], nodes: [] } : nsec3OrderOf(prev, NSEC3PARAM_RDATA);
+    const previousMembers = previousChain.hashes.length;
+    /** Hashes of names that came or whose types changed, with the types their NSEC3 lists. */
+    const changedTypes = new Map<Bytes, number[]>();
+    const added: Bytes[] = [];
+    let stayed = 0;
+    let apex: ZoneNode = apexBase;
+    const types3 = (node: ZoneNode, isApex: boolean): number[] => {
+      const types = this.typesOf(node, isApex);
+      // RFC 5155 §3.2.1: RRSIG is listed when the name has signed data (not at an unsigned cut).
+      if (isApex || hasSignedData(node, types)) types.push(RRType.RRSIG);
+      return types.sort((a, b) => a - b);
+    };
+    for (const node of src.nodes.values()) {
+      const isApex = node === src.apex;
+      if (!this.isMember(node, isApex)) {
+        if (!onlyGenerated(node, false)) this.addOutsider(node);
+        await this.step();
+        continue;
+      }
+      const key = nameKey(node.name);
+      const previous = isApex ? prev?.apex : prev?.nodes.get(key);
+      const wasMember = previousMembers > 0 && previous !== undefined && !(previous.flags & NodeFlag.OCCLUDED) && !onlyGenerated(previous, isApex);
+      if (wasMember) stayed++;
+      const sameTypes = wasMember && previous!.flags === node.flags && sameData(node, previous!, isApex);
+      if (!sameTypes) {
+        const types = types3(node, isApex);
+        const hash = nsec3HashBytes(node.name, '', 0);
+        if (!wasMember) added.push(hash);
+        else if (!sameNumbers(types, types3(previous!, isApex))) changedTypes.set(hash, types);
+        if (!wasMember) changedTypes.set(hash, types);
+      }
+      const signed = isApex ? this.signNode(apexBase, previous, undefined, true, extras) : this.signNode(node, previous, undefined, false);
+      if (isApex) apex = signed;
+      this.add(signed);
+      await this.step();
+    }
+    // Names that left the chain: their hashes, found among the previous members.
+    const removed = new Set<Bytes>();
+    if (stayed !== previousMembers && prev !== undefined) {
+      for (const node of prev.nodes.values()) {
+        const isApex = node === prev.apex;
+        if ((node.flags & NodeFlag.OCCLUDED) || onlyGenerated(node, isApex)) continue;
+        const now = src.nodes.get(nameKey(node.name));
+        if (now === undefined || !this.isMember(now, now === src.apex)) removed.add(nsec3HashBytes(node.name, '', 0));
+      }
+    }
+    // The new chain: previous hashes without the removed, merged with the added (both sorted).
+    added.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const hashes: Bytes[] = [];
+    const olds: Array<ZoneNode | undefined> = [];
+    let j = 0;
+    const prevHashes = previousChain.hashes;
+    for (let i = 0; i < prevHashes.length; i++) {
+      const h = prevHashes[i]!;
+      while (j < added.length && added[j]! < h) {
+        hashes.push(added[j++]!);
+        olds.push(undefined);
+      }
+      if (removed.has(h)) continue;
+      if (j < added.length && added[j] === h) j++; // came back under the same hash: one record
+      hashes.push(h);
+      olds.push(previousChain.nodes[i]);
+    }
+    while (j < added.length) {
+      hashes.push(added[j++]!);
+      olds.push(undefined);
+    }
+    const nodes: ZoneNode[] = new Array(hashes.length);
+    for (let i = 0; i < hashes.length; i++) {
+      const hash = hashes[i]!;
+      const next = hashes[i + 1 === hashes.length ? 0 : i + 1]!;
+      const old = olds[i];
+      const oldRdata = old === undefined ? undefined : findType(old, RRType.NSEC3)!.first;
+      const types = changedTypes.get(hash);
+      // The previous record stays when its types and next hash stay and its signature may.
+      if (oldRdata !== undefined && types === undefined && oldRdata.slice(6, 26) === next && this.allFresh(old!)) {
+        nodes[i] = old!;
+        this.add(old!);
+        await this.step();
+        continue;
+      }
+      this.changed = true;
+      const bitmap = types !== undefined ? typeBitmapFromTypes(types) : oldRdata!.slice(26);
+      const rdata = NSEC3PARAM_RDATA + u8(20) + next + bitmap;
+      const owner = old?.name ?? nsec3Owner(hash, originKey);
+      if (old === undefined && src.nodes.get(owner) !== undefined) throw new Error(`the NSEC3 owner ${base32HexEncode(hash)} of a name is also a name in the zone`);
+      const node = new SnapshotNode(owner, NodeFlag.NSEC3_ONLY);
+      node.type = RRType.NSEC3;
+      node.ttl = this.nsecTtl;
+      node.r = rdata;
+      const oldSet = old === undefined ? undefined : findType(old, RRType.NSEC3);
+      this.signAfter(node, node, oldSet, old === undefined ? undefined : rrsigFor(old, RRType.NSEC3));
+      nodes[i] = node;
+      this.add(node);
+      await this.step();
+    }
+    this.order = { kind: 'nsec3', params: NSEC3PARAM_RDATA, hashes, nodes };
+    return apex;
+  }
+}
+
+function hasGenerated(node: ZoneNode): boolean {
+  for (let s = node.firstSet; s !== undefined; s = s.next) if (isGenerated(s.type, false)) return true;
+  return false;
+}
+
+/** Index of `key` in `order` (canonical order, `key` in it), by binary search. */
+function positionIn(order: readonly Name[], key: Name, suffix: number): number {
+  const k = canonicalSortKey(key, suffix);
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (canonicalSortKey(order[mid]!, suffix) < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function countSets(node: ZoneNode): number {
+  let n = 0;
+  for (let s = node.firstSet; s !== undefined; s = s.next) n++;
+  return n;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function readSoaSerial(rdata: Bytes): number {
+  const [, afterMname] = readName(rdata, 0);
+  const [, afterRname] = readName(rdata, afterMname);
+  return readU32(rdata, afterRname);
+}
+
+function withSerial(rdata: Bytes, serial: number): Bytes {
+  const [, afterMname] = readName(rdata, 0);
+  const [, afterRname] = readName(rdata, afterMname);
+  return rdata.slice(0, afterRname) + u32(serial) + rdata.slice(afterRname + 4);
+}
+
+/** Signs `input.source` (see the top of this file). */
+export async function signZone(input: SignInput): Promise<SignResult> {
+  const job = new SignJob(input);
+  const result = await job.run();
+  if (result.changed) rememberOrder(result.snapshot, job.order!);
+  return result;
+}
