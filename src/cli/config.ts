@@ -22,8 +22,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { nameFromText, nameToText, type Name } from '../dns/name.js';
 import { ConfigError } from '../errors.js';
+import { parseCookieSecret } from '../limits/cookies.js';
+import type { CookieSettings } from '../limits/setup.js';
 import { AclError, TransferPolicy } from '../xfr/acl.js';
-import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js';
+import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../tsig/keys.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';
 import { DEFAULT_SIGN_POLICY, type SignPolicy } from '../dnssec/sign-zone.js';
@@ -66,8 +68,10 @@ export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'noti
  * the schema (names parsed, ACLs compiled, keys looked up, paths made absolute). Every other key
  * is the schema's, as written or defaulted.
  */
-export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'health' | 'dnssec'> {
+export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'cookies' | 'health' | 'dnssec'> {
   zones: ZoneConfig[];
+  /** DNS cookies, with the secrets as octets; undefined when turned off. */
+  cookies: CookieSettings | undefined;
   /** Server-wide transfer ACL, for zones without their own. */
   transfer?: TransferPolicy;
   /** Server-wide NOTIFY targets, for zones without their own. */
@@ -111,8 +115,10 @@ function parseJson(text: string, source: string): unknown {
 export function parseConfig(text: string, baseDir: string, source = 'config'): Config {
   const checked = configSchema.safeParse(parseJson(text, source));
   if (!checked.success) throw new ConfigError(describeIssues(checked.error.issues));
-  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, health, dnssec, ...plain } = checked.data;
-  const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), health: healthRules(health, 'health') };
+  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, cookies, health, dnssec, ...plain } = checked.data;
+  const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), cookies: undefined, health: healthRules(health, 'health') };
+  // The schema checked the secrets' form.
+  if (cookies.enabled) cfg.cookies = { secret: cookies.secret === undefined ? undefined : parseCookieSecret(cookies.secret), previousSecrets: cookies.previousSecrets.map((s) => parseCookieSecret(s)!) };
   if (plain.zonesDir !== undefined) cfg.zonesDir = resolve(baseDir, plain.zonesDir);
   if (plain.stateDir !== undefined) cfg.stateDir = resolve(baseDir, plain.stateDir);
   if (plain.control.socket !== undefined) cfg.control = { ...plain.control, socket: resolve(baseDir, plain.control.socket) };

@@ -18,7 +18,7 @@ import type { ZoneManager, ZoneEvents, ZoneStage } from '../reload/zones.js';
 import type { RunningServer } from '../server/server.js';
 import type { XfrService } from '../xfr/service.js';
 import type { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
-import { createTsigHook } from '../xfr/tsig-hook.js';
+import { createTsigHook } from '../tsig/hook.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { Config, ZoneConfig } from './config.js';
 

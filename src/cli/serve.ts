@@ -10,14 +10,15 @@ import { ZoneManager, type ZoneEvents } from '../reload/zones.js';
 import type { RotateMode } from '../server/rotate.js';
 import { parseListen, startServer, type Endpoint, type UdpBackend } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
-import { trimAfterLoad, trimAfterZoneChanges } from '../server/memory.js';
+import { trimAfterLoad, trimWhenSettled } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
 import { XfrService } from '../xfr/service.js';
-import { createTsigHook } from '../xfr/tsig-hook.js';
+import { createTsigHook } from '../tsig/hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
 import { Ops } from '../ops/ops.js';
+import { defenceCounterSources } from '../ops/defence-counters.js';
 import { HealthService } from '../health/service.js';
 import { StateStore } from '../state/zone-state.js';
 import { loadConfigFile, parseConfig, type Config, type ZoneConfig } from './config.js';
@@ -103,7 +104,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Every new snapshot (a file reload, a secondary's transfer, a zone added later) goes to the
   // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
   // load left behind once such events settle.
-  const trim = trimAfterZoneChanges(log);
+  const trim = trimWhenSettled(log, 'zone-changes');
   // Health checks (health/service.ts) govern the A/AAAA of every new snapshot, before it answers.
   const health = HealthService.wanted(config.health, config.zones.map((z) => z.health))
     ? new HealthService({ rules: config.health, registry, log }) : undefined;
@@ -152,6 +153,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // on the pause (server/memory.ts; a no-op without the native addon).
   trimAfterLoad(log, 'loading');
 
+  const trimTcp = trimWhenSettled(log, 'tcp-connections');
   let server;
   try {
     server = await startServer({
@@ -167,6 +169,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       secondaries,
       meter: ops.counters,
       identity: ops.identity,
+      // On unless turned off: a server on the internet must not be a reflector (limits/).
+      rrl: config.rrl.enabled ? config.rrl : undefined,
+      cookies: config.cookies,
+      // A flood of TCP connections leaves V8's young generation grown: given back once they settle.
+      tcpClosed: trimTcp.poke,
       health,
     });
   } catch (e) {
@@ -202,6 +209,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   await watcher?.ready;
   await ops.start({
     registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
+    counterSources: defenceCounterSources(server.counters, server.listening),
     filesLoaded: () => true, stateWriteFailures: () => ({ journal: xfr.journalWriteFailures, zone_state: state?.writeFailures ?? 0 }), stop: onStop('zonedns ctl stop'),
     reload: (origin) => {
       if (origin !== undefined) return zones.reload(origin);
@@ -238,6 +246,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
   log.info('shutting down', { signal: stopSignal });
   trim.cancel();
+  trimTcp.cancel();
   health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
   await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), signing.close(), ops.close()]);

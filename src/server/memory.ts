@@ -20,27 +20,39 @@ function youngGenerationBytes(): number {
   return 0;
 }
 
+/** RSS right after the last trim: how much a burst of traffic has grown it since. */
+let trimmedRss = 0;
+
 /** Shrink now (the initial load, before serving: nobody waits on the pause). */
 export function trimAfterLoad(log: Logger, why: string): void {
   const rss = process.memoryUsage.rss();
   const t0 = performance.now();
   if (reduceMemory()) {
-    log.debug('memory reduced', { after: why, rssMiB: mib(rss), nowMiB: mib(process.memoryUsage.rss()), ms: Math.round(performance.now() - t0) });
+    trimmedRss = process.memoryUsage.rss();
+    log.debug('memory reduced', { after: why, rssMiB: mib(rss), nowMiB: mib(trimmedRss), ms: Math.round(performance.now() - t0) });
   }
 }
 
+/** RSS above this much over the last trim was grown by traffic (buffers malloc keeps). */
+const GROWN_RSS = 8 * 1048576;
+
 /**
- * After new snapshots (file reloads, a secondary's transfers, zones added later): once they
- * settle, and only if the young generation grew. A small zone's reload grows nothing, so it never
- * pays for a full GC of a big zone's heap; a big reload (which itself held the event loop far
- * longer) pays one pause of a full GC. Measured: a 100k-name secondary zone just transferred
- * 122 → 88 MiB of RSS, a reloaded 100k zone 139 → 96 MiB.
+ * Once events of one kind settle (poke() on each), and only if the young generation grew:
+ * - new snapshots (file reloads, a secondary's transfers, zones added later): a small zone's
+ *   reload grows nothing, so it never pays for a full GC of a big zone's heap; a big reload
+ *   (which itself held the event loop far longer) pays one pause of a full GC. Measured: a
+ *   100k-name secondary zone just transferred 122 → 88 MiB of RSS, a reloaded 100k zone
+ *   139 → 96 MiB;
+ * - TCP connections closing: a flood of them grows the young generation to its maximum, and
+ *   leaves socket buffers in malloc's arenas (a slowloris reconnecting for 3 s: 54 → 77 MiB of
+ *   RSS; 200 pipelining connections: → 111 MiB), which this gives back (→ 55-56 MiB), also
+ *   when the young generation did not grow.
  */
-export function trimAfterZoneChanges(log: Logger): { poke(): void; cancel(): void } {
+export function trimWhenSettled(log: Logger, why: string): { poke(): void; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
   const run = () => {
     timer = undefined;
-    if (youngGenerationBytes() > GROWN_BYTES) trimAfterLoad(log, 'zone-changes');
+    if (youngGenerationBytes() > GROWN_BYTES || process.memoryUsage.rss() > trimmedRss + GROWN_RSS) trimAfterLoad(log, why);
   };
   return {
     poke() {

@@ -1,6 +1,7 @@
 // UDP transport: moves datagrams between a socket and the message handler. No DNS logic here.
 
 import dgram from 'node:dgram';
+import { networkInterfaces } from 'node:os';
 import type { Logger } from '../log.js';
 
 export type UdpHandler = (msg: Buffer, client: string) => Buffer | undefined;
@@ -11,9 +12,16 @@ export interface UdpListener {
   close(): Promise<void>;
 }
 
+/**
+ * SO_RCVBUF, as the udp_batch addon asks: room to ride out a burst while the event loop is busy
+ * (the default 208 KiB overflowed within ~100 ms of a 10,000 queries/s flood, taking legitimate
+ * queries with it: RRL only decides after reading). Capped by net.core.rmem_max.
+ */
+const RECV_BUFFER = 1 << 20;
+
 export function listenUdp(host: string, port: number, handle: UdpHandler, log: Logger): Promise<UdpListener> {
   const family = host.includes(':') ? 'udp6' : 'udp4';
-  const socket = dgram.createSocket({ type: family, ipv6Only: family === 'udp6' });
+  const socket = dgram.createSocket({ type: family, ipv6Only: family === 'udp6', recvBufferSize: RECV_BUFFER });
   return new Promise((resolve, reject) => {
     const onListenError = (err: Error) => reject(err);
     socket.once('error', onListenError);
@@ -39,4 +47,24 @@ export function listenUdp(host: string, port: number, handle: UdpHandler, log: L
       });
     });
   });
+}
+
+/**
+ * The local addresses to listen on instead of a wildcard address (`0.0.0.0`, `::`), or undefined
+ * when `host` is not one. node:dgram cannot tell where a datagram was sent nor choose a reply's
+ * source, so a wildcard socket answers from whatever address routing picks, which resolvers
+ * drop (a query to 192.0.2.2 answered from 192.0.2.1). One socket per address answers each
+ * query from the address it came to. Link-local IPv6 addresses carry their interface (`%eth0`).
+ */
+export function localAddressesFor(host: string): string[] | undefined {
+  const v6 = host === '::';
+  if (!v6 && host !== '0.0.0.0') return undefined;
+  const out: string[] = [];
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.family !== (v6 ? 'IPv6' : 'IPv4')) continue;
+      out.push(v6 && a.scopeid ? `${a.address}%${name}` : a.address);
+    }
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
-// Adding an EDNS option to a response already encoded: the server cookie (RFC 7873 §5.2) goes on
-// every reply to a query that sent one, cached answers included, so it is added to the finished
-// bytes rather than threaded through every encoder. The encoder leaves room for it (the caller
-// passes the option's size as `reserve`), so the reply stays within the client's limit.
+// Our EDNS options in a response already encoded: the server cookie (RFC 7873 §5.2) goes on every
+// reply to a query that sent one, and differs from one reply to the next, cached answers
+// included. An answer is encoded (and cached) with a slot for it, an option of the right size,
+// which fillEdnsOption overwrites in place; a reply built without one (a rare error) gets the
+// option appended instead.
 
 import { RRType } from '../dns/constants.js';
 import { HEADER_SIZE } from './message.js';
@@ -9,6 +10,32 @@ import { scanName } from './wire-name.js';
 
 /** Fixed part of an OPT RR: root owner, TYPE, CLASS, TTL, RDLENGTH (RFC 6891 §6.1.2). */
 const OPT_FIXED = 11;
+
+/**
+ * Writes `data` over the data of the option `code` (of data's length) in the reply's OPT, which
+ * must be its last record: the slot the encoder left. Usually that slot is the OPT's only option
+ * and ends the message; options appended after it (ops/identity.ts: NSID, EXPIRE) are walked
+ * past. False, having written nothing, when there is no such slot.
+ */
+export function fillEdnsOption(reply: Uint8Array, code: number, data: Uint8Array): boolean {
+  const end = reply.length;
+  const n = data.length;
+  const u16 = (at: number): number => (reply[at]! << 8) | reply[at + 1]!;
+  const only = end - OPT_FIXED - 4 - n;
+  if (only >= HEADER_SIZE && u16(10) !== 0 && reply[only] === 0 && u16(only + 1) === RRType.OPT && u16(only + 9) === 4 + n && u16(only + 11) === code && u16(only + 13) === n) {
+    reply.set(data, end - n);
+    return true;
+  }
+  const opt = lastRecordIfOpt(reply);
+  if (opt < 0) return false;
+  for (let p = opt + OPT_FIXED; p + 4 <= end; p += 4 + u16(p + 2)) {
+    if (u16(p) === code && u16(p + 2) === n && p + 4 + n <= end) {
+      reply.set(data, p + 4);
+      return true;
+    }
+  }
+  return false;
+}
 
 /**
  * `reply` with the option (code, data[0, length)) appended to the RDATA of its OPT RR, which must

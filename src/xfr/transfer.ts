@@ -1,12 +1,13 @@
 // Answering AXFR and IXFR requests: find the zone, check who asks, pick the answer.
 //
-// Order of checks (BIND's, so operators see the answers they expect):
+// Order of checks (malformed before policy, as Knot and NSD answer; then BIND's, so operators see
+// the answers they expect):
+//   IXFR without the client's SOA in authority ............ FORMERR (RFC 1995 §3)
 //   QNAME not the apex of a zone we serve ................ REFUSED (as for any query outside our zones)
-//   TSIG present and bad (when the TSIG module is wired) .. its RFC 8945 §5.2 error reply
+//   TSIG present and bad .................................. its RFC 8945 §5.2 error reply
 //   client not in the zone's transfer ACL ................ REFUSED (RFC 5936 §5, BIND's allow-transfer)
 //   ACL names keys, request not signed with one ........... REFUSED
-//   IXFR without the client's SOA in authority ............ FORMERR (RFC 1995 §3)
-// The ACL comes before the IXFR format check so that a client that may not transfer learns nothing.
+// A malformed request is answered FORMERR whoever sends it: the answer says nothing about the zone.
 //
 // AXFR only arrives here over TCP (the handler answers NOTIMP over UDP, RFC 5936 §4.2). IXFR over
 // UDP gets one message (see ixfr.ts). A TCP answer is an Iterable of messages produced lazily; the
@@ -15,31 +16,13 @@
 import { RRType, Rcode, rcodeToString } from '../dns/constants.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
+import type { TsigCheck, TsigHook } from '../tsig/hook.js';
 import { buildErrorResponse, readName, responseSizeLimit, Section, type DecodedQuery, type Transport } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import { transferDecision, type TransferPolicy } from './acl.js';
 import type { TransferStats, TransferStreamOptions } from './axfr.js';
 import { axfrCache, type AxfrCache } from './axfr-cache.js';
 import { ixfrMessages, ixfrUdpMessage, planIxfr, type IxfrPlan } from './ixfr.js';
-
-/**
- * What the TSIG module (src/xfr/tsig*.ts) provides to transfers. `verifyRequest` checks the TSIG
- * of a request (`query.tsig` says where it sits in `msg`, RFC 8945 §4.3.3).
- */
-export interface TsigHook {
-  verifyRequest(msg: Uint8Array, query: DecodedQuery): TsigCheck;
-}
-
-export type TsigCheck =
-  /** No TSIG in the request. */
-  | { readonly kind: 'unsigned' }
-  /**
-   * A valid signature by `keyName`. Every message of the answer must be signed (RFC 8945 §5.3.1):
-   * `sign(msg, index)` does it, chaining the MACs; `reserve` octets are left free in each message.
-   */
-  | { readonly kind: 'valid'; readonly keyName: Name; readonly reserve: number; readonly sign: (msg: Buffer, index: number) => Buffer }
-  /** A TSIG that does not verify: send `reply` (NOTAUTH with BADKEY/BADSIG/BADTIME, RFC 8945 §5.2). */
-  | { readonly kind: 'invalid'; readonly reply: Buffer; readonly reason: string };
 
 /** Server-wide transfer settings, shared by every zone. */
 export interface XfrContext {
@@ -100,6 +83,10 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
     return sign === undefined ? reply : sign(reply, 0);
   };
 
+  // The request's own form first (RFC 1995 §3: an IXFR carries the client's SOA).
+  const cs = kind === 'IXFR' ? ixfrClientSerial(msg, query) : undefined;
+  if (cs !== undefined && 'error' in cs) return refuse(Rcode.FORMERR, cs.error);
+
   const snapshot = handle?.snapshot;
   if (handle === undefined) return refuse(Rcode.REFUSED, 'not a zone we serve');
   // Configured but not loaded (load failed, never transferred, expired): SERVFAIL, as queries get.
@@ -131,14 +118,12 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   };
   const fields = { zone: zoneText, client, serial: snapshot.serial };
 
-  if (kind === 'AXFR') {
+  if (cs === undefined) {
     const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
     log?.info('AXFR started', fields);
     return logged((xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats), stats, xfr, 'AXFR', handle.origin, fields);
   }
 
-  const cs = ixfrClientSerial(msg, query);
-  if ('error' in cs) return refuse(Rcode.FORMERR, cs.error, signer);
   const plan: IxfrPlan = planIxfr(snapshot, handle.journal, cs.serial, { condense: xfr?.condense });
   const planFields = { ...fields, from: cs.serial, answer: plan.kind === 'full' ? `AXFR-style (${plan.reason})` : plan.kind };
   if (transport === 'udp') {

@@ -9,9 +9,9 @@ import { EDNS_EXPIRE, EDNS_NSID, Identity, type IdentityOptions } from '../../sr
 import { AnswerCache } from '../../src/server/answer-cache.js';
 import { handleMessage, type HandlerContext } from '../../src/server/handle.js';
 import { Rotator } from '../../src/server/rotate.js';
-import { createTsigHook } from '../../src/xfr/tsig-hook.js';
-import { parseTsigKey, TsigKeyring } from '../../src/xfr/tsig-keys.js';
-import { signRequest, verifyResponse } from '../../src/xfr/tsig.js';
+import { createTsigHook } from '../../src/tsig/hook.js';
+import { parseTsigKey, TsigKeyring } from '../../src/tsig/keys.js';
+import { signRequest, verifyResponse } from '../../src/tsig/tsig.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import { parseResponse, type ParsedResponse } from '../interop/support/wire.js';
 import { name, zoneFromText } from '../support/zones.js';

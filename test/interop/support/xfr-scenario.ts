@@ -12,7 +12,7 @@
 // wrongKeyScenario: the secondary has the key's name with another secret; nothing gets through.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { parseTsigKey, type TsigKey } from '../../../src/xfr/tsig-keys.js';
+import { parseTsigKey, type TsigKey } from '../../../src/tsig/keys.js';
 import { freePort } from './knot.js';
 import type { PeerKey, Secondary, SecondarySpec } from './xfr-peers.js';
 import { soaSerial, startXfrPrimary, transfer, waitFor, zoneKeys, type XfrPrimary } from './xfr-server.js';
