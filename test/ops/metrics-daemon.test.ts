@@ -98,6 +98,21 @@ describeWithPeers('/metrics of a running server, read by promtool', ['promtool']
 });
 
 describe('/healthz and /readyz', () => {
+  test('the defences\' counters (limits/: RRL, cookies; the TCP limits) are in the scrape', async () => {
+    const { d, port } = await startMetricsDaemon();
+    const clientCookie = '\x01\x02\x03\x04\x05\x06\x07\x08';
+    await udpExchange(d.host, d.port, query({ qname: 'example.com.', qtype: 1, edns: { options: [{ code: 10, data: clientCookie }] } }));
+    await udpExchange(d.host, d.port, buildQuery('example.com', 'A'));
+    await tcpExchange(d.host, d.port, [buildQuery('example.com', 'A')]);
+    const res = await httpGet(port, '/metrics');
+    expect(promtoolCheck(res.body)).toEqual({ status: 0, output: '' });
+    const got = samples(res.body);
+    expect(got.get('zonedns_cookies_total{status="client_only"}')).toBe(1);
+    expect(got.get('zonedns_rrl_responses_total{outcome="checked"}')).toBe(2); // UDP only; no valid server cookie
+    expect(got.get('zonedns_rrl_responses_total{outcome="limited"}')).toBeUndefined(); // zero samples are left out
+    expect(got.get(`zonedns_tcp_connection_events_total{event="accepted",listener="${d.host}:${d.port}"}`)).toBe(1);
+  });
+
   test('probes answer; other paths and methods do not', async () => {
     const { port } = await startMetricsDaemon();
     expect(await httpGet(port, '/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
