@@ -1,5 +1,9 @@
 // One line per event on stderr: `2026-11-24T06:40:00.000Z info zone loaded origin=example.com. serial=1`.
 // With format 'json', one JSON object per line for machines.
+//
+// A message about a place in a file carries `file` and `line` (and `column`) as fields: JSON
+// lines keep them as fields, for machines to filter on; text lines put them in front of the
+// message the way compilers do (`zones/example.com.zone:14: CNAME and other data ...`).
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -24,10 +28,12 @@ export function createLogger(opts: { level?: LogLevel; format?: 'text' | 'json';
       write(JSON.stringify({ time, level, msg, ...fields }));
       return;
     }
-    let line = `${time} ${level} ${msg}`;
+    const at = fields !== undefined && typeof fields.file === 'string' && typeof fields.line === 'number'
+      ? `${fields.file}:${fields.line}${typeof fields.column === 'number' ? `:${fields.column}` : ''}: ` : '';
+    let line = `${time} ${level} ${at}${msg}`;
     if (fields) {
       for (const [k, v] of Object.entries(fields)) {
-        if (v === undefined) continue;
+        if (v === undefined || (at !== '' && (k === 'file' || k === 'line' || k === 'column'))) continue;
         const s = String(v);
         line += ` ${k}=${/[\s"=]/.test(s) ? JSON.stringify(s) : s}`;
       }

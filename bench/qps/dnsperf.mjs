@@ -10,17 +10,19 @@ export let running;
 
 /**
  * opts: { port, queries, dur, clients=4, outstanding=100, timeout=2, tcp, rate, latency, dnssecOk (-D: EDNS with DO=1),
+ *         extra: more dnsperf arguments (e.g. -E for an EDNS option),
  *         prefix: argv put before dnsperf (taskset/nice), nice: niceness of its session }.
  * Resolves to { args, text (dnsperf's report, without the per-query lines), qps, sent, completed,
  * lostPct, avgLatencyMs, p50Ms, p99Ms, rcodes, responseBytes, exitCode }.
  */
 export function runDnsperf(opts) {
-  const { port, queries, dur, clients = 4, outstanding = 100, timeout = 2, tcp = false, rate, latency = false, dnssecOk = false, prefix = [], nice = 0 } = opts;
+  const { port, queries, dur, clients = 4, outstanding = 100, timeout = 2, tcp = false, rate, latency = false, dnssecOk = false, extra = [], prefix = [], nice = 0 } = opts;
   const args = ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-c', String(clients), '-q', String(outstanding), '-t', String(timeout), '-l', String(dur)];
   if (tcp) args.push('-m', 'tcp');
   if (rate) args.push('-Q', String(rate));
   if (latency) args.push('-v');
   if (dnssecOk) args.push('-D');
+  args.push(...extra);
   const argv = [...prefix, 'dnsperf', ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: nice !== 0 });

@@ -27,9 +27,11 @@ export function addressNames(zoneFile) {
   return [...names];
 }
 
-export function writeHealthConfig(file, zoneFiles) {
+/** `extra`: more top-level config keys (servers.mjs turns RRL and cookies off with them). */
+export function writeHealthConfig(file, zoneFiles, extra = {}) {
   const names = zoneFiles.flatMap(addressNames);
   writeFileSync(file, JSON.stringify({
+    ...extra,
     health: [{ names, tcp: 9, interval: '1h', timeout: '2s', fall: 3, rise: 2, ttl: HEALTH_TTL }],
   }));
   return names.length;

@@ -102,7 +102,7 @@ async function main() {
   const pin = availableParallelism() >= 2 && which('taskset');
   const port = SERVERS.zonedns.port;
   if (await portBusy(port)) throw new Error(`port ${port} is in use`);
-  const argv = SERVERS.zonedns.command({ root: ROOT, zonesDir: zones.dir, port, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${out}`] });
+  const argv = SERVERS.zonedns.command({ root: ROOT, dir: out, zonesDir: zones.dir, port, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${out}`] });
   let window;
   const srv = await startServer({ argv, prefix: pin ? ['taskset', '-c', process.env.SERVER_CPU ?? '1'] : [], logFile: join(out, 'zonedns.log'), probe: probe(n), port });
   try {

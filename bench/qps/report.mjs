@@ -78,6 +78,11 @@ export function targets(rows) {
       out.push(`- ${what}: zonedns ${int(z.udp.qps)} / ${p.label} ${int(p.udp.qps)} = ${fix(ratio, 2)}× → ${verdict(!zWrong && ratio >= factor)}`);
     };
     cmp('dgram', 0.8, 'QPS ≥ 0.8× the bare Node dgram responder');
+    const m = by['zonedns-metrics'];
+    if (m?.udp) {
+      const ratio = m.udp.qpsPerCore / z.udp.qpsPerCore;
+      out.push(`- Counting queries for the metrics costs ≤ 5% of QPS/core: zonedns + metrics ${int(m.udp.qpsPerCore)} / zonedns ${int(z.udp.qpsPerCore)} = ${fix(ratio, 3)}× → ${verdict(ratio >= 0.95)}`);
+    }
     cmp('dns2', 3, 'QPS ≥ 3× dns2');
     const h = by['zonedns-health'];
     if (h?.udp) {
@@ -97,6 +102,13 @@ export function targets(rows) {
       out.push(`- RSS with the 100k zone ≤ 2× Knot's: zonedns ${fix(memOf(z) / 1024, 1)} MiB / Knot ${fix(memOf(by.knot) / 1024, 1)} MiB = ${fix(ratio, 2)}× → ${verdict(ratio <= 2)}`);
     } else out.push("- RSS ≤ 2× Knot's: Knot not measured.");
   }
+  // Compares two rows of their own: it needs neither the plain zonedns row nor the peers.
+  const on = by['zonedns-limits'];
+  const off = by['zonedns-cookie-queries'];
+  if (on?.udp && off?.udp) {
+    const ratio = on.udp.qpsPerCore / off.udp.qpsPerCore;
+    out.push(`- QPS/core with RRL and cookies on ≥ 0.9× with them off (the same queries, each with a client cookie): ${int(on.udp.qpsPerCore)} / ${int(off.udp.qpsPerCore)} = ${fix(ratio, 2)}× (QPS ${fix(on.udp.qps / off.udp.qps, 2)}×) → ${verdict(ratio >= 0.9)}`);
+  } else out.push('- RRL and cookies cost: zonedns-limits and zonedns-cookie-queries not both measured.');
   const refs = Object.entries(REFERENCE_QPS_PER_CORE).filter(([n]) => by[n]?.udp);
   if (refs.length) {
     const cells = refs.map(([n, ref]) => {

@@ -7,9 +7,9 @@
 //
 // Needs dnsperf, and for the peers Debian's knot, nsd and bind9 (a missing one is skipped with a
 // message) and the dns2 devDependency; the DO=1 rows (zonedns-do, knot-do: signed copies of the
-// zones, dnsperf -D) need bind9-utils to sign them. Installs nothing. Loopback only, ports 5311-5318, 5320-5321.
+// zones, dnsperf -D) need bind9-utils to sign them. Installs nothing. Loopback only, ports 5311-5321, 5323-5325.
 // Environment: DUR (s per dnsperf run, default 5, at most 10), RUNS (3), SERVERS (a subset of
-// zonedns,zonedns-health,zonedns-node,zonedns-do,knot,knot-do,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
+// zonedns,zonedns-metrics,zonedns-cookie-queries,zonedns-limits,zonedns-health,zonedns-node,zonedns-do,knot,knot-do,nsd,bind,dns2,dgram), N (big.test names, 100000), QUERIES (query-file lines,
 // 100000), RATE (QPS of the latency run, 10000), SAMPLE (queries checked, 300), SERVER_CPU (1),
 // CLIENT_CPU (0), NICE (0; e.g. -20 as root to run ahead of other work), BUDGET (s, 600: after
 // it no more waiting for a quiet machine and no redone runs), ORDER (interleaved: all servers up,
@@ -73,7 +73,7 @@ const S = {
   foreignMax: num('FOREIGN_MAX', 25), // a run during which they used more is redone once
   order: env('ORDER', 'interleaved'),
   portOffset: num('PORT_OFFSET', 0), // added to every server's port: two runs side by side
-  servers: env('SERVERS', smoke ? 'zonedns,zonedns-health,zonedns-do,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
+  servers: env('SERVERS', smoke ? 'zonedns,zonedns-metrics,zonedns-health,zonedns-do,dgram' : SERVER_NAMES.join(',')).split(/[\s,]+/).filter(Boolean),
 };
 if (S.dur < 1 || S.dur > 10) {
   console.error('DUR must be between 1 and 10 seconds');
@@ -260,7 +260,7 @@ async function timed(name, srv, kind, opts) {
   const o0 = oursTicks();
   const b0 = busyTicks();
   const r0 = reapedChildTicks();
-  const res = await dnsperf.runDnsperf({ port: SERVERS[name].port, queries: qfile, dur: S.dur, prefix: clientPrefix, nice: S.nice, dnssecOk: SERVERS[name].dnssecOk, ...opts });
+  const res = await dnsperf.runDnsperf({ port: SERVERS[name].port, queries: qfile, dur: S.dur, prefix: clientPrefix, nice: S.nice, extra: SERVERS[name].dnsperfArgs, dnssecOk: SERVERS[name].dnssecOk, ...opts });
   const dServer = cpuTicks(srv.pids) - c0;
   const dOurs = oursTicks() - o0;
   const dClient = reapedChildTicks() - r0;
@@ -343,7 +343,7 @@ async function bringUp(row) {
   log(`  memory after load: RSS ${(row.mem.rss / 1024).toFixed(1)} MiB, PSS ${(row.mem.pss / 1024).toFixed(1)} MiB${srv.pids.length > 1 ? ` (processes ${srv.pids.join(' ')})` : ''}`);
   if (row.name === refName) await referenceAnswers();
   row.check = await check(row.name);
-  await dnsperf.runDnsperf({ port: def.port, queries: qfile, dur: 2, prefix: clientPrefix, nice: S.nice, dnssecOk: def.dnssecOk }); // warm-up (JIT, caches)
+  await dnsperf.runDnsperf({ port: def.port, queries: qfile, dur: 2, prefix: clientPrefix, nice: S.nice, extra: def.dnsperfArgs, dnssecOk: def.dnssecOk }); // warm-up (JIT, caches)
   return srv;
 }
 
@@ -365,7 +365,7 @@ async function measureGroup(group) {
   const tcp = group.filter((g) => !SERVERS[g.row.name].noTcp);
   for (const { row } of tcp) {
     row.tcpRuns = [];
-    await dnsperf.runDnsperf({ port: SERVERS[row.name].port, queries: qfile, dur: 1, prefix: clientPrefix, nice: S.nice, tcp: true, dnssecOk: SERVERS[row.name].dnssecOk }); // warm-up
+    await dnsperf.runDnsperf({ port: SERVERS[row.name].port, queries: qfile, dur: 1, prefix: clientPrefix, nice: S.nice, tcp: true, extra: SERVERS[row.name].dnsperfArgs, dnssecOk: SERVERS[row.name].dnssecOk }); // warm-up
   }
   for (let i = 0; i < S.runs; i++) {
     for (const g of tcp) {

@@ -8,7 +8,26 @@ import { HEALTH_TTL, writeHealthConfig } from './health-config.mjs';
 
 const require = createRequire(import.meta.url);
 
-export const SERVER_NAMES = ['zonedns', 'zonedns-health', 'zonedns-node', 'zonedns-do', 'knot', 'knot-do', 'nsd', 'bind', 'dns2', 'dgram'];
+export const SERVER_NAMES = ['zonedns', 'zonedns-metrics', 'zonedns-cookie-queries', 'zonedns-limits', 'zonedns-health', 'zonedns-node', 'zonedns-do', 'knot', 'knot-do', 'nsd', 'bind', 'dns2', 'dgram'];
+
+/** The client cookie dnsperf sends to zonedns-limits with every query (RFC 7873 §4.1). */
+export const BENCH_CLIENT_COOKIE = '0102030405060708';
+
+/** `zonedns serve` on the bench's zones, with `config` written next to its other files. */
+function zonednsCommand({ root, dir, zonesDir, port, nodeFlags = [] }, backend, config) {
+  writeFileSync(join(dir, 'zonedns.json'), JSON.stringify(config));
+  return [
+    process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--config', join(dir, 'zonedns.json'), '--zones', zonesDir,
+    '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', '--udp-backend', backend,
+  ];
+}
+
+/**
+ * Rate limiting and cookies off: dnsperf sends 100k QPS from one address, which RRL (on by
+ * default) would rightly limit, as Debian's NSD does (see nsd below). zonedns-limits measures
+ * what having them on costs.
+ */
+const LIMITS_OFF = { rrl: { enabled: false }, cookies: { enabled: false } };
 
 /** Absolute path of an executable on PATH (or in the sbin directories Debian puts daemons in). */
 export function which(cmd) {
@@ -19,9 +38,10 @@ export function which(cmd) {
 
 /**
  * name -> { port, label, tcp (answers over TCP), exempt (skips the correctness check),
- *           ttlCap (the check compares TTLs capped to it), signed (serves the signed copies of
- *           the zones, signed.mjs), dnssecOk (dnsperf asks with DO=1, -D), missing(): why it
- *           cannot run here or undefined, command(ctx): argv to exec }.
+ *           dnsperfArgs (added to every dnsperf run against it), ttlCap (the check compares TTLs
+ *           capped to it), signed (serves the signed copies of the zones, signed.mjs), dnssecOk
+ *           (dnsperf asks with DO=1, -D), missing(): why it cannot run here or undefined,
+ *           command(ctx): argv to exec }.
  * ctx = { root, here, dir (this server's scratch directory), zonesDir, small, big, port }.
  */
 export const SERVERS = {
@@ -32,10 +52,35 @@ export const SERVERS = {
     port: 5311,
     label: 'zonedns',
     missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
-    command: ({ root, zonesDir, port, nodeFlags = [] }) => [
-      process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
-      '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
-    ],
+    command: (ctx) => zonednsCommand(ctx, process.env.UDP_BACKEND ?? 'auto', LIMITS_OFF),
+  },
+  // What the per-packet defences cost, measured on the same queries: each carries a client
+  // cookie (dnsperf -E, as a resolver that speaks RFC 7873 sends), so zonedns-limits makes a
+  // server cookie (a SipHash) for each reply and adds it to the OPT, and RRL counts every
+  // response (at a rate no key of this traffic reaches, so nothing is limited and every answer is
+  // measured). zonedns-cookie-queries gets the same queries with both off: the baseline.
+  'zonedns-cookie-queries': {
+    port: 5319,
+    label: 'zonedns (cookie queries, RRL/cookies off)',
+    dnsperfArgs: ['-E', `10:${BENCH_CLIENT_COOKIE}`],
+    missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
+    command: (ctx) => zonednsCommand(ctx, process.env.UDP_BACKEND ?? 'auto', LIMITS_OFF),
+  },
+  'zonedns-limits': {
+    port: 5323,
+    label: 'zonedns (cookie queries, RRL/cookies on)',
+    dnsperfArgs: ['-E', `10:${BENCH_CLIENT_COOKIE}`],
+    missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
+    command: (ctx) => zonednsCommand(ctx, process.env.UDP_BACKEND ?? 'auto', { rrl: { responsesPerSecond: 10_000_000 } }),
+  },
+  // zonedns with its Prometheus metrics on (every query counted, src/ops/query-counters.ts): the
+  // same command with a configuration that sets `metrics` (its listener on port + 1; never
+  // scraped during a run). The targets compare its QPS/core with zonedns's: counting may cost 5%.
+  'zonedns-metrics': {
+    port: 5324,
+    label: 'zonedns + metrics',
+    missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
+    command: (ctx) => zonednsCommand(ctx, process.env.UDP_BACKEND ?? 'auto', { ...LIMITS_OFF, metrics: `127.0.0.1:${ctx.port + 1}`, control: { enabled: false } }),
   },
   // zonedns with every A/AAAA name of both zones health-checked (health-config.mjs): the cost of
   // the health filter on the answer path, next to zonedns without it in the same run.
@@ -46,7 +91,7 @@ export const SERVERS = {
     missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
     command: ({ root, dir, zonesDir, small, big, port, nodeFlags = [] }) => {
       const config = join(dir, 'health.json');
-      writeHealthConfig(config, [small, big]);
+      writeHealthConfig(config, [small, big], LIMITS_OFF);
       return [
         process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--config', config, '--zones', zonesDir, '--listen', `127.0.0.1:${port}`,
         '--log-level', 'warn', '--udp-backend', process.env.UDP_BACKEND ?? 'auto',
@@ -58,10 +103,7 @@ export const SERVERS = {
     port: 5317,
     label: 'zonedns (node:dgram)',
     missing: ({ root }) => (existsSync(join(root, 'dist/cli/main.js')) ? undefined : 'no dist/: run `npm run build` (npm run bench does)'),
-    command: ({ root, zonesDir, port, nodeFlags = [] }) => [
-      process.execPath, ...nodeFlags, join(root, 'bin/zonedns'), 'serve', '--zones', zonesDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn',
-      '--udp-backend', 'node',
-    ],
+    command: (ctx) => zonednsCommand(ctx, 'node', LIMITS_OFF),
   },
   knot: {
     port: 5312,

@@ -12,6 +12,11 @@
 // 1M-record zone). `incremental` asks with a moderate notification instead: V8 starts incremental
 // marking with the same "reduce the footprint" flag, does the work in steps between tasks, and
 // shrinks the young generation when that GC finishes.
+//
+// Then glibc's malloc_trim: what the GC freed outside V8's heap (socket read buffers, Buffers
+// of a TCP flood: 64 KiB each, below the mmap threshold) sits in malloc's arenas, fragmented,
+// and is not returned to the system by free() alone: 200 pipelining connections left ~40 MiB
+// of RSS behind after they closed, which this gives back.
 
 #include <v8.h>
 #ifdef __GLIBC__
@@ -23,6 +28,9 @@ extern "C" int zonedns_reduce_memory(int incremental) {
   if (isolate == nullptr) return 0;
   isolate->MemoryPressureNotification(incremental ? v8::MemoryPressureLevel::kModerate : v8::MemoryPressureLevel::kCritical);
   isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
   return 1;
 }
 

@@ -15,6 +15,13 @@
 // get their turn. A full send buffer (EAGAIN) parks the unsent replies and stops reading until
 // the socket is writable again: backpressure instead of dropping or queueing without bound.
 // No socket error throws or crashes: errors are counted and reported to JS's onError.
+//
+// On a wildcard address (0.0.0.0, ::) a reply must leave from the address its query was sent
+// to, or resolvers drop it (a multi-homed host, an anycast address). The kernel says where each
+// datagram went (IP_PKTINFO, IPV6_RECVPKTINFO: a control message per datagram), and the reply
+// names that address as its source (the same control message on sendmmsg), as Knot, NSD and
+// BIND do. The interface index is left to routing (0), except for link-local IPv6 addresses,
+// which mean nothing without it.
 
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -38,12 +45,29 @@
 #define ADDR_WORDS 5
 #define META_WORDS (BATCH * 2 + BATCH * ADDR_WORDS)
 #define MAX_ROUNDS 8
+// SO_RCVBUF asked for each socket (see bind; udp.ts asks the same): capped by net.core.rmem_max.
+#define UDP_RECV_BUFFER (4 << 20)
+
+// Room for one control message carrying either kind of packet information.
+typedef union {
+  struct cmsghdr align;
+  char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+} cmsg_buf_t;
+
+// Where a datagram was sent (0: not known; then the kernel picks the reply's source).
+typedef struct {
+  int family;
+  struct in_addr v4;    // IP_PKTINFO's ipi_spec_dst: our local address for the reply
+  struct in6_addr v6;
+  unsigned ifindex;
+} local_addr_t;
 
 typedef struct {
   napi_env env;
   uv_poll_t poll;
   int fd;
   int family;
+  int pktinfo;      // bound to a wildcard address: replies name their source (see the top)
   int events;       // what poll watches now: UV_READABLE, or UV_WRITABLE while replies wait
   int closed;
   int teardown;     // the env is going away: no napi calls from the close callback
@@ -56,9 +80,12 @@ typedef struct {
   struct mmsghdr rmsg[BATCH];
   struct iovec riov[BATCH];
   struct sockaddr_storage peers[BATCH];
+  cmsg_buf_t rctl[BATCH];
+  local_addr_t locals[BATCH];
   // Replies of the current batch; [send_pos, send_count) not yet sent.
   struct mmsghdr smsg[BATCH];
   struct iovec siov[BATCH];
+  cmsg_buf_t sctl[BATCH];
   int send_pos, send_count;
   // Counters for stats(): datagrams in, replies out, replies dropped on a send error, batches,
   // largest batch, times the send buffer was full.
@@ -162,12 +189,66 @@ static int flush(sock_t* s) {
   return 0;
 }
 
+// The local address a datagram was sent to, from its packet-information control message.
+static void read_local(struct msghdr* h, local_addr_t* local) {
+  local->family = 0;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      struct in_pktinfo info;
+      memcpy(&info, CMSG_DATA(c), sizeof info);
+      // ipi_spec_dst is the local address to answer from: the destination for unicast, the
+      // receiving interface's address for a broadcast (Linux's fib_compute_spec_dst).
+      local->family = AF_INET;
+      local->v4 = info.ipi_spec_dst;
+      local->ifindex = 0;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      struct in6_pktinfo info;
+      memcpy(&info, CMSG_DATA(c), sizeof info);
+      // A multicast destination cannot be a source: let the kernel pick one.
+      if (IN6_IS_ADDR_MULTICAST(&info.ipi6_addr)) continue;
+      local->family = AF_INET6;
+      local->v6 = info.ipi6_addr;
+      local->ifindex = IN6_IS_ADDR_LINKLOCAL(&info.ipi6_addr) ? info.ipi6_ifindex : 0;
+    }
+  }
+}
+
+// The control message that makes a reply leave from `local`; its length, 0 for none.
+static size_t write_local(const local_addr_t* local, cmsg_buf_t* ctl) {
+  struct cmsghdr* c = &ctl->align;
+  memset(ctl, 0, sizeof *ctl);
+  if (local->family == AF_INET) {
+    struct in_pktinfo info;
+    memset(&info, 0, sizeof info);
+    info.ipi_spec_dst = local->v4;
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    memcpy(CMSG_DATA(c), &info, sizeof info);
+    return CMSG_SPACE(sizeof info);
+  }
+  if (local->family == AF_INET6) {
+    struct in6_pktinfo info;
+    memset(&info, 0, sizeof info);
+    info.ipi6_addr = local->v6;
+    info.ipi6_ifindex = local->ifindex;
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    memcpy(CMSG_DATA(c), &info, sizeof info);
+    return CMSG_SPACE(sizeof info);
+  }
+  return 0;
+}
+
 // One recvmmsg: fills input, lengths and address words. Returns the datagram count, 0 when
 // nothing is waiting, -1 on an error (noted).
 static int receive(sock_t* s) {
   for (int i = 0; i < BATCH; i++) {
     s->rmsg[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
     s->rmsg[i].msg_hdr.msg_flags = 0;
+    s->rmsg[i].msg_hdr.msg_control = s->pktinfo ? s->rctl[i].buf : NULL;
+    s->rmsg[i].msg_hdr.msg_controllen = s->pktinfo ? sizeof s->rctl[i].buf : 0;
   }
   int n;
   do n = recvmmsg(s->fd, s->rmsg, BATCH, MSG_DONTWAIT, NULL);
@@ -200,6 +281,7 @@ static int receive(sock_t* s) {
     } else {
       lens[i] = -1;  // no usable source address: nobody to answer
     }
+    if (s->pktinfo) read_local(h, &s->locals[i]);
   }
   return n;
 }
@@ -223,8 +305,9 @@ static void queue_replies(sock_t* s, int n) {
     h->msg_namelen = s->rmsg[i].msg_hdr.msg_namelen;
     h->msg_iov = &s->siov[k];
     h->msg_iovlen = 1;
-    h->msg_control = NULL;
-    h->msg_controllen = 0;
+    size_t ctl = s->pktinfo ? write_local(&s->locals[i], &s->sctl[k]) : 0;
+    h->msg_control = ctl > 0 ? s->sctl[k].buf : NULL;
+    h->msg_controllen = ctl;
     h->msg_flags = 0;
     k++;
   }
@@ -403,8 +486,21 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   }
   // As udp.ts (UDP_RECEIVE_BUFFER there says why); the kernel caps it at net.core.rmem_max.
-  int rcvbuf = 4 << 20;
+  int rcvbuf = UDP_RECV_BUFFER;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  // A wildcard address: ask for each datagram's local address (see the top of the file).
+  int wildcard = family == 6 ? IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6*)&addr)->sin6_addr)
+                             : ((struct sockaddr_in*)&addr)->sin_addr.s_addr == htonl(INADDR_ANY);
+  if (wildcard) {
+    int one = 1;
+    int r = family == 6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one)
+                        : setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+    if (r != 0) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, family == 6 ? "setsockopt IPV6_RECVPKTINFO" : "setsockopt IP_PKTINFO", err, host, port);
+    }
+  }
   if (bind(fd, (struct sockaddr*)&addr, addr_len) != 0) {
     int err = errno;
     close(fd);
@@ -433,6 +529,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->owners = 1;
   s->fd = fd;
   s->family = family;
+  s->pktinfo = wildcard;
   s->in = in;
   s->out = out;
   s->meta = (int32_t*)meta;

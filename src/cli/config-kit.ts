@@ -13,6 +13,12 @@ export function text() {
   return z.string({ error: orRequired(message) }).min(1, { error: message });
 }
 
+/** `octets` octets written as hexadecimal digits (a secret, as BIND, Knot and NSD take them). */
+export function hex(octets: number) {
+  const message = `expected ${2 * octets} hexadecimal digits`;
+  return z.string({ error: orRequired(message) }).regex(new RegExp(`^[0-9a-fA-F]{${2 * octets}}$`), { error: message });
+}
+
 export function int(min: number, max: number) {
   const message = `expected an integer from ${min} to ${max}`;
   return z.int({ error: orRequired(message) }).min(min, { error: message }).max(max, { error: message });

@@ -13,12 +13,13 @@
 // path (`fail('zones[1].origin', ...)`).
 
 import * as z from 'zod';
+import { DEFAULT_RRL } from '../limits/rrl.js';
 import { SERIAL_POLICIES } from '../reload/serial-policy.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
-import { DEFAULT_TSIG_ALGORITHM, TSIG_ALGORITHMS } from '../xfr/tsig-keys.js';
+import { DEFAULT_TSIG_ALGORITHM, TSIG_ALGORITHMS } from '../tsig/keys.js';
 import { DEFAULT_ZONE_LIMITS as LIMITS, LIMIT_RANGES as RANGE } from '../zone/limits.js';
-import { duration, either, flag, int, list, obj, oneOf, table, text } from './config-kit.js';
+import { duration, either, flag, hex, int, list, obj, oneOf, table, text } from './config-kit.js';
 import { ALGORITHMS, type AlgorithmName } from '../dnssec/keys.js';
 import { DEFAULT_SIGN_POLICY } from '../dnssec/sign-zone.js';
 
@@ -135,9 +136,37 @@ export const configSchema = obj({
     queries: flag().default(false).describe('One log line per query.'),
   }).prefault({}).describe('Logs, on stderr.'),
   tcp: obj({
-    idleTimeoutMs: int(100, 3_600_000).default(DEFAULT_TCP_OPTIONS.idleTimeoutMs).describe('A TCP connection idle this long is closed.'),
-    maxConnections: int(1, 100_000).default(DEFAULT_TCP_OPTIONS.maxConnections).describe('Open TCP connections at most; further ones are refused.'),
-  }).prefault({}).describe('DNS over TCP.'),
+    idleTimeoutMs: int(100, 3_600_000).default(DEFAULT_TCP_OPTIONS.idleTimeoutMs)
+      .describe('A TCP connection with no whole query coming in and no answer going out for this long is closed (RFC 7766 §6.2.3).'),
+    queryTimeoutMs: int(100, 3_600_000).default(DEFAULT_TCP_OPTIONS.queryTimeoutMs)
+      .describe('A query must arrive whole this long after its first byte, or the connection is closed (a byte every few seconds does not keep it).'),
+    maxConnections: int(1, 100_000).default(DEFAULT_TCP_OPTIONS.maxConnections)
+      .describe('Open TCP connections at most; at the cap, the least recently active connection of the address holding the most makes room for a newcomer.'),
+    maxConnectionsPerClient: int(1, 100_000).default(DEFAULT_TCP_OPTIONS.maxConnectionsPerClient)
+      .describe('Open TCP connections from one address at most; further ones are closed at once.'),
+    // At least one largest message (64 KiB) must fit, or a big answer could never be sent.
+    maxPendingBytes: int(65_536, 2 ** 30).default(DEFAULT_TCP_OPTIONS.maxPendingBytes)
+      .describe('Answers waiting to be read on one connection before zonedns stops reading its queries (a client that pipelines without reading only fills its own window).'),
+  }).prefault({}).describe('DNS over TCP, and its limits against clients that hold connections.'),
+  rrl: obj({
+    enabled: flag().default(true).describe('Response rate limiting over UDP; `false` turns it off.'),
+    responsesPerSecond: int(1, 10_000_000).default(DEFAULT_RRL.responsesPerSecond)
+      .describe('Responses per second to one client prefix, per kind (answers per name and type; NXDOMAIN and NODATA per zone; referrals per delegation; errors together). A real resolver never reaches 200.'),
+    slip: int(0, 10).default(DEFAULT_RRL.slip)
+      .describe('Every slip-th limited response is sent as an empty TC=1 reply (BADCOOKIE to a cookie client), so real clients retry over TCP; the others are dropped. 0 drops all, 1 truncates all.'),
+    windowSeconds: int(1, 3600).default(DEFAULT_RRL.windowSeconds)
+      .describe('Seconds of debt a flood can run up: how long it stays limited after it stops.'),
+    ipv4PrefixLength: int(8, 32).default(DEFAULT_RRL.ipv4PrefixLength).describe('IPv4 clients in one prefix of this length count as one.'),
+    ipv6PrefixLength: int(16, 64).default(DEFAULT_RRL.ipv6PrefixLength).describe('IPv6 clients in one prefix of this length count as one.'),
+    tableSize: int(1024, 1 << 24).default(DEFAULT_RRL.tableSize).describe('Keys (prefix, kind, name) tracked at once: fixed memory, 16 bytes each.'),
+  }).prefault({}).describe('Response rate limiting (as BIND, NSD and Knot do): a spoofed flood gets a trickle of small replies; TCP and clients with a valid DNS cookie are exempt.'),
+  cookies: obj({
+    enabled: flag().default(true).describe('DNS cookies; `false` ignores the COOKIE option.'),
+    secret: hex(16).optional()
+      .describe('The server secret, 32 hex digits (`openssl rand -hex 16`). Servers sharing it (an anycast address; BIND, Knot and NSD take the same form) accept each other\'s cookies. Without it, a random one replaced daily.'),
+    previousSecrets: list(hex(16), 'an array of secrets, 32 hexadecimal digits each').default([])
+      .describe('Secrets replaced recently whose cookies are still accepted (and renewed): the old one while rolling `secret` over.'),
+  }).prefault({}).describe('DNS cookies (RFC 7873, RFC 9018 interoperable server cookies): a client that returns its server cookie is exempt from rate limiting.'),
   transfer: transfer().optional().describe('Who may AXFR/IXFR the zones that have no `transfer` of their own. Without it, nobody.'),
   notify: notify().optional()
     .describe('Secondaries to NOTIFY (RFC 1996) when a zone gets a new serial, for zones without their own: `"ADDR[:PORT]"` or `{ "address": "ADDR[:PORT]", "key": "name" }`.'),
@@ -156,6 +185,16 @@ export const configSchema = obj({
   zoneLimits: zoneLimits().optional()
     .describe('Bounds on loading one zone, so that a careless or hostile zone file ends in a `file:line` error naming the bound instead of a load that never finishes. Only regular files are read (a FIFO, device or directory is an error).'),
   health: health().default([]).describe(`${healthText} Names in any zone served.`),
+  identity: text().optional()
+    .describe('This server\'s name (at most 255 octets), to tell servers apart behind one address: the answer to CHAOS TXT `id.server` and `hostname.bind`, and the NSID (RFC 5001) sent to queries that ask for it. Without it those are REFUSED and no NSID is sent.'),
+  nsid: text().optional().describe('The NSID payload, when it should differ from `identity`: text, or `0x` followed by hex digits.'),
+  version: text().optional().describe('The answer to CHAOS TXT `version.bind` and `version.server` (at most 255 octets); without it they are REFUSED.'),
+  metrics: text().optional()
+    .describe('`"ADDR:PORT"` of an HTTP listener with Prometheus metrics (`/metrics`) and probes (`/healthz`, `/readyz`), e.g. `"127.0.0.1:9153"`. Without it, none, and queries are not counted.'),
+  control: obj({
+    enabled: flag().default(true).describe('Listen on the control socket.'),
+    socket: text().optional().describe('Its path; by default `zonedns.sock` in `stateDir`, else `/run/zonedns/zonedns.sock` when the directory `/run/zonedns` exists (systemd\'s `RuntimeDirectory=zonedns`), else none.'),
+  }).prefault({}).describe('The control socket of `zonedns ctl` (mode 0600: only this user and root can use it).'),
   dnssec: dnssec().optional().describe(`${dnssecText} For every zone loaded from a file that does not say otherwise.`),
 }).describe('zonedns configuration');
 

@@ -22,8 +22,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { nameFromText, nameToText, type Name } from '../dns/name.js';
 import { ConfigError } from '../errors.js';
+import { parseCookieSecret } from '../limits/cookies.js';
+import type { CookieSettings } from '../limits/setup.js';
 import { AclError, TransferPolicy } from '../xfr/acl.js';
-import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../xfr/tsig-keys.js';
+import { parseBindKeyFile, parseTsigKey, TsigKeyring } from '../tsig/keys.js';
 import { NotifyTargetError, parseNotifyTarget, type NotifyTarget } from '../xfr/notify.js';
 import { parsePrimary, type PrimaryAddress } from '../xfr/xfr-client.js';
 import { DEFAULT_SIGN_POLICY, type SignPolicy } from '../dnssec/sign-zone.js';
@@ -32,6 +34,8 @@ import { healthRules } from './config-health.js';
 import { describeIssues, durationMs } from './config-kit.js';
 import { configSchema, type ConfigJson } from './config-schema.js';
 import { findJsonSyntaxError } from './json-syntax.js';
+import { nsidBytes } from '../ops/identity.js';
+import { parseListen } from '../server/server.js';
 
 type ZoneJson = ConfigJson['zones'][number];
 type TransferJson = NonNullable<ConfigJson['transfer']>;
@@ -64,8 +68,10 @@ export interface ZoneConfig extends Omit<ZoneJson, 'origin' | 'transfer' | 'noti
  * the schema (names parsed, ACLs compiled, keys looked up, paths made absolute). Every other key
  * is the schema's, as written or defaulted.
  */
-export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'health' | 'dnssec'> {
+export interface Config extends Omit<ConfigJson, '$schema' | '$comment' | 'zones' | 'transfer' | 'notify' | 'notifyKey' | 'keys' | 'keyFile' | 'cookies' | 'health' | 'dnssec'> {
   zones: ZoneConfig[];
+  /** DNS cookies, with the secrets as octets; undefined when turned off. */
+  cookies: CookieSettings | undefined;
   /** Server-wide transfer ACL, for zones without their own. */
   transfer?: TransferPolicy;
   /** Server-wide NOTIFY targets, for zones without their own. */
@@ -115,11 +121,15 @@ function parseJson(text: string, source: string): unknown {
 export function parseConfig(text: string, baseDir: string, source = 'config'): Config {
   const checked = configSchema.safeParse(parseJson(text, source));
   if (!checked.success) throw new ConfigError(describeIssues(checked.error.issues));
-  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, health, dnssec, ...plain } = checked.data;
-  const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), health: healthRules(health, 'health') };
+  const { $schema: _schema, $comment: _comment, zones, transfer, notify, notifyKey, keys, keyFile, cookies, health, dnssec, ...plain } = checked.data;
+  const cfg: Config = { ...plain, zones: [], keys: new TsigKeyring(), cookies: undefined, health: healthRules(health, 'health') };
+  // The schema checked the secrets' form.
+  if (cookies.enabled) cfg.cookies = { secret: cookies.secret === undefined ? undefined : parseCookieSecret(cookies.secret), previousSecrets: cookies.previousSecrets.map((s) => parseCookieSecret(s)!) };
   if (plain.zonesDir !== undefined) cfg.zonesDir = resolve(baseDir, plain.zonesDir);
   if (plain.stateDir !== undefined) cfg.stateDir = resolve(baseDir, plain.stateDir);
   if (plain.zoneLimits !== undefined) cfg.zoneLimits = limitsWithPaths(plain.zoneLimits, baseDir);
+  if (plain.control.socket !== undefined) cfg.control = { ...plain.control, socket: resolve(baseDir, plain.control.socket) };
+  checkOps(cfg);
   // NOTIFY targets get their keys once `keys`/`keyFile` are read (below).
   const zoneNotify: Array<RawTarget[] | undefined> = [];
   cfg.zones = zones.map((z, i) => {
@@ -214,6 +224,28 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     if (z.notifyKey !== undefined && cfg.keys.get(z.notifyKey) === undefined) fail(`zones[${i}].notifyKey`, `TSIG key "${nameToText(z.notifyKey)}" is not defined (add it to "keys" or "keyFile")`);
   });
   return cfg;
+}
+
+/** The identity strings fit a TXT character-string, the NSID parses, the metrics address is ADDR:PORT. */
+function checkOps(cfg: Config): void {
+  for (const key of ['identity', 'version'] as const) {
+    const v = cfg[key];
+    if (v !== undefined && Buffer.byteLength(v) > 255) fail(key, `${Buffer.byteLength(v)} octets: at most 255 fit a TXT string`);
+  }
+  if (cfg.nsid !== undefined) {
+    try {
+      nsidBytes(cfg.nsid);
+    } catch (e) {
+      fail('nsid', (e as Error).message);
+    }
+  }
+  if (cfg.metrics !== undefined) {
+    try {
+      parseListen(cfg.metrics);
+    } catch {
+      fail('metrics', `"${cfg.metrics}": expected ADDR:PORT, e.g. 127.0.0.1:9153 or [::1]:9153`);
+    }
+  }
 }
 
 type DnssecJson = NonNullable<ConfigJson['dnssec']>;

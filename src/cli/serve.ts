@@ -10,18 +10,21 @@ import { ZoneManager, type ZoneEvents } from '../reload/zones.js';
 import type { RotateMode } from '../server/rotate.js';
 import { parseListen, startServer, type Endpoint, type UdpBackend } from '../server/server.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
-import { trimAfterLoad, trimAfterZoneChanges } from '../server/memory.js';
+import { trimAfterLoad, trimWhenSettled } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
 import { isZoneFileName } from '../zone/load.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
 import { XfrService } from '../xfr/service.js';
-import { createTsigHook } from '../xfr/tsig-hook.js';
+import { createTsigHook } from '../tsig/hook.js';
 import { SecondaryManager, SecondaryZone } from '../xfr/secondary.js';
 import { networkTransport, tsigSigner } from '../xfr/xfr-client.js';
+import { Ops } from '../ops/ops.js';
+import { defenceCounterSources } from '../ops/defence-counters.js';
 import { HealthService } from '../health/service.js';
 import { StateStore } from '../state/zone-state.js';
-import { loadConfigFile, parseConfig, type Config } from './config.js';
+import { loadConfigFile, parseConfig, type Config, type ZoneConfig } from './config.js';
 import { openDurableState } from './serve-state.js';
+import { optionsOf, reconfigure } from './serve-reconfig.js';
 import { failedEndpoint, portInUseMessage, serveListenAdvice } from './port-owner.js';
 import { SigningService } from '../dnssec/signing-service.js';
 
@@ -90,15 +93,19 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   };
 
   const registry = new ZoneRegistry();
+  // Operations (ops/): what happened to each zone, counters and identity for the answer path,
+  // then the metrics listener and the control socket.
+  const secondaries = new SecondaryManager();
+  const ops = new Ops(config, registry, log, () => secondaries);
   // Zone transfers: journals for IXFR (kept in stateDir when set) and NOTIFY on change.
-  const notifier = new Notifier({ transport: udpNotifyTransport(log), log });
+  const notifier = new Notifier({ transport: udpNotifyTransport(log), log, onDone: (zone, _target, outcome) => ops.book.notified(zone, outcome) });
   const xfr = new XfrService({
     log, stateDir: config.stateDir, journal: config.journal, notifier, defaultNotify: config.notify,
   });
   // Every new snapshot (a file reload, a secondary's transfer, a zone added later) goes to the
   // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
   // load left behind once such events settle.
-  const trim = trimAfterZoneChanges(log);
+  const trim = trimWhenSettled(log, 'zone-changes', { incremental: true });
   // Health checks (health/service.ts) govern the A/AAAA of every new snapshot, before it answers.
   const health = HealthService.wanted(config.health, config.zones.map((z) => z.health))
     ? new HealthService({ rules: config.health, registry, log }) : undefined;
@@ -112,21 +119,23 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
   const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
-  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, limits: config.zoneLimits, stage: () => signing.stage(config.dnssec) }, events, state);
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, limits: config.zoneLimits, stage: () => signing.stage(config.dnssec) }, ops.book.around(events, 'file'), state);
   await zones.loadAll();
-  const secondaries = new SecondaryManager();
+  const secondaryEvents = ops.book.around(events, 'secondary');
+  const secondaryFor = (z: ZoneConfig, keys: Config['keys']) => {
+    const key = z.primaryKey === undefined ? undefined : keys.get(z.primaryKey);
+    return new SecondaryZone({
+      origin: z.origin!, primaries: z.primaries!, file: z.file, registry, log, events: secondaryEvents, primaryKey: z.primaryKey,
+      transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }), options: optionsOf(z), state,
+    });
+  };
   for (const z of config.zones) {
     if (z.primaries === undefined) continue;
     if (registry.get(z.origin!) !== undefined) {
       log.error('zone defined twice; keeping the zone file, not the secondary', { zone: nameToText(z.origin!) });
       continue;
     }
-    const key = z.primaryKey === undefined ? undefined : config.keys.get(z.primaryKey);
-    secondaries.add(new SecondaryZone({
-      origin: z.origin!, primaries: z.primaries, file: z.file, registry, log, events, primaryKey: z.primaryKey,
-      transport: networkTransport({ signer: key === undefined ? undefined : () => tsigSigner(key) }),
-      options: { rotate: z.rotate, transfer: z.transfer, notify: z.notify, health: z.health }, state,
-    }));
+    secondaries.add(secondaryFor(z, config.keys));
   }
   // Serves each secondary's copy on disk at once, then checks its primaries.
   secondaries.start();
@@ -146,6 +155,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // on the pause (server/memory.ts; a no-op without the native addon).
   trimAfterLoad(log, 'loading');
 
+  const trimTcp = trimWhenSettled(log, 'tcp-connections');
   let server;
   try {
     server = await startServer({
@@ -157,8 +167,15 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       log,
       tcp: { ...DEFAULT_TCP_OPTIONS, ...config.tcp },
       queryLog: flags.queryLog ?? config.log.queries,
-      xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined },
+      xfr: { defaultPolicy: config.transfer, log, tsig: config.keys.size > 0 ? createTsigHook(config.keys) : undefined, observe: (z, kind, result) => ops.book.transfer(z, kind, result) },
       secondaries,
+      meter: ops.counters,
+      identity: ops.identity,
+      // On unless turned off: a server on the internet must not be a reflector (limits/).
+      rrl: config.rrl.enabled ? config.rrl : undefined,
+      cookies: config.cookies,
+      // A flood of TCP connections leaves V8's young generation grown: given back once they settle.
+      tcpClosed: trimTcp.poke,
       health,
     });
   } catch (e) {
@@ -175,15 +192,47 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   for (const l of server.listening) log.info('listening', { transport: l.transport, address: l.address, port: l.port });
   // Secondaries may now ask us: tell them about the zones we loaded (as BIND does at start-up).
   xfr.start();
+  // Reconfiguration (serve-reconfig.ts): the file read again and validated whole, then applied.
+  const running = server;
+  const reconfig = async () => {
+    if (flags.config === undefined) throw new Error('no configuration file (serve --config FILE)');
+    const next = loadConfigFile(flags.config);
+    // Applied before its first await: `next` is the running configuration from here on.
+    const applied = reconfigure(config, next, { log, registry, zones, secondaries, xfr, server: running, events: secondaryEvents, secondary: (z, c) => secondaryFor(z, c.keys), stage: (z, c) => signing.stage(z.dnssec ?? c.dnssec, z.serial) });
+    config = next;
+    watcher?.add(zones.watchedPaths());
+    const result = await applied;
+    watcher?.add(zones.watchedPaths());
+    return result;
+  };
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
     void zones.pathChanged(path).then(() => watcher?.add(zones.watchedPaths()));
   }, { watchFile: isZoneFileName });
   await watcher?.ready;
+  await ops.start({
+    registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
+    counterSources: defenceCounterSources(server.counters, server.listening),
+    filesLoaded: () => true, stateWriteFailures: () => ({ journal: xfr.journalWriteFailures, zone_state: state?.writeFailures ?? 0 }), stop: onStop('zonedns ctl stop'),
+    reload: (origin) => {
+      if (origin !== undefined) return zones.reload(origin);
+      void zones.loadAll().then(() => watcher?.add(zones.watchedPaths()));
+      return true;
+    },
+    checkSecondary: (origin, kind) => secondaries.get(origin)?.checkNow(kind),
+    reconfig,
+  });
   onHup = () => {
+    let reread: Promise<unknown> = Promise.resolve();
+    if (flags.config !== undefined) {
+      log.info('SIGHUP: reading the configuration again', { file: flags.config });
+      reread = reconfig().catch((e: unknown) => {
+        log.error(`configuration refused, the running one stays: ${(e as Error).message}`, { file: flags.config });
+      });
+    }
     log.info('SIGHUP: reloading every zone');
-    void zones.loadAll().then(() => watcher?.add(zones.watchedPaths()));
+    void reread.then(() => zones.loadAll()).then(() => watcher?.add(zones.watchedPaths()));
   };
   if (hupPending) onHup();
   // Signed zones are served once signed (other zones answer meanwhile); then we are ready.
@@ -198,9 +247,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   if (stopSignal === undefined) await new Promise<void>((resolve) => { wake = resolve; });
   log.info('shutting down', { signal: stopSignal });
   trim.cancel();
+  trimTcp.cancel();
   health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), zones.close(), signing.close()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), zones.close(), signing.close(), ops.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;

@@ -5,9 +5,11 @@
 
 import yargs from 'yargs';
 import { runCheck, EXIT_USAGE, type CommandOutput } from './check.js';
+import type { runCtl } from './ctl.js';
 import { runDnssecDs, runDnssecStatus } from './dnssec.js';
 import type { runDev } from './dev.js';
 import { DEV_RESOLVER_CHOICES } from './dev-options.js';
+import { VERBS } from '../ops/control-protocol.js';
 import { runServe } from './serve.js';
 import { SERVE_OPTIONS } from './serve-options.js';
 
@@ -17,6 +19,8 @@ export interface Commands {
   runCheck: typeof runCheck;
   /** Default: the real one, loaded when `dev` runs. */
   runDev?: typeof runDev;
+  /** Default: the real one, loaded when `ctl` runs. */
+  runCtl?: typeof runCtl;
 }
 
 export async function runYargs(args: readonly string[], commands: Commands = { runServe, runCheck }): Promise<void> {
@@ -113,7 +117,28 @@ export async function runYargs(args: readonly string[], commands: Commands = { r
         if (code !== 0) process.exitCode = code;
       },
     )
-    .demandCommand(1, 'Give a command: serve, check or dev, or dnssec ds | status')
+    .command(
+      'ctl <verb> [zone]',
+      'Control a running server over its socket, like knotc or rndc',
+      (y) => y
+        .positional('verb', { type: 'string', choices: Object.keys(VERBS), describe: 'status, zones [ZONE], reload [ZONE], refresh ZONE, retransfer ZONE, notify ZONE, reconfig, stop' })
+        .positional('zone', { type: 'string', describe: 'The zone the verb acts on' })
+        .option('socket', { type: 'string', alias: 's', describe: 'The control socket (default: from --config, else /run/zonedns/zonedns.sock)' })
+        .option('config', { type: 'string', alias: 'c', describe: 'The server\'s configuration file, to find its socket' })
+        .option('json', { type: 'boolean', default: false, describe: 'The answer as JSON' })
+        .option('timeout', { type: 'number', default: 120, describe: 'Seconds to wait for the answer' })
+        .example('$0 ctl status -c /etc/zonedns/zonedns.json', 'what the server is doing')
+        .example('$0 ctl zones example.com --json', 'one zone: serial, source, load time, last error, secondary timers')
+        .example('$0 ctl notify example.com', 'NOTIFY the zone\'s secondaries now'),
+      async (args) => {
+        const run = commands.runCtl ?? (await import('./ctl.js')).runCtl;
+        const out = await run({ verb: args.verb!, zone: args.zone, socket: args.socket, config: args.config, json: args.json, timeoutMs: args.timeout * 1000 });
+        process.stdout.write(out.stdout);
+        process.stderr.write(out.stderr);
+        process.exitCode = out.code;
+      },
+    )
+    .demandCommand(1, 'Give a command: serve, check, dev or ctl, or dnssec ds | status')
     .strict()
     .fail((msg, err, y) => {
       if (err) throw err;

@@ -68,6 +68,19 @@ export const Rcode = {
   BADSIG: 16, BADKEY: 17, BADTIME: 18, BADTRUNC: 22, BADCOOKIE: 23,
 } as const;
 
+/**
+ * Mnemonic of a message RCODE (the header's 4 bits with the OPT's upper 8, RFC 6891 §6.1.3), or
+ * `RCODEnnn`. 16 is BADVERS here: in a message header it can only be that (BADSIG lives in TSIG).
+ */
+export function rcodeToString(rcode: number): string {
+  return RCODE_NAMES[rcode] ?? `RCODE${rcode}`;
+}
+
+const RCODE_NAMES: Readonly<Record<number, string>> = {
+  0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 6: 'YXDOMAIN',
+  7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE', 16: 'BADVERS', 23: 'BADCOOKIE',
+};
+
 export const Opcode = { QUERY: 0, IQUERY: 1, STATUS: 2, NOTIFY: 4, UPDATE: 5 } as const;
 
 /** RFC 1035 §2.3.4 and RFC 2181 size limits. */

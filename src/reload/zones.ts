@@ -12,7 +12,7 @@ import { prepareDenial } from '../dnssec/denial.js';
 import type { Logger } from '../log.js';
 import { zoneLimits, type ZoneLimits } from '../zone/limits.js';
 import { listZoneFiles } from '../zone/load.js';
-import { formatDiagnostic } from '../zone/record.js';
+import { diagnosticFields, formatDiagnostic } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
 import type { RotateMode } from '../server/rotate.js';
@@ -29,8 +29,12 @@ interface ManagedZone {
   /** Origin from configuration, if any; otherwise found from the file. */
   readonly configuredOrigin: Name | undefined;
   readonly serialPolicy: SerialPolicy;
-  readonly options: ZoneOptions;
-  readonly limits: ZoneLimits;
+  /** Replaced as a whole by configure() (the handle gets the same object). */
+  options: ZoneOptions;
+  /** Listed in the configuration (`zones`), not found in the zones directory. */
+  readonly configured: boolean;
+  /** Bounds on the zone's input (zone/limits.ts); replaced by configure() too. */
+  limits: ZoneLimits;
   handle: ZoneHandle | undefined;
   /** Every file the last load read ($INCLUDEs too), absolute. */
   files: string[];
@@ -99,6 +103,8 @@ export interface ZoneEvents {
    * empties the zone's journal here, first (see ZoneManager.commitServed).
    */
   historyBroken?(origin: Name): void;
+  /** A load of `file` failed (`origin` if known): the zone keeps its previous version, if any. */
+  failed?(file: string, origin: Name | undefined, error: string): void;
 }
 
 export interface ReloadStats {
@@ -128,7 +134,35 @@ export class ZoneManager {
     private readonly served?: ServedSerials,
     private readonly loader: ZoneLoader = new ZoneLoader({ log }),
   ) {
-    for (const s of sources) this.track(resolvePath(s.file), s);
+    for (const s of sources) this.track(resolvePath(s.file), s, true);
+  }
+
+  /**
+   * The zones listed in the configuration become `sources` (a reconfiguration): a new one is
+   * loaded, one no longer listed stops being served, one whose origin or serial policy changed is
+   * loaded anew; the others keep their data and only take their new options (transfer ACL, NOTIFY
+   * targets, rotation), swapped in one assignment. Zones of the zones directory are not touched.
+   * `stageOf` gives a new zone its stage (signing); a kept zone keeps the one it has. Applied at
+   * once; resolves when the new zones' loads (in the load worker) are over.
+   */
+  async configure<S extends ZoneSource>(sources: readonly S[], stageOf?: (source: S) => ZoneStage | undefined): Promise<void> {
+    const wanted = new Map(sources.map((s) => [resolvePath(s.file), s]));
+    for (const z of [...this.zones.values()]) {
+      if (!z.configured) continue;
+      const s = wanted.get(z.file);
+      const serial = s?.serial ?? this.defaults.serial ?? 'keep';
+      if (s !== undefined && z.serialPolicy === serial && (z.configuredOrigin === undefined ? s.origin === undefined : s.origin !== undefined && nameKey(s.origin) === nameKey(z.configuredOrigin))) {
+        z.options = optionsOf(s);
+        if (z.handle !== undefined) z.handle.options = z.options;
+        // New bounds apply from the next load (as BIND's and Knot's limits do).
+        z.limits = zoneLimits(this.defaults.limits, s.zoneLimits);
+        continue;
+      }
+      this.remove(z, 'no longer in the configuration');
+    }
+    const loads: Promise<void>[] = [];
+    for (const [file, s] of wanted) if (!this.zones.has(file)) loads.push(this.load(this.track(file, { ...s, stage: s.stage ?? stageOf?.(s) }, true)));
+    await Promise.all(loads);
   }
 
   /** Loads everything (start-up and SIGHUP); resolves when every load it started is over. */
@@ -145,6 +179,15 @@ export class ZoneManager {
   async close(): Promise<void> {
     for (const z of this.zones.values()) z.loading?.abort();
     await this.loader.close();
+  }
+
+  /** Loads zone `origin` from its file again (`zonedns ctl reload ZONE`); false when no zone file is that zone. */
+  reload(origin: Name): boolean {
+    const key = nameKey(origin);
+    const z = [...this.zones.values()].find((m) => nameKey(m.handle?.origin ?? m.configuredOrigin ?? ('' as Name)) === key);
+    if (z === undefined) return false;
+    void this.load(z);
+    return true;
   }
 
   /** Resolves once no zone's load or stage (signing) is in flight: every zone loaded so far is served. */
@@ -222,11 +265,10 @@ export class ZoneManager {
     return loads;
   }
 
-  private track(file: string, source: Omit<ZoneSource, 'file'>): ManagedZone {
+  private track(file: string, source: Omit<ZoneSource, 'file'>, configured = false): ManagedZone {
     const z: ManagedZone = {
-      file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep',
-      options: { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health },
-      limits: zoneLimits(this.defaults.limits, source.zoneLimits),
+      file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep', configured,
+      options: optionsOf(source), limits: zoneLimits(this.defaults.limits, source.zoneLimits),
       handle: undefined, files: [file], fingerprint: undefined, attempted: undefined, loading: undefined, recheck: false,
       stage: source.stage ?? this.defaults.stage?.(file), staging: false, again: undefined,
     };
@@ -235,13 +277,13 @@ export class ZoneManager {
     return z;
   }
 
-  private remove(z: ManagedZone): void {
+  private remove(z: ManagedZone, why = 'its file is gone'): void {
     z.loading?.abort();
     this.zones.delete(z.file);
     z.stage?.close?.();
     if (z.handle && this.registry.get(z.handle.origin) === z.handle) {
       this.registry.delete(z.handle.origin);
-      this.log.info('zone removed: its file is gone', { zone: nameToText(z.handle.origin), file: z.file });
+      this.log.info(`zone removed: ${why}`, { zone: nameToText(z.handle.origin), file: z.file });
       this.events.removed?.(z.handle);
       this.retryUnserved();
     }
@@ -352,13 +394,16 @@ export class ZoneManager {
       return;
     }
     this.stats.loads++;
-    for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(formatDiagnostic(d));
-    if (result.omitted > 0) this.log.warn(`${result.omitted} more diagnostics not shown`, { file: z.file });
+    const zone = result.origin === undefined ? undefined : nameToText(result.origin);
+    for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(d.message, { zone, ...diagnosticFields(d) });
+    if (result.omitted > 0) this.log.warn(`${result.omitted} more diagnostics not shown`, { zone, file: z.file });
     const snap = result.snapshot;
     const fingerprint = result.fingerprint;
     z.attempted = fingerprint;
     if (snap === undefined) {
       this.stats.failures++;
+      const first = result.diagnostics.find((d) => d.severity === 'error');
+      this.tell(() => this.events.failed?.(z.file, result.origin ?? z.handle?.origin, first === undefined ? 'not loaded' : formatDiagnostic(first)));
       this.log.error(z.handle?.snapshot ? 'zone reload failed; still serving the previous version' : 'zone not loaded', {
         zone: result.origin ? nameToText(result.origin) : undefined,
         file: z.file,
@@ -443,10 +488,12 @@ export class ZoneManager {
       if (clash?.snapshot !== undefined && clash !== z.handle) {
         this.stats.failures++;
         this.log.error('zone defined twice; keeping the first', { zone: nameToText(snap.origin), file: z.file });
+        this.tell(() => this.events.failed?.(z.file, snap.origin, 'zone defined twice; keeping the first'));
         return;
       }
     }
     if (!this.commitServed(z, snap, before, fingerprint ?? z.fingerprint!)) {
+      this.tell(() => this.events.failed?.(z.file, snap.origin, `serial ${snap.serial} not served (see the log: below the served serial, or not recorded in the state directory)`));
       this.holdPlace(z, snap.origin);
       return;
     }
@@ -472,11 +519,21 @@ export class ZoneManager {
       this.log.warn(`zone content changed but the SOA serial did not increase${old === undefined ? ' (edited while zonedns was stopped)' : ''}: secondaries will not pick up the change`, { zone: nameToText(snap.origin), serial: snap.serial, previous: before.serial });
     }
     // Same turn of the event loop as the swap: the journal entry exists before any IXFR can ask.
+    const handle = z.handle;
+    this.tell(() => (swappedFrom === undefined ? this.events.loaded?.(handle) : this.events.swapped?.(handle, swappedFrom, changed)), snap.origin);
+  }
+
+  /** Runs a listener; one that throws is logged, never stops the load. */
+  private tell(listener: () => void, origin?: Name): void {
     try {
-      if (swappedFrom === undefined) this.events.loaded?.(z.handle);
-      else this.events.swapped?.(z.handle, swappedFrom, changed);
+      listener();
     } catch (e) {
-      this.log.error('zone change listener failed', { zone: nameToText(snap.origin), error: (e as Error).message });
+      this.log.error('zone change listener failed', { zone: origin === undefined ? undefined : nameToText(origin), error: (e as Error).message });
     }
   }
+}
+
+
+function optionsOf(source: Omit<ZoneSource, 'file'>): ZoneOptions {
+  return { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health };
 }

@@ -132,8 +132,9 @@ export class AnswerCache {
 /**
  * Everything besides the name, ID, RD, CD and the question's case that changes the bytes of a
  * reply, as one number (no string built per query): qtype, the size limit (transport and EDNS
- * buffer size), and the OPT (none / EDNS / EDNS with DO).
+ * buffer size), the OPT (none / EDNS / EDNS with DO), and whether the OPT carries options of our
+ * own (a COOKIE option for the caller to fill in: limits/query-limits.ts).
  */
-export function cacheVariant(qtype: number, sizeLimit: number, edns: boolean, dnssecOk: boolean): number {
-  return (qtype * 0x20000 + sizeLimit) * 4 + (edns ? (dnssecOk ? 2 : 1) : 0);
+export function cacheVariant(qtype: number, sizeLimit: number, edns: boolean, dnssecOk: boolean, ourOptions = false): number {
+  return (qtype * 0x20000 + sizeLimit) * 8 + (ourOptions ? 4 : 0) + (edns ? (dnssecOk ? 2 : 1) : 0);
 }

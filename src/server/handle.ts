@@ -1,19 +1,22 @@
 // handleMessage: one DNS message in, one reply (or nothing) out. Transports only move bytes;
 // everything a query goes through lives here, in one direction:
-//   decode (unreadable: drop; malformed: FORMERR) -> guards -> pick zone -> resolve -> health
-//   filter (health/: down addresses out) -> (DO=1: dnssec/answer.ts adds RRSIGs and proofs) ->
-//   rotate -> encode within the size limit (drop additional first, then TC).
+//   decode (unreadable: drop; malformed: FORMERR) -> cookie (limits/) -> guards -> pick zone ->
+//   resolve -> health filter (health/: down addresses out) -> (DO=1: dnssec/answer.ts adds RRSIGs
+//   and proofs) -> rotate -> encode within the size limit (drop additional first, then TC) ->
+//   rate limit and our cookie (limits/).
 // Zone transfers (AXFR, IXFR) branch off after the guards to xfr/transfer.ts; over TCP their
 // answer is a lazy sequence of messages (handleStreamMessage), which the TCP transport writes
 // with backpressure.
 
-import { Opcode, RRClass, RRType, Rcode, typeToString } from '../dns/constants.js';
+import { Opcode, RRClass, RRType, Rcode, rcodeToString, typeToString } from '../dns/constants.js';
 import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
 import { signAnswer, type SignedRRset } from '../dnssec/answer.js';
+import { CookieStatus } from '../limits/cookies.js';
+import { COOKIE_SLOT, type QueryLimits } from '../limits/query-limits.js';
 import { resolve, type Resolution, type ResolveOptions } from '../query/resolve.js';
 import {
-  buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, responseSizeLimit,
-  type DecodedQuery, type RR, type SectionEntry, type Transport,
+  buildErrorResponse, decodeQuery, EDE_NOT_AUTHORITATIVE, encodeResponse, NO_QUESTION, replyRcode, responseSizeLimit,
+  type DecodedQuery, type DecodeError, type EdnsOption, type RR, type SectionEntry, type Transport,
 } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
@@ -22,6 +25,7 @@ import { answerTransfer, type XfrContext } from '../xfr/transfer.js';
 import type { AnswerFilter } from '../health/service.js';
 import { isRotatable, rotate, type RotateMode, type Rotator } from './rotate.js';
 import { cacheVariant, type AnswerCache, type CacheEntry } from './answer-cache.js';
+import type { IdentityStep, QueryMeter } from './steps.js';
 
 export interface HandlerContext {
   readonly registry: ZoneRegistry;
@@ -36,6 +40,12 @@ export interface HandlerContext {
   readonly cache?: AnswerCache;
   /** Our secondary zones (xfr/secondary.ts): whether a NOTIFY is accepted (xfr/notify-in.ts). */
   readonly secondaries?: NotifyReceiver;
+  /** Counts every message and its reply (ops/query-counters.ts); absent: nothing is counted. */
+  readonly meter?: QueryMeter;
+  /** CHAOS identity, NSID and EXPIRE (ops/identity.ts); absent: CHAOS is REFUSED, those options ignored. */
+  readonly identity?: IdentityStep;
+  /** DNS cookies, response rate limiting, the per-packet log (limits/); absent: none of them. */
+  readonly limits?: QueryLimits;
   /** Health-checked A/AAAA (health/service.ts): takes down addresses out of answers. */
   readonly health?: AnswerFilter;
 }
@@ -48,7 +58,8 @@ export interface QueryLogEntry {
   transport: Transport;
   qname: string;
   qtype: string;
-  rcode: number;
+  /** NOERROR, NXDOMAIN, ... (rcodeToString). */
+  rcode: string;
   size: number;
 }
 
@@ -62,6 +73,7 @@ export function handleMessage(msg: Uint8Array, transport: Transport, ctx: Handle
   // handleStreamMessage. Here it is cut to its first message (an error or a one-message answer
   // is exactly that).
   const one = reply === undefined || Buffer.isBuffer(reply) ? reply : firstMessage(reply);
+  ctx.meter?.count(one, transport);
   if (ctx.queryLog !== undefined && one !== undefined) logQuery(ctx.queryLog, one, transport, client);
   return one;
 }
@@ -73,6 +85,10 @@ export function handleMessage(msg: Uint8Array, transport: Transport, ctx: Handle
  */
 export function handleStreamMessage(msg: Uint8Array, ctx: HandlerContext, client = ''): StreamReply | undefined {
   const reply = answer(msg, 'tcp', ctx, client);
+  if (ctx.meter !== undefined) {
+    if (reply === undefined || Buffer.isBuffer(reply)) ctx.meter.count(reply, 'tcp');
+    else ctx.meter.countStream(msg);
+  }
   if (reply === undefined || ctx.queryLog === undefined) return reply;
   if (Buffer.isBuffer(reply)) {
     logQuery(ctx.queryLog, reply, 'tcp', client);
@@ -113,13 +129,32 @@ function logQuery(log: (entry: QueryLogEntry) => void, reply: Buffer, transport:
       // an error reply without a readable question
     }
   }
-  log({ client, transport, qname, qtype, rcode: reply[3] & 0xf, size: reply.length });
+  log({ client, transport, qname, qtype, rcode: rcodeToString(replyRcode(reply)), size: reply.length });
 }
 
 function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, client: string): StreamReply | undefined {
   const decoded = decodeQuery(msg);
   if (decoded.kind === 'drop') return undefined;
-  if (decoded.kind === 'error') return buildErrorResponse(decoded, undefined, ctx.maxUdp);
+  const limits = ctx.limits;
+  const cookie = limits === undefined ? CookieStatus.NONE : limits.cookieStatus(decoded, client);
+  const reply = decoded.kind === 'error' ? answerMalformed(decoded, ctx, client, cookie) : answerDecoded(msg, decoded, transport, ctx, client, cookie);
+  if (limits === undefined || !Buffer.isBuffer(reply)) return reply;
+  return limits.finish(reply, decoded, cookie, transport, client);
+}
+
+/**
+ * A message the decoder refused (FORMERR, NOTIMP, BADVERS). One exception: a QUERY with no
+ * question but a COOKIE option asks for a server cookie (RFC 7873 §5.4): NOERROR, cookie attached.
+ */
+function answerMalformed(decoded: DecodeError, ctx: HandlerContext, client: string, cookie: CookieStatus): Buffer {
+  if (cookie !== CookieStatus.NONE && decoded.reason === NO_QUESTION && decoded.opcode === Opcode.QUERY) {
+    return buildErrorResponse(decoded, Rcode.NOERROR, ctx.maxUdp);
+  }
+  ctx.limits?.log?.debug('malformed query', { client, rcode: decoded.rcode, reason: decoded.reason });
+  return buildErrorResponse(decoded, undefined, ctx.maxUdp);
+}
+
+function answerDecoded(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, cookie: CookieStatus): StreamReply {
   if (decoded.opcode === Opcode.NOTIFY) {
     return answerNotify(msg, decoded, { secondaries: ctx.secondaries, tsig: ctx.xfr?.tsig, maxUdp: ctx.maxUdp, log: ctx.xfr?.log }, client);
   }
@@ -137,19 +172,34 @@ function answer(msg: Uint8Array, transport: Transport, ctx: HandlerContext, clie
       return Buffer.isBuffer(reply) ? check.sign(reply, 0) : reply;
     }
   }
-  return answerQuery(msg, decoded, transport, ctx, client, 0);
+  // A query that sent a COOKIE gets ours: a slot in the OPT, filled in by limits.finish.
+  return answerQuery(msg, decoded, transport, ctx, client, 0, cookie === CookieStatus.NONE ? undefined : COOKIE_SLOT);
 }
 
-/** A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR. */
-function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number): StreamReply {
+/**
+ * A decoded QUERY; `reserve` octets of the size limit are left for a TSIG RR; `ourOptions` go in
+ * the answer's OPT (a query with an OPT only). The identity step (NSID, EXPIRE) adds its options
+ * to the finished reply, before any TSIG signs it and before limits/ fills the cookie slot.
+ */
+function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number, ourOptions?: readonly EdnsOption[]): StreamReply {
+  const identity = ctx.identity;
+  const room = identity === undefined ? 0 : identity.reserve(decoded);
+  const reply = lookUp(msg, decoded, transport, ctx, client, reserve + room, ourOptions);
+  return room === 0 || !Buffer.isBuffer(reply) ? reply : identity!.finish(reply, decoded);
+}
+
+function lookUp(msg: Uint8Array, decoded: DecodedQuery, transport: Transport, ctx: HandlerContext, client: string, reserve: number, ourOptions?: readonly EdnsOption[]): StreamReply {
+  // CHAOS-class TXT (id.server, version.bind): the identity step answers, or the guard refuses.
+  if (decoded.question.qclass === RRClass.CH && ctx.identity !== undefined) return ctx.identity.chaos(decoded, ctx.maxUdp);
   const refusal = guard(decoded, transport);
   if (refusal !== undefined) return buildErrorResponse(decoded, refusal, ctx.maxUdp);
   const q = decoded.question;
+  const qkey = nameKey(q.name);
+  const handle = ctx.registry.findForQuestion(qkey, q.qtype);
+  if (ctx.meter !== undefined) ctx.meter.zone = handle;
   if (q.qtype === RRType.AXFR || q.qtype === RRType.IXFR) {
     return answerTransfer(msg, decoded, transport, { registry: ctx.registry, xfr: ctx.xfr, maxUdp: ctx.maxUdp }, client);
   }
-  const qkey = nameKey(q.name);
-  const handle = ctx.registry.findForQuestion(qkey, q.qtype);
   // A configured zone without data (a secondary not yet transferred, or expired: RFC 1034
   // §4.3.5) is ours but unusable: SERVFAIL, as BIND and Knot answer, not REFUSED.
   if (handle !== undefined && handle.snapshot === undefined) return buildErrorResponse(decoded, Rcode.SERVFAIL, ctx.maxUdp);
@@ -159,11 +209,14 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
   const limit = responseSizeLimit(transport, decoded.edns?.udpSize, ctx.maxUdp) - reserve;
   let cached: CachedSlot | undefined;
   if (zone !== undefined && ctx.cache !== undefined) {
-    const variant = cacheVariant(q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true);
+    const variant = cacheVariant(q.qtype, limit, decoded.edns !== undefined, decoded.edns?.do === true, ourOptions !== undefined);
     const entry = ctx.cache.get(zone, qkey, variant);
     const offset = entry?.rotating ? ctx.rotator.next(entry.rotating, rotateMode) : 0;
     const at = entry?.rotations[offset];
-    if (at !== undefined) return ctx.cache.reply(zone, at, decoded.id, decoded.rd, decoded.cd, q.bytes);
+    if (at !== undefined) {
+      if (ctx.meter !== undefined) ctx.meter.cacheHit = true;
+      return ctx.cache.reply(zone, at, decoded.id, decoded.rd, decoded.cd, q.bytes);
+    }
     cached = { zone, qkey, variant, entry, offset };
   }
   const finder = (key: Name, qtype: number): ZoneSnapshot | undefined => ctx.registry.findForQuestion(key, qtype)?.snapshot;
@@ -173,7 +226,7 @@ function answerQuery(msg: Uint8Array, decoded: DecodedQuery, transport: Transpor
   // never holds one: a transition makes the service drop the zone's cached answers). Signed zones
   // have no health rules (start-up refuses them), so the DNSSEC additions see the zone's RRsets.
   const healthy = ctx.health === undefined ? resolution : ctx.health.filter(resolution);
-  return encodeResolution(decoded, healthy, limit, ctx, rotateMode, cached, zone);
+  return encodeResolution(decoded, healthy, limit, ctx, rotateMode, cached, zone, ourOptions);
 }
 
 /** A query with DO=1 (RFC 3225) asks for DNSSEC records: resolve collects what they need. */
@@ -194,7 +247,7 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
   const { qtype, qclass } = query.question;
   // NOTIFY is answered before the guards (xfr/notify-in.ts).
   if (query.opcode !== Opcode.QUERY) return query.opcode === Opcode.NOTIFY ? Rcode.NOTAUTH : Rcode.NOTIMP;
-  // Zones are class IN only; CHAOS and others are not ours to answer.
+  // Zones are class IN only; other classes are not ours to answer (CHAOS: the identity step, if any).
   if (qclass !== RRClass.IN) return Rcode.REFUSED;
   // AXFR is TCP-only (RFC 5936 §4.2): over UDP, NOTIMP as Knot and NSD answer. AXFR over TCP
   // and IXFR go to xfr/transfer.ts, which refuses them unless the zone's ACL allows the client.
@@ -207,6 +260,7 @@ function guard(query: DecodedQuery, transport: Transport): number | undefined {
 
 function encodeResolution(
   query: DecodedQuery, res: Resolution, limit: number, ctx: HandlerContext, rotateMode: RotateMode, slot: CachedSlot | undefined, zone?: ZoneSnapshot,
+  ourOptions?: readonly EdnsOption[],
 ): Buffer {
   let rcode: number;
   let aa = true;
@@ -275,7 +329,7 @@ function encodeResolution(
       answer,
       authority,
       additional,
-      edns: edns === undefined ? undefined : { udpSize: ctx.maxUdp, do: edns.do },
+      edns: edns === undefined ? undefined : { udpSize: ctx.maxUdp, do: edns.do, options: ourOptions },
     },
     limit,
   );

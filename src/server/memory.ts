@@ -23,29 +23,45 @@ function youngGenerationBytes(): number {
   return 0;
 }
 
+/** RSS right after the last trim: how much a burst of traffic has grown it since. */
+let trimmedRss = 0;
+
 /** Shrink now (the initial load, before serving: nobody waits on the pause). */
 export function trimAfterLoad(log: Logger, why: string): void {
   const rss = process.memoryUsage.rss();
   const t0 = performance.now();
   if (reduceMemory()) {
-    log.debug('memory reduced', { after: why, rssMiB: mib(rss), nowMiB: mib(process.memoryUsage.rss()), ms: Math.round(performance.now() - t0) });
+    trimmedRss = process.memoryUsage.rss();
+    log.debug('memory reduced', { after: why, rssMiB: mib(rss), nowMiB: mib(trimmedRss), ms: Math.round(performance.now() - t0) });
   }
 }
 
+/** RSS above this much over the last trim was grown by traffic (buffers malloc keeps). */
+const GROWN_RSS = 8 * 1048576;
+
 /**
- * After new snapshots (file reloads, a secondary's transfers, zones added later): once they
- * settle, and only if the young generation grew. A small zone's reload grows nothing, so it never
- * pays for a full GC of a big zone's heap. The GC is the incremental kind: queries are being
- * answered, and a full GC of a 1M-record zone's heap held them 90-160 ms. Measured (full GC):
- * a 100k-name secondary zone just transferred 122 → 88 MiB of RSS, a reloaded 100k zone
- * 139 → 96 MiB.
+ * Once events of one kind settle (poke() on each), and only if the young generation grew:
+ * - new snapshots (file reloads, a secondary's transfers, zones added later; `incremental`): a
+ *   small zone's reload grows nothing, so it never pays for a full GC of a big zone's heap. The
+ *   GC is the incremental kind: queries are being answered, and a full GC of a 1M-record zone's
+ *   heap held them 90-160 ms. Measured (full GC): a 100k-name secondary zone just transferred
+ *   122 → 88 MiB of RSS, a reloaded 100k zone 139 → 96 MiB;
+ * - TCP connections closing: a flood of them grows the young generation to its maximum, and
+ *   leaves socket buffers in malloc's arenas (a slowloris reconnecting for 3 s: 54 → 77 MiB of
+ *   RSS; 200 pipelining connections: → 111 MiB), which this gives back (→ 55-56 MiB), also
+ *   when the young generation did not grow. This needs the full GC: malloc can give back only
+ *   what the GC has freed by then.
  */
-export function trimAfterZoneChanges(log: Logger): { poke(): void; cancel(): void } {
+export function trimWhenSettled(log: Logger, why: string, opts: { incremental?: boolean } = {}): { poke(): void; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
   const run = () => {
     timer = undefined;
     const rss = process.memoryUsage.rss();
-    if (youngGenerationBytes() > GROWN_BYTES && reduceMemory(true)) log.debug('memory reduced', { after: 'zone-changes', rssMiB: mib(rss), incremental: true });
+    if (opts.incremental) {
+      if (youngGenerationBytes() > GROWN_BYTES && reduceMemory(true)) log.debug('memory reduced', { after: why, rssMiB: mib(rss), incremental: true });
+    } else if (youngGenerationBytes() > GROWN_BYTES || rss > trimmedRss + GROWN_RSS) {
+      trimAfterLoad(log, why);
+    }
   };
   return {
     poke() {

@@ -140,6 +140,8 @@ export function encodeZoneState(origin: Name, state: ZoneState, now = new Date()
  */
 export class StateStore implements ServedSerials, SecondaryTimersStore {
   private readonly cache = new Map<Name, ZoneState>();
+  /** Writes that failed (each logged; the metrics count them). */
+  writeFailures = 0;
 
   constructor(readonly dir: string, private readonly log: Logger) {}
 
@@ -197,6 +199,7 @@ export class StateStore implements ServedSerials, SecondaryTimersStore {
     try {
       writeFileAtomic(file, encodeZoneState(origin, state));
     } catch (e) {
+      this.writeFailures++;
       this.log.error(`cannot write the zone's state: ${(e as Error).message}`, { zone: nameToText(origin), file });
       return false;
     }

@@ -7,4 +7,5 @@ export * from './writer.js';
 export * from './error-response.js';
 export * from './size-limit.js';
 export * from './tcp-framing.js';
+export * from './reply-info.js';
 export { MAX_POINTER_HOPS, NameScan, readName, scanName } from './wire-name.js';

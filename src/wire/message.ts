@@ -27,6 +27,9 @@ export type Section = (typeof Section)[keyof typeof Section];
 /** RFC 6891 §6.1.3: the DO bit is the top bit of the OPT TTL's 16 flag bits (RFC 3225). */
 export const EDNS_DO = 0x8000;
 
+/** RFC 7873 §4: the COOKIE option code. */
+export const EDNS_COOKIE = 10;
+
 /** One EDNS option (RFC 6891 §6.1.2): code and raw data as a binary string. */
 export interface EdnsOption {
   readonly code: number;

@@ -11,24 +11,28 @@
 //   unreadable question / records / trailing octets ..... FORMERR, question echoed if it was read
 //   OPT: not in additional, twice, owner not root,
 //        options overrunning its RDATA .................. FORMERR (RFC 6891 §6.1.1)
+//   COOKIE option of a length other than 8 or 16-40 .... FORMERR with an OPT (RFC 7873 §5.2.2)
 //   TSIG: not the very last record ..................... FORMERR (RFC 8945 §5.1)
 //   EDNS version > 0 ................................... BADVERS with an OPT (RFC 6891 §6.1.3)
 //   opcode other than QUERY and NOTIFY ................. NOTIMP (RFC 1035 §4.1.1); for such opcodes
 //                                                        the parse failures above answer NOTIMP too
-//   QDCOUNT = 0 ........................................ FORMERR, OPT echoed
+//   QDCOUNT = 0 ........................................ FORMERR, OPT echoed (NO_QUESTION: with a
+//                                                        COOKIE, the handler may answer it, RFC 7873 §5.4)
 //   QUERY with ANCOUNT > 0, or NSCOUNT > 0 unless IXFR
 //        (whose authority carries the client's SOA) ..... FORMERR (NSD does the same)
 
 import { Opcode, Rcode, RRType } from '../dns/constants.js';
 import type { Bytes } from '../dns/bytes.js';
 import type { Name } from '../dns/name.js';
-import { EDNS_DO, Flag, HEADER_SIZE, NO_OPTIONS, OPCODE_MASK, OPCODE_SHIFT, Section, type EdnsOption } from './message.js';
+import { EDNS_COOKIE, EDNS_DO, Flag, HEADER_SIZE, NO_OPTIONS, OPCODE_MASK, OPCODE_SHIFT, Section, type EdnsOption } from './message.js';
 import { lastScanned, nameScanReason, readName, scanName } from './wire-name.js';
 
 /** Records (answer + authority + additional) a query may carry: IXFR's SOA, NOTIFY's SOA, OPT, TSIG. */
 export const MAX_RECORDS = 8;
 /** EDNS options kept per query; further ones are validated but not collected. */
 export const MAX_EDNS_OPTIONS = 16;
+/** The reason of the FORMERR for a message without a question (see RFC 7873 §5.4 in handle.ts). */
+export const NO_QUESTION = 'no question';
 
 export interface Question {
   /** QNAME exactly as the client sent it (case preserved, never compressed). */
@@ -51,6 +55,11 @@ export interface EdnsInfo {
   /** Upper 8 bits of the extended RCODE; meaningless in a query. */
   readonly extendedRcode: number;
   readonly options: readonly EdnsOption[];
+  /**
+   * The data of the first COOKIE option (RFC 7873 §5.2: the others are ignored): a client cookie
+   * of 8 octets, or 16-40 with a server cookie. undefined without one (or when malformed: FORMERR).
+   */
+  readonly cookie: string | undefined;
 }
 
 /** Where the TSIG RR sits, for the TSIG work to verify the MAC (RFC 8945 §4.3.3, §5.1). */
@@ -193,6 +202,8 @@ function decode(msg: Uint8Array): DecodeResult {
       if (lastScanned.length !== 1) return fail(id, flags, parseRcode, 'OPT owner is not the root', question);
       const options = readOptions(msg, rdStart, rdEnd);
       if (options === undefined) return fail(id, flags, parseRcode, 'EDNS option runs past the OPT RDATA', question);
+      const cookie = firstCookie(options);
+      const cookieOk = cookie === undefined || cookie.length === 8 || (cookie.length >= 16 && cookie.length <= 40);
       edns = {
         udpSize: cls,
         extendedRcode: ttl >>> 24,
@@ -200,7 +211,9 @@ function decode(msg: Uint8Array): DecodeResult {
         do: (ttl & EDNS_DO) !== 0,
         flags: ttl & 0xffff,
         options,
+        cookie: cookieOk ? cookie : undefined,
       };
+      if (!cookieOk) return fail(id, flags, parseRcode, 'COOKIE option is not 8 or 16-40 octets (RFC 7873 §5.2.2)', question, edns);
     } else if (type === RRType.TSIG) {
       // RFC 8945 §5.1: one TSIG, and it must be the last record of the message.
       if (i !== total - 1 || section !== Section.ADDITIONAL) return fail(id, flags, parseRcode, 'TSIG is not the last record', question);
@@ -220,7 +233,7 @@ function decode(msg: Uint8Array): DecodeResult {
   // RFC 6891 §6.1.3: we implement version 0; a higher version gets BADVERS (before NOTIMP, as Knot).
   if (edns !== undefined && edns.version > 0) return fail(id, flags, Rcode.BADVERS, `EDNS version ${edns.version}`, question, edns);
   if (!supported) return fail(id, flags, Rcode.NOTIMP, `opcode ${opcode} not implemented`, question, edns);
-  if (question === undefined) return fail(id, flags, Rcode.FORMERR, 'no question', undefined, edns);
+  if (question === undefined) return fail(id, flags, Rcode.FORMERR, NO_QUESTION, undefined, edns);
   if (opcode === Opcode.QUERY && (ancount > 0 || (nscount > 0 && question.qtype !== RRType.IXFR))) {
     return fail(id, flags, Rcode.FORMERR, 'records in the answer or authority section of a query', question, edns);
   }
@@ -243,6 +256,11 @@ function decode(msg: Uint8Array): DecodeResult {
 function fail(id: number, flags: number, rcode: number, reason: string, question?: Question, edns?: EdnsInfo): DecodeError {
   const opcode = (flags >>> OPCODE_SHIFT) & OPCODE_MASK;
   return { kind: 'error', rcode, id, opcode, rd: (flags & Flag.RD) !== 0, cd: (flags & Flag.CD) !== 0, question, edns, reason };
+}
+
+function firstCookie(options: readonly EdnsOption[]): string | undefined {
+  for (let i = 0; i < options.length; i++) if (options[i]!.code === EDNS_COOKIE) return options[i]!.data;
+  return undefined;
 }
 
 /** Options of an OPT RDATA, or undefined if one runs past its end. */

@@ -1,6 +1,6 @@
 // Zone transfers, primary side: AXFR (RFC 5936) and IXFR (RFC 1995) out as lazy message
 // generators, the journal of reload differences that IXFR answers from, NOTIFY (RFC 1996) to
-// secondaries, and the transfer ACL. TSIG (RFC 8945) plugs in through TsigHook (transfer.ts).
+// secondaries, and the transfer ACL. TSIG (RFC 8945) lives in src/tsig/ (TsigHook: tsig/hook.ts).
 //
 //   acl.ts       who may transfer (address prefixes, optional key names)
 //   axfr.ts      MessagePacker (fills messages to 64 KiB, compressed) and axfrMessages

@@ -19,9 +19,9 @@ import { nameKey, nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import { buildErrorResponse, encodeResponse, type DecodedQuery } from '../wire/index.js';
 import type { NotifyVerdict } from './secondary.js';
-import type { TsigCheck, TsigHook } from './transfer.js';
-import { appendTsigError, DEFAULT_FUDGE, TsigError } from './tsig.js';
-import { readTsigRdata } from './tsig-wire.js';
+import type { TsigCheck, TsigHook } from '../tsig/hook.js';
+import { appendTsigError, DEFAULT_FUDGE, TsigError } from '../tsig/tsig.js';
+import { readTsigRdata } from '../tsig/wire.js';
 
 /** Our secondary zones, as NOTIFY sees them (SecondaryManager). */
 export interface NotifyReceiver {

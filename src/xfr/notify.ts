@@ -26,8 +26,8 @@ import type { Logger } from '../log.js';
 import { Flag, MessageWriter, OPCODE_MASK, OPCODE_SHIFT, Section } from '../wire/index.js';
 import type { RRset } from '../zone/snapshot.js';
 import { addressBytes } from './acl.js';
-import { signRequest, TsigError, verifyResponse } from './tsig.js';
-import type { TsigKey } from './tsig-keys.js';
+import { signRequest, TsigError, verifyResponse } from '../tsig/tsig.js';
+import type { TsigKey } from '../tsig/keys.js';
 
 /** Where to send NOTIFY: `192.0.2.1`, `192.0.2.1:5300`, `[2001:db8::1]:53`, `2001:db8::1`. */
 export interface NotifyTarget {

@@ -49,7 +49,7 @@ import type { Logger } from '../log.js';
 import type { ZoneEvents } from '../reload/zones.js';
 import { buildSnapshot, SnapshotBuilder, type BuildResult } from '../zone/build.js';
 import { loadZoneFile } from '../zone/load.js';
-import { formatDiagnostic, type ZoneRecord } from '../zone/record.js';
+import { diagnosticFields, type ZoneRecord } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
 import { addressBytes } from './acl.js';
@@ -124,6 +124,33 @@ export interface SecondaryZoneOptions {
  */
 export type NotifyVerdict = 'accepted' | 'not-primary' | 'unsigned' | 'wrong-key' | 'not-secondary';
 
+/** How a check of the primaries ended: up to date, a new version transferred, or every primary failed. */
+export type CheckOutcome = 'current' | 'transferred' | 'failed';
+
+/** Checks by outcome, NOTIFYs received by verdict, copies that could not be written. */
+export interface SecondaryCounts {
+  current: number;
+  transferred: number;
+  failed: number;
+  notifiesAccepted: number;
+  notifiesRefused: number;
+  writeFailures: number;
+}
+
+/** What a secondary zone is doing, for `zonedns ctl zones` and the metrics (times in ms since the epoch). */
+export interface SecondaryStatus {
+  readonly state: SecondaryState;
+  /** Serial of the data served; undefined before the first transfer and once expired. */
+  readonly serial: number | undefined;
+  readonly primaries: readonly string[];
+  /** The last finished check: when, how it ended, and why it failed. */
+  readonly lastCheck: { readonly at: number; readonly outcome: CheckOutcome; readonly error?: string } | undefined;
+  /** The next check (REFRESH after a success, RETRY after a failure); undefined while one runs. */
+  readonly nextCheckAt: number | undefined;
+  /** When the data stops being served without a successful check (SOA EXPIRE after the last one). */
+  readonly expiresAt: number | undefined;
+}
+
 export class SecondaryZone {
   readonly handle: ZoneHandle;
   private readonly clock: SecondaryClock;
@@ -134,17 +161,24 @@ export class SecondaryZone {
   private readonly stopped = new AbortController();
   private refreshTimer: unknown;
   private expireTimer: unknown;
+  /** What happened so far, for the metrics. */
+  readonly counts: SecondaryCounts = { current: 0, transferred: 0, failed: 0, notifiesAccepted: 0, notifiesRefused: 0, writeFailures: 0 };
+  /** When refreshTimer fires (ms since the epoch), for status(). */
+  private nextCheckAt: number | undefined;
+  private lastCheck: SecondaryStatus['lastCheck'];
   /** The data the expiry clock protects; kept apart from the handle, which loses it on expiry. */
   private current: ZoneSnapshot | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** The next check transfers the whole zone whatever the serials say (retransfer()). */
+  private forceAxfr = false;
   /** The copy being written (a shutdown waits for it). */
   private writing: Promise<void> | undefined;
   /** The last successful check and the expiry it set (ms since the epoch), as recorded. */
   private refreshedAt = 0;
   private expiresAt = 0;
   /** Observes every finished check (tests). */
-  onCheck?: (outcome: 'current' | 'transferred' | 'failed') => void;
+  onCheck?: (outcome: CheckOutcome) => void;
 
   constructor(private readonly opts: SecondaryZoneOptions) {
     this.clock = opts.clock ?? realSecondaryClock;
@@ -161,6 +195,13 @@ export class SecondaryZone {
 
   get serial(): number | undefined {
     return this.current?.serial;
+  }
+
+  status(): SecondaryStatus {
+    return {
+      state: this._state, serial: this.handle.snapshot?.serial, primaries: this.opts.primaries.map((p) => p.text),
+      lastCheck: this.lastCheck, nextCheckAt: this.nextCheckAt, expiresAt: this.current === undefined ? undefined : this.expiresAt,
+    };
   }
 
   /** Serves the copy on disk, if any, then checks the primary at once. */
@@ -187,7 +228,7 @@ export class SecondaryZone {
           zone: this.zone, serial: result.snapshot.serial, file, expires: new Date(this.expiresAt).toISOString(),
         });
       } else {
-        for (const d of result.diagnostics) if (d.severity === 'error') this.opts.log.warn(formatDiagnostic(d));
+        for (const d of result.diagnostics) if (d.severity === 'error') this.opts.log.warn(d.message, { zone: this.zone, ...diagnosticFields(d) });
         this.opts.log.warn('copy of the secondary zone on disk is not usable; transferring it anew', { zone: this.zone, file });
       }
     }
@@ -236,6 +277,7 @@ export class SecondaryZone {
     }
     this.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
+    this.nextCheckAt = undefined;
     this.running = this.check().finally(() => {
       this.running = undefined;
       if (this.again && this._state !== 'stopped') {
@@ -246,6 +288,20 @@ export class SecondaryZone {
     return this.running;
   }
 
+  /**
+   * A check that starts after this call (`zonedns ctl refresh`), or with `retransfer` a whole
+   * AXFR from the primaries whatever the serials say (`ctl retransfer`, as `rndc retransfer`:
+   * it replaces a copy at the same serial, never with an older serial); resolves with how it ended.
+   */
+  async checkNow(kind: 'refresh' | 'retransfer'): Promise<NonNullable<SecondaryStatus['lastCheck']>> {
+    if (kind === 'retransfer') this.forceAxfr = true;
+    // The check in flight started before this request: wait for it, then run ours.
+    while (this.running !== undefined) await this.running;
+    if (this._state === 'stopped') throw new Error('the zone is being removed');
+    await this.refresh();
+    return this.lastCheck!;
+  }
+
   stop(): void {
     this._state = 'stopped';
     // An SOA query or transfer in flight would otherwise hold the process for its timeout.
@@ -253,11 +309,13 @@ export class SecondaryZone {
     this.clock.clearTimeout(this.refreshTimer);
     this.clock.clearTimeout(this.expireTimer);
     this.refreshTimer = this.expireTimer = undefined;
+    this.nextCheckAt = undefined;
   }
 
   private schedule(ms: number): void {
     if (this._state === 'stopped') return;
     this.clock.clearTimeout(this.refreshTimer);
+    this.nextCheckAt = this.clock.now() + ms;
     const wait = Math.min(ms, MAX_TIMER);
     this.refreshTimer = this.clock.setTimeout(() => {
       this.refreshTimer = undefined;
@@ -268,10 +326,14 @@ export class SecondaryZone {
 
   private async check(): Promise<void> {
     const errors: string[] = [];
+    const force = this.forceAxfr;
+    this.forceAxfr = false;
     for (const primary of this.opts.primaries) {
       try {
-        const outcome = await this.checkPrimary(primary);
+        const outcome = await this.checkPrimary(primary, force);
         if (this._state === 'stopped') return;
+        this.lastCheck = { at: this.clock.now(), outcome };
+        this.counts[outcome]++;
         this.succeeded(outcome);
         this.onCheck?.(outcome);
         return;
@@ -280,16 +342,20 @@ export class SecondaryZone {
       }
       if (this._state === 'stopped') return;
     }
+    this.lastCheck = { at: this.clock.now(), outcome: 'failed', error: errors.join('; ') };
+    this.counts.failed++;
     this.failed(errors);
     this.onCheck?.('failed');
   }
 
-  /** One primary: SOA query, then a transfer if it has a newer serial. Throws on failure. */
-  private async checkPrimary(primary: PrimaryAddress): Promise<'current' | 'transferred'> {
-    const soa = await this.opts.transport.querySoa(primary, this.opts.origin, this.stopped.signal);
-    const theirs = soaSerialOf(soa.rdata);
-    const ours = this.current;
-    if (ours !== undefined && !serialGreater(theirs, ours.serial)) {
+  /**
+   * One primary: SOA query, then a transfer if it has a newer serial; `force`: an AXFR at once,
+   * installed at the same serial too. Throws on failure.
+   */
+  private async checkPrimary(primary: PrimaryAddress, force = false): Promise<'current' | 'transferred'> {
+    const ours = force ? undefined : this.current;
+    const theirs = force ? undefined : soaSerialOf((await this.opts.transport.querySoa(primary, this.opts.origin, this.stopped.signal)).rdata);
+    if (ours !== undefined && theirs !== undefined && !serialGreater(theirs, ours.serial)) {
       if (theirs !== ours.serial) this.opts.log.warn('primary has an older serial than ours (RFC 1982); keeping ours', { zone: this.zone, primary: primary.text, serial: ours.serial, primarySerial: theirs });
       else this.opts.log.debug('secondary zone is up to date', { zone: this.zone, primary: primary.text, serial: theirs });
       return 'current';
@@ -316,8 +382,8 @@ export class SecondaryZone {
     }
     if (this._state === 'stopped') return 'current';
     if (this.current !== undefined && !serialGreater(snapshot.serial, this.current.serial)) {
-      if (snapshot.serial === this.current.serial) return 'current';
-      throw new TransferError(`transferred serial ${snapshot.serial} is not newer than ours (${this.current.serial})`);
+      if (snapshot.serial === this.current.serial && !force) return 'current';
+      if (snapshot.serial !== this.current.serial) throw new TransferError(`transferred serial ${snapshot.serial} is not newer than ours (${this.current.serial})`);
     }
     const previous = this.current?.serial;
     // On disk first (see the header): what is served is never newer than what a restart finds.
@@ -328,7 +394,7 @@ export class SecondaryZone {
     if (this.handle.snapshot === undefined) this.opts.events?.historyBroken?.(this.opts.origin);
     this.install(snapshot, `${how} from ${primary.text}`, this.expiresAt);
     this.opts.log.info('secondary zone transferred', {
-      zone: this.zone, primary: primary.text, how, serial: snapshot.serial, previous, records: snapshot.recordCount, ms: Math.round(performance.now() - started),
+      zone: this.zone, primary: primary.text, how: force ? 'AXFR (retransfer)' : how, serial: snapshot.serial, previous, records: snapshot.recordCount, ms: Math.round(performance.now() - started),
     });
     return 'transferred';
   }
@@ -400,6 +466,7 @@ export class SecondaryZone {
       await write;
       this.opts.log.debug('copy of the secondary zone written', { zone: this.zone, file, serial: snapshot.serial, ms: Math.round(performance.now() - started) });
     } catch (e) {
+      this.counts.writeFailures++;
       this.opts.log.error('cannot write the transferred zone to disk; not serving it (a restart would serve the older copy)', { zone: this.zone, file, serial: snapshot.serial, error: (e as Error).message });
       throw new TransferError(`cannot write the copy: ${(e as Error).message}`);
     } finally {
@@ -610,31 +677,46 @@ export function applyDeltas(base: ZoneSnapshot, deltas: readonly IxfrDelta[]): T
 
 /** Every secondary zone of the server, for NOTIFY dispatch and shutdown. */
 export class SecondaryManager {
-  private readonly zones = new Map<string, SecondaryZone>();
+  private readonly byOrigin = new Map<string, SecondaryZone>();
+  /** NOTIFYs for zones we are no secondary for (refused). */
+  strayNotifies = 0;
 
   add(zone: SecondaryZone): void {
-    this.zones.set(nameKey(zone.handle.origin), zone);
+    this.byOrigin.set(nameKey(zone.handle.origin), zone);
   }
 
   get(origin: Name): SecondaryZone | undefined {
-    return this.zones.get(nameKey(origin));
+    return this.byOrigin.get(nameKey(origin));
   }
 
   get size(): number {
-    return this.zones.size;
+    return this.byOrigin.size;
+  }
+
+  zones(): IterableIterator<SecondaryZone> {
+    return this.byOrigin.values();
+  }
+
+  /** Stops the zone and forgets it (a reconfiguration dropped or replaced it); its handle is the caller's to remove. */
+  remove(origin: Name): SecondaryZone | undefined {
+    const zone = this.get(origin);
+    if (zone === undefined) return undefined;
+    zone.stop();
+    this.byOrigin.delete(nameKey(origin));
+    return zone;
   }
 
   start(): void {
-    for (const z of this.zones.values()) z.start();
+    for (const z of this.byOrigin.values()) z.start();
   }
 
   stop(): void {
-    for (const z of this.zones.values()) z.stop();
+    for (const z of this.byOrigin.values()) z.stop();
   }
 
   /** Resolves once every copy being written is on disk (a shutdown waits for it). */
   async flush(): Promise<void> {
-    await Promise.all([...this.zones.values()].map((z) => z.flush()));
+    await Promise.all([...this.byOrigin.values()].map((z) => z.flush()));
   }
 
   /**
@@ -647,6 +729,13 @@ export class SecondaryManager {
 
   /** notify(), saying why a NOTIFY is refused (notify-in.ts answers accordingly). */
   receiveNotify(origin: Name, address: string, keyName: Name | undefined): NotifyVerdict {
-    return this.get(origin)?.receiveNotify(address, keyName) ?? 'not-secondary';
+    const zone = this.get(origin);
+    if (zone === undefined) {
+      this.strayNotifies++;
+      return 'not-secondary';
+    }
+    const verdict = zone.receiveNotify(address, keyName);
+    zone.counts[verdict === 'accepted' ? 'notifiesAccepted' : 'notifiesRefused']++;
+    return verdict;
   }
 }

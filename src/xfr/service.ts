@@ -30,10 +30,16 @@ export interface XfrServiceOptions {
 }
 
 export class XfrService implements ZoneEvents {
+  /** Journal writes that failed (the zone kept serving; IXFR may fall back to AXFR). */
+  journalWriteFailures = 0;
   private started = false;
   private readonly handles = new Set<ZoneHandle>();
 
-  constructor(private readonly opts: XfrServiceOptions) {}
+  private defaultNotify: readonly NotifyTarget[] | undefined;
+
+  constructor(private readonly opts: XfrServiceOptions) {
+    this.defaultNotify = opts.defaultNotify;
+  }
 
   /** First load of a zone: its journal comes from disk if it still leads to this serial. */
   loaded(handle: ZoneHandle): void {
@@ -118,8 +124,13 @@ export class XfrService implements ZoneEvents {
     for (const h of this.handles) if (h.snapshot !== undefined) this.notify(h, h.snapshot);
   }
 
+  /** NOTIFY targets of zones without their own, from now on (a reconfiguration). */
+  setDefaultNotify(targets: readonly NotifyTarget[] | undefined): void {
+    this.defaultNotify = targets;
+  }
+
   private notify(handle: ZoneHandle, snap: ZoneSnapshot): void {
-    const targets = handle.options?.notify ?? this.opts.defaultNotify;
+    const targets = handle.options?.notify ?? this.defaultNotify;
     if (this.opts.notifier === undefined || targets === undefined || targets.length === 0) return;
     this.opts.notifier.notify(snap.origin, snap.soa, snap.serial, targets);
   }
@@ -129,6 +140,7 @@ export class XfrService implements ZoneEvents {
     try {
       write();
     } catch (e) {
+      this.journalWriteFailures++;
       this.opts.log.error('cannot write journal', { zone, error: (e as Error).message });
     }
   }

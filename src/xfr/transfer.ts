@@ -1,45 +1,28 @@
 // Answering AXFR and IXFR requests: find the zone, check who asks, pick the answer.
 //
-// Order of checks (BIND's, so operators see the answers they expect):
+// Order of checks (malformed before policy, as Knot and NSD answer; then BIND's, so operators see
+// the answers they expect):
+//   IXFR without the client's SOA in authority ............ FORMERR (RFC 1995 §3)
 //   QNAME not the apex of a zone we serve ................ REFUSED (as for any query outside our zones)
-//   TSIG present and bad (when the TSIG module is wired) .. its RFC 8945 §5.2 error reply
+//   TSIG present and bad .................................. its RFC 8945 §5.2 error reply
 //   client not in the zone's transfer ACL ................ REFUSED (RFC 5936 §5, BIND's allow-transfer)
 //   ACL names keys, request not signed with one ........... REFUSED
-//   IXFR without the client's SOA in authority ............ FORMERR (RFC 1995 §3)
-// The ACL comes before the IXFR format check so that a client that may not transfer learns nothing.
+// A malformed request is answered FORMERR whoever sends it: the answer says nothing about the zone.
 //
 // AXFR only arrives here over TCP (the handler answers NOTIMP over UDP, RFC 5936 §4.2). IXFR over
 // UDP gets one message (see ixfr.ts). A TCP answer is an Iterable of messages produced lazily; the
 // transport writes them with backpressure.
 
-import { RRType, Rcode } from '../dns/constants.js';
+import { RRType, Rcode, rcodeToString } from '../dns/constants.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
+import type { TsigCheck, TsigHook } from '../tsig/hook.js';
 import { buildErrorResponse, readName, responseSizeLimit, Section, type DecodedQuery, type Transport } from '../wire/index.js';
 import type { ZoneRegistry } from '../zone/registry.js';
 import { transferDecision, type TransferPolicy } from './acl.js';
 import type { TransferStats, TransferStreamOptions } from './axfr.js';
 import { axfrCache, type AxfrCache } from './axfr-cache.js';
 import { ixfrMessages, ixfrUdpMessage, planIxfr, type IxfrPlan } from './ixfr.js';
-
-/**
- * What the TSIG module (src/xfr/tsig*.ts) provides to transfers. `verifyRequest` checks the TSIG
- * of a request (`query.tsig` says where it sits in `msg`, RFC 8945 §4.3.3).
- */
-export interface TsigHook {
-  verifyRequest(msg: Uint8Array, query: DecodedQuery): TsigCheck;
-}
-
-export type TsigCheck =
-  /** No TSIG in the request. */
-  | { readonly kind: 'unsigned' }
-  /**
-   * A valid signature by `keyName`. Every message of the answer must be signed (RFC 8945 §5.3.1):
-   * `sign(msg, index)` does it, chaining the MACs; `reserve` octets are left free in each message.
-   */
-  | { readonly kind: 'valid'; readonly keyName: Name; readonly reserve: number; readonly sign: (msg: Buffer, index: number) => Buffer }
-  /** A TSIG that does not verify: send `reply` (NOTAUTH with BADKEY/BADSIG/BADTIME, RFC 8945 §5.2). */
-  | { readonly kind: 'invalid'; readonly reply: Buffer; readonly reason: string };
 
 /** Server-wide transfer settings, shared by every zone. */
 export interface XfrContext {
@@ -51,7 +34,12 @@ export interface XfrContext {
   readonly condense?: boolean;
   /** Encoded AXFRs kept per snapshot (axfr-cache.ts); default the process-wide `axfrCache`. */
   readonly axfrCache?: AxfrCache;
+  /** Told how each transfer request ended (ops/ counts them); `zone` undefined: not a zone we serve. */
+  readonly observe?: (zone: Name | undefined, kind: 'AXFR' | 'IXFR', result: TransferOutcome) => void;
 }
+
+/** How a transfer request ended: answered in full, refused (or malformed), or cut short mid-stream. */
+export type TransferOutcome = 'done' | 'refused' | 'aborted';
 
 /** The SOA serial a client sent in an IXFR's authority section (RFC 1995 §3), or why there is none. */
 export function ixfrClientSerial(msg: Uint8Array, query: DecodedQuery): { serial: number } | { error: string } {
@@ -85,14 +73,20 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   const q = query.question;
   const kind = q.qtype === RRType.AXFR ? 'AXFR' : 'IXFR';
   const zoneText = nameToText(q.name);
+  // Only the apex of a zone we serve can be transferred.
+  const handle = ctx.registry.get(q.name);
+  // Refusals are warnings: a secondary that cannot transfer is a misconfiguration someone must fix.
   const refuse = (rcode: number, why: string, sign?: (m: Buffer, i: number) => Buffer): Buffer => {
-    log?.info(`${kind} refused`, { zone: zoneText, client, rcode: rcode === Rcode.REFUSED ? 'REFUSED' : rcode === Rcode.FORMERR ? 'FORMERR' : rcode, reason: why });
+    log?.warn(`${kind} refused`, { zone: zoneText, client, rcode: rcodeToString(rcode), reason: why });
+    xfr?.observe?.(handle?.origin, kind, 'refused');
     const reply = buildErrorResponse(query, rcode, ctx.maxUdp);
     return sign === undefined ? reply : sign(reply, 0);
   };
 
-  // Only the apex of a zone we serve can be transferred.
-  const handle = ctx.registry.get(q.name);
+  // The request's own form first (RFC 1995 §3: an IXFR carries the client's SOA).
+  const cs = kind === 'IXFR' ? ixfrClientSerial(msg, query) : undefined;
+  if (cs !== undefined && 'error' in cs) return refuse(Rcode.FORMERR, cs.error);
+
   const snapshot = handle?.snapshot;
   if (handle === undefined) return refuse(Rcode.REFUSED, 'not a zone we serve');
   // Configured but not loaded (load failed, never transferred, expired): SERVFAIL, as queries get.
@@ -103,7 +97,8 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   if (query.tsig !== undefined && xfr?.tsig !== undefined) {
     check = xfr.tsig.verifyRequest(msg, query);
     if (check.kind === 'invalid') {
-      log?.info(`${kind} refused`, { zone: zoneText, client, reason: `TSIG: ${check.reason}` });
+      log?.warn(`${kind} refused`, { zone: zoneText, client, reason: `TSIG: ${check.reason}` });
+      xfr?.observe?.(handle.origin, kind, 'refused');
       return check.reply;
     }
   }
@@ -123,30 +118,32 @@ export function answerTransfer(msg: Uint8Array, query: DecodedQuery, transport: 
   };
   const fields = { zone: zoneText, client, serial: snapshot.serial };
 
-  if (kind === 'AXFR') {
+  if (cs === undefined) {
     const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
     log?.info('AXFR started', fields);
-    return logged((xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats), stats, log, 'AXFR', fields);
+    return logged((xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats), stats, xfr, 'AXFR', handle.origin, fields);
   }
 
-  const cs = ixfrClientSerial(msg, query);
-  if ('error' in cs) return refuse(Rcode.FORMERR, cs.error, signer);
   const plan: IxfrPlan = planIxfr(snapshot, handle.journal, cs.serial, { condense: xfr?.condense });
   const planFields = { ...fields, from: cs.serial, answer: plan.kind === 'full' ? `AXFR-style (${plan.reason})` : plan.kind };
   if (transport === 'udp') {
     const reply = ixfrUdpMessage(snapshot, query, plan, responseSizeLimit('udp', query.edns?.udpSize, ctx.maxUdp), opts);
     log?.info('IXFR over UDP answered', { ...planFields, size: reply.length });
+    xfr?.observe?.(handle.origin, 'IXFR', 'done');
     return reply;
   }
   const stats: TransferStats = { messages: 0, records: 0, bytes: 0 };
   log?.info('IXFR started', planFields);
   // The AXFR-style answer is the AXFR's messages under the IXFR question (RFC 1995 §4): cached alike.
   const messages = plan.kind === 'full' ? (xfr?.axfrCache ?? axfrCache).messages(snapshot, query, opts, stats) : ixfrMessages(snapshot, query, plan, opts, stats);
-  return logged(messages, stats, log, 'IXFR', planFields);
+  return logged(messages, stats, xfr, 'IXFR', handle.origin, planFields);
 }
 
-/** Passes messages through and logs how the stream ended. */
-function* logged(messages: Generator<Buffer, void, undefined>, stats: TransferStats, log: Logger | undefined, kind: string, fields: Record<string, string | number>): Generator<Buffer, void, undefined> {
+/** Passes messages through and logs (and tells the observer) how the stream ended. */
+function* logged(
+  messages: Generator<Buffer, void, undefined>, stats: TransferStats, xfr: XfrContext | undefined, kind: 'AXFR' | 'IXFR', zone: Name, fields: Record<string, string | number>,
+): Generator<Buffer, void, undefined> {
+  const log = xfr?.log;
   const started = performance.now();
   let complete = false;
   try {
@@ -157,5 +154,6 @@ function* logged(messages: Generator<Buffer, void, undefined>, stats: TransferSt
     if (stats.cache !== undefined) done.cache = stats.cache;
     if (complete) log?.info(`${kind} finished`, done);
     else log?.warn(`${kind} aborted`, done);
+    xfr?.observe?.(zone, kind, complete ? 'done' : 'aborted');
   }
 }

@@ -20,9 +20,9 @@ import { serialGreater } from '../dns/serial.js';
 import { Flag, HEADER_SIZE, MessageWriter, OPCODE_MASK, OPCODE_SHIFT, RCODE_MASK, Section } from '../wire/index.js';
 import { nameScanReason, scanName } from '../wire/wire-name.js';
 import type { RR } from '../wire/writer.js';
-import { signRequest, TsigStreamVerifier } from './tsig.js';
-import type { TsigKey } from './tsig-keys.js';
-import { locateTsig } from './tsig-wire.js';
+import { signRequest, TsigStreamVerifier } from '../tsig/tsig.js';
+import type { TsigKey } from '../tsig/keys.js';
+import { locateTsig } from '../tsig/wire.js';
 
 /** Where a primary listens: `127.0.0.1:5300`, `[::1]:53`, `192.0.2.1` (port 53). */
 export interface PrimaryAddress {

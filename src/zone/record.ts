@@ -50,6 +50,11 @@ export interface Diagnostic {
   message: string;
 }
 
+/** A diagnostic's place as log fields (log.ts puts them in front of the message in text logs). */
+export function diagnosticFields(d: Diagnostic): { file: string; line: number; column?: number } {
+  return d.column ? { file: d.file, line: d.line, column: d.column } : { file: d.file, line: d.line };
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.column ? `${d.file}:${d.line}:${d.column}` : `${d.file}:${d.line}`;
   return `${where}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;

@@ -16,8 +16,11 @@ import type { HealthRule } from '../health/rule.js';
 export interface ZoneHandle {
   readonly origin: Name;
   snapshot: ZoneSnapshot | undefined;
-  /** Per-zone serving options from the configuration; unset fields use the server's. */
-  readonly options?: ZoneOptions;
+  /**
+   * Per-zone serving options from the configuration; unset fields use the server's. Replaced
+   * whole (one assignment) when the configuration is read again: a query reads it once.
+   */
+  options?: ZoneOptions;
   /** Differences between recent versions, for IXFR (set by the xfr service; absent: AXFR only). */
   journal?: Journal;
 }

@@ -1,8 +1,9 @@
 // Smoke test of the QPS benchmark's harness (bench/qps/run.mjs --smoke), not of its numbers: a
-// 2,000-name zone, one 1-second dnsperf run, zonedns (plain, with every name health-checked, and
-// with DO=1 on signed copies of the zones) and the bare Node dgram responder. The bench must start
-// them, check each zonedns's sampled answers, measure them and print its table; the JSON report
-// must have every row with answered queries. Timings are never asserted: the machine is shared.
+// 2,000-name zone, one 1-second dnsperf run, zonedns (plain, with metrics, with every name
+// health-checked, and with DO=1 on signed copies of the zones) and the bare Node dgram responder.
+// The bench must start them, check each zonedns's sampled answers, measure them and print its
+// table; the JSON report must have every row with answered queries. Timings are never asserted:
+// the machine is shared.
 
 import { expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { ROOT, runBench } from './support/run-bench.js';
 
 interface Row { name: string; check?: { n: number; wrong: number; noAnswer: number; skipped?: boolean }; udp?: { qps: number }; udpRuns: Array<{ completed: number }> }
 
-describeWithPeers('npm run bench harness (--smoke: zonedns plain, health-checked and DO=1, and the Node dgram responder, 2,000 names)', ['dnsperf', 'dnssec-signzone'], () => {
+describeWithPeers('npm run bench harness (--smoke: zonedns plain, with metrics, health-checked and DO=1, and the Node dgram responder, 2,000 names)', ['dnsperf', 'dnssec-signzone'], () => {
   test('measures them and prints the table; zonedns\'s sampled answers are right, health-checked and with DO=1 too', async () => {
     expect(existsSync(join(ROOT, 'dist/cli/main.js'))).toBe(true); // `npm test` builds dist/ first
     const out = mkdtempSync(join(tmpdir(), 'zonedns-qps-bench-test-'));
@@ -30,9 +31,11 @@ describeWithPeers('npm run bench harness (--smoke: zonedns plain, health-checked
       expect(table).toMatch(/^\| server \| QPS \| CPU % \| QPS\/core \|/m);
       expect(table).toMatch(/^\| zonedns \| [\d,]+ !? ?\|/m);
       expect(table).toMatch(/^\| Node dgram \| [\d,]+ !? ?\|/m);
+      expect(table).toMatch(/^\| zonedns \+ metrics \| [\d,]+ !? ?\|/m);
       expect(table).toMatch(/^- QPS\/core with every name health-checked ≥ 0\.95× without: /m);
+      expect(table).toMatch(/^- Counting queries for the metrics costs ≤ 5% of QPS\/core: /m);
       const report = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { rows: Row[] };
-      expect(report.rows.map((r) => r.name).sort()).toEqual(['dgram', 'zonedns', 'zonedns-do', 'zonedns-health']);
+      expect(report.rows.map((r) => r.name).sort()).toEqual(['dgram', 'zonedns', 'zonedns-do', 'zonedns-health', 'zonedns-metrics']);
       expect(table).toMatch(/^\| zonedns DO=1 \(signed\) \| [\d,]+ !? ?\|/m);
       expect(table).toMatch(/DO=1 on the signed zones, QPS\/core ≥ 0\.8× DO=0: zonedns DO=1 [\d,]+ \/ DO=0 [\d,]+ = [\d.]+×/);
       for (const row of report.rows) {

@@ -218,7 +218,7 @@ describe('zonedns check on broken zones and bad usage', () => {
   test.concurrent('no command at all exits 2 and asks for one', async () => {
     const r = await zonedns();
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/Give a command: serve, check or dev/);
+    expect(r.stderr).toMatch(/Give a command: serve, check, dev or ctl/);
   });
 });
 

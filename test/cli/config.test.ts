@@ -32,7 +32,24 @@ describe('parseConfig', () => {
     expect(cfg.serial).toBe('unixtime');
     expect(cfg.maxUdp).toBe(1400);
     expect(cfg.log).toEqual({ level: 'debug', format: 'json', queries: true });
-    expect(cfg.tcp).toEqual({ idleTimeoutMs: 5000, maxConnections: 10 });
+    expect(cfg.tcp).toEqual({ idleTimeoutMs: 5000, queryTimeoutMs: 3000, maxConnections: 10, maxConnectionsPerClient: 64, maxPendingBytes: 131072 });
+  });
+
+  test('rrl, cookies and the TCP defences: defaults filled in, or turned off', () => {
+    const cfg = parseConfig(JSON.stringify({
+      tcp: { queryTimeoutMs: 2000, maxConnectionsPerClient: 16, maxPendingBytes: 65536 },
+      rrl: { responsesPerSecond: 50, ipv6PrefixLength: 48 },
+      cookies: { secret: 'e5e973e5a6b2a43f48e7dc849e37bfcf', previousSecrets: ['dd3bdf9344b678b185a6f5cb60fca715'] },
+    }), '/x');
+    expect(cfg.tcp).toEqual({ idleTimeoutMs: 10000, queryTimeoutMs: 2000, maxConnections: 512, maxConnectionsPerClient: 16, maxPendingBytes: 65536 });
+    expect(cfg.rrl).toEqual({ enabled: true, responsesPerSecond: 50, slip: 2, windowSeconds: 15, ipv4PrefixLength: 24, ipv6PrefixLength: 48, tableSize: 65536 });
+    expect(Buffer.from(cfg.cookies!.secret!).toString('hex')).toBe('e5e973e5a6b2a43f48e7dc849e37bfcf');
+    expect(cfg.cookies!.previousSecrets!.map((k) => Buffer.from(k).toString('hex'))).toEqual(['dd3bdf9344b678b185a6f5cb60fca715']);
+    const off = parseConfig(JSON.stringify({ rrl: { enabled: false }, cookies: { enabled: false } }), '/x');
+    expect([off.rrl.enabled, off.cookies]).toEqual([false, undefined]);
+    // On by default, with a random cookie secret.
+    const none = parseConfig('{}', '/x');
+    expect([none.rrl.enabled, none.rrl.responsesPerSecond, none.cookies]).toEqual([true, 200, { secret: undefined, previousSecrets: [] }]);
   });
 
   test('an empty object is a valid configuration', () => {
@@ -51,6 +68,12 @@ describe('parseConfig', () => {
     ['bad serial policy', { serial: 'sometimes' }, /^serial: expected one of keep, auto, unixtime/],
     ['queries not boolean', { log: { queries: 'yes' } }, /^log\.queries: expected true or false/],
     ['top level not an object', [], /expected an object/],
+    ['rrl rate of 0', { rrl: { responsesPerSecond: 0 } }, /^rrl\.responsesPerSecond: expected an integer from 1 to 10000000/],
+    ['unknown rrl key', { rrl: { rate: 5 } }, /^rrl\.rate: unknown key/],
+    ['an IPv6 RRL prefix over /64', { rrl: { ipv6PrefixLength: 80 } }, /^rrl\.ipv6PrefixLength: expected an integer from 16 to 64/],
+    ['a cookie secret that is not 128 bits of hex', { cookies: { secret: 'abc' } }, /^cookies\.secret: expected 32 hexadecimal digits/],
+    ['a previous cookie secret that is not hex', { cookies: { previousSecrets: ['x'.repeat(32)] } }, /^cookies\.previousSecrets\[0\]: expected 32 hexadecimal digits/],
+    ['a TCP output cap under one message', { tcp: { maxPendingBytes: 1000 } }, /^tcp\.maxPendingBytes: expected an integer from 65536/],
   ];
   test.each(bad)('%s is an error naming its path', (_name, value, message) => {
     expect(() => parseConfig(JSON.stringify(value), '/x')).toThrow(ConfigError);

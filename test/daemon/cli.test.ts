@@ -77,7 +77,7 @@ test('--version prints the package version, from any working directory', async (
 });
 
 test.each([
-  [[], /Give a command: serve, check or dev/],
+  [[], /Give a command: serve, check, dev or ctl, or dnssec ds \| status/],
   [['serve', '--no-such-flag'], /Unknown argument/i],
   [['frobnicate'], /Unknown argument|Unknown command/i],
 ])('usage error %j: exit code 2 and a pointer to --help', async (args, message) => {

@@ -44,7 +44,7 @@ describe('serve --config', () => {
     const line = await d.waitForLog(/ info query .*qname=www\.listed\.test\./);
     expect(line).toMatch(/client=127\.0\.0\.1/);
     expect(line).toMatch(/qtype=A/);
-    expect(line).toMatch(/rcode=0/);
+    expect(line).toMatch(/rcode=NOERROR/);
   });
 
   test('a bad configuration file exits 2 with the path of the bad value', async () => {
@@ -74,7 +74,7 @@ describe('serve --log-format json', () => {
       expect(typeof o.msg).toBe('string');
     }
     expect(objects.find((o) => o.msg === 'zone loaded' && o.zone === 'example.com.')).toMatchObject({ serial: 2026112401 });
-    expect(objects.find((o) => o.msg === 'query')).toMatchObject({ qname: 'www.example.com.', qtype: 'A', rcode: 0, transport: 'udp' });
+    expect(objects.find((o) => o.msg === 'query')).toMatchObject({ qname: 'www.example.com.', qtype: 'A', rcode: 'NOERROR', transport: 'udp' });
     expect(objects.at(-1)).toMatchObject({ msg: 'stopped' });
   });
 });

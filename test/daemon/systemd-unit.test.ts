@@ -52,8 +52,10 @@ describe('the systemd unit', () => {
       ...get('RuntimeDirectory').map((d) => `/run/${d}`),
       ...get('ReadWritePaths').flatMap((v) => v.split(/\s+/)),
     ];
-    const config = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as { stateDir?: string; zones?: Array<{ file: string; primaries?: string[] }> };
-    const written = [config.stateDir, ...(config.zones ?? []).filter((z) => z.primaries !== undefined).map((z) => z.file)];
+    const config = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as { stateDir?: string; control?: { socket?: string }; zones?: Array<{ file: string; primaries?: string[] }> };
+    const written = [config.stateDir, config.control?.socket, ...(config.zones ?? []).filter((z) => z.primaries !== undefined).map((z) => z.file)];
+    // `zonedns ctl` without flags finds the socket there.
+    expect(config.control?.socket).toBe('/run/zonedns/zonedns.sock');
     expect(config.stateDir).toBe('/var/lib/zonedns');
     for (const path of written) expect({ path, writable: writable.some((w) => path === w || path!.startsWith(`${w}/`)) }).toEqual({ path, writable: true });
     // The install steps build the udp_batch addon.
@@ -73,16 +75,21 @@ test('the unit\'s ExecStart line, run against the shipped example configuration,
   const [exec, ...args] = get('ExecStart')[0]!.split(/\s+/);
   expect(exec).toBe('/usr/bin/node');
   const root = makeTempDir('zonedns-unit-');
-  const moved: Array<[string, string]> = [['/opt/zonedns', REPO_ROOT.replace(/\/$/, '')], ['/etc/zonedns', join(root, 'etc/zonedns')], ['/var/lib/zonedns', join(root, 'var/lib/zonedns')]];
+  const moved: Array<[string, string]> = [
+    ['/opt/zonedns', REPO_ROOT.replace(/\/$/, '')], ['/etc/zonedns', join(root, 'etc/zonedns')], ['/var/lib/zonedns', join(root, 'var/lib/zonedns')], ['/run/zonedns', join(root, 'run/zonedns')],
+  ];
   const move = (s: string) => moved.reduce((acc, [from, to]) => (acc.startsWith(from) ? to + acc.slice(from.length) : acc), s);
   // What the install steps and systemd (StateDirectory=, WorkingDirectory=) make.
   mkdirSync(join(root, 'etc/zonedns/zones'), { recursive: true });
   mkdirSync(join(root, 'var/lib/zonedns'), { recursive: true });
+  mkdirSync(join(root, 'run/zonedns'), { recursive: true });
   for (const f of readdirSync(BUNDLED_ZONES).filter((f) => f.endsWith('.zone'))) copyFileSync(join(BUNDLED_ZONES, f), join(root, 'etc/zonedns/zones', f));
   const port = await pickPort();
   const config = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
   config.listen = [`127.0.0.1:${port}`];
   for (const key of ['zonesDir', 'stateDir']) config[key] = move(config[key] as string);
+  const control = config.control as { socket: string };
+  config.control = { ...control, socket: move(control.socket) };
   writeFileSync(join(root, 'etc/zonedns/zonedns.json'), JSON.stringify(config));
 
   const child = spawn(process.execPath, args.map(move), { cwd: join(root, 'var/lib/zonedns'), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,6 +102,7 @@ test('the unit\'s ExecStart line, run against the shipped example configuration,
     expect(d.logLines(/ (warn|error) /)).toEqual([]);
     // Its state went where the unit lets it write.
     expect(readdirSync(join(root, 'var/lib/zonedns')).sort()).toEqual(['2.0.192.in-addr.arpa.state', 'dev.test.state', 'example.com.state']);
+    expect(readdirSync(join(root, 'run/zonedns'))).toEqual(['zonedns.sock']);
   } finally {
     const st = await d.stop('SIGTERM');
     expect(st).toEqual({ code: 0, signal: null });

@@ -3,24 +3,38 @@
 // response to the message that caused it (strict parse, QR=1, ID/opcode/RD echoed, RA=0, the
 // question echoed byte for byte, within the size limit); messages without a header or with QR=1
 // must get nothing, every other message exactly one reply; and the server must still answer
-// correctly afterwards, without having logged a handler failure.
+// correctly afterwards, without having logged a handler failure. DNS cookies are on (the corpus
+// carries COOKIE options), and the in-process run is repeated with response rate limiting on.
+//
+// In `npm test` this is a smoke: 100,000 packets over UDP, 5,000 over TCP, against a server in
+// this process. `npm run fuzz` (ZONEDNS_FUZZ=full) throws 10,000,000 over UDP and 1,000,000 over
+// TCP at a `zonedns serve` process: a crash is its exit, a hang a sentinel left unanswered.
 //
 // Reproduce a failure with ZONEDNS_FUZZ_SEED=<seed printed in the failure>.
 
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_RRL } from '../../src/limits/rrl.js';
+import { startLimits } from '../../src/limits/setup.js';
+import { silentLogger } from '../../src/log.js';
 import { handleMessage, type HandlerContext } from '../../src/server/handle.js';
 import { Rotator } from '../../src/server/rotate.js';
+import { cleanupDaemons, makeTempDir, startDaemon } from '../daemon/support/daemon.js';
 import { registryOf, zoneFromText } from '../support/zones.js';
-import { TRICKY_ZONE, startE2eServer, type E2eServer } from './support/server.js';
+import { TRICKY_ZONE, startE2eServer } from './support/server.js';
 import { TcpClient, UdpClient, deadline, framed } from './support/net.js';
 import { Prng, corpus, mustDrop, mutate } from './support/fuzz.js';
 import { lines, parseResponse, query } from './support/wire.js';
 
 const SEED = Number(process.env.ZONEDNS_FUZZ_SEED ?? 0x5eed2026);
+const FULL = process.env.ZONEDNS_FUZZ === 'full';
 const IN_PROCESS = 100_000;
-const UDP_PACKETS = 100_000;
+/** The rerun with limits on: the same paths plus cookies and RRL, fewer of them. */
+const IN_PROCESS_LIMITS = FULL ? 1_000_000 : 30_000;
+const UDP_PACKETS = FULL ? 10_000_000 : 100_000;
 /**
  * Packets sent before waiting for the server to catch up (a sentinel query's answer). The server
  * cannot read while this test sends (one event loop), so a batch must fit in its socket buffer:
@@ -28,18 +42,45 @@ const UDP_PACKETS = 100_000;
  * 600 octets (measured); 100 leaves room.
  */
 const UDP_BATCH = 100;
-const TCP_CONNECTIONS = 10;
-const TCP_PER_CONNECTION = 500;
+const TCP_CONNECTIONS = FULL ? 100 : 10;
+const TCP_PER_CONNECTION = FULL ? 10_000 : 500;
+/** Connections fuzzed at once (the full run's 100 go in waves, so replies need not all be held). */
+const TCP_CONCURRENCY = 10;
 const GARBAGE_CONNECTIONS = 4;
+/** Per test: the smoke fits jest's default; the full run takes minutes. */
+const TIMEOUT = FULL ? 4 * 3600_000 : 60_000;
 /** IDs at or above this are sentinels; fuzz messages get their index in the batch as ID. */
 const SENTINEL_BASE = 0xf000;
 
 const CORPUS = corpus();
-let srv: E2eServer;
+
+/** The server under fuzz: in this process (smoke), or a `zonedns serve` process (full). */
+interface Target {
+  host: string;
+  port: number;
+  /** Lines the server logged that mean something went wrong in it (a handler failure is one). */
+  logged(): string[];
+  /** False once the server process has exited (a crash). */
+  running(): boolean;
+  close(): Promise<void>;
+}
+let srv: Target;
 
 beforeAll(async () => {
-  srv = await startE2eServer([{ origin: 'tricky.test', text: TRICKY_ZONE }]);
-});
+  if (!FULL) {
+    const e2e = await startE2eServer([{ origin: 'tricky.test', text: TRICKY_ZONE }], { cookies: {} });
+    srv = { host: e2e.host, port: e2e.port, logged: () => e2e.logged, running: () => true, close: () => e2e.close() };
+    return;
+  }
+  // Rate limiting off: every message must get its reply. Cookies on, as by default.
+  const config = join(makeTempDir(), 'zonedns.json');
+  writeFileSync(config, JSON.stringify({ rrl: { enabled: false } }));
+  const d = await startDaemon({ bundled: false, files: { 'tricky.test.zone': TRICKY_ZONE }, args: ['--config', config] });
+  // Errors only: the corpus sends NOTIFYs from a stranger and broken TSIGs on purpose, and the
+  // daemon rightly warns about those (a few lines, rate-limited: limits/log-limit.ts); a handler
+  // failure is an error line.
+  srv = { host: d.host, port: d.port, logged: () => d.lines.filter((l) => / error /.test(l)), running: () => d.running, close: () => cleanupDaemons() };
+}, 30_000);
 afterAll(async () => {
   await srv.close();
 });
@@ -94,36 +135,48 @@ function report(problems: string[], label: string): void {
   expect({ label, seed: SEED, problems: problems.slice(0, 10), total: problems.length }).toEqual({ label, seed: SEED, problems: [], total: 0 });
 }
 
-test(`in process: handleMessage on ${IN_PROCESS} mutations never throws and always returns a proper reply or nothing`, () => {
-  const ctx: HandlerContext = { registry: registryOf(zoneFromText('tricky.test', TRICKY_ZONE)), rotator: new Rotator('cyclic'), maxUdp: 1232 };
+const inProcess = (limits: boolean) => () => {
+  const count = limits ? IN_PROCESS_LIMITS : IN_PROCESS;
+  const running = limits ? startLimits({ rrl: { ...DEFAULT_RRL, responsesPerSecond: 1000 }, cookies: {}, log: silentLogger, maxUdp: 1232 }) : undefined;
+  const ctx: HandlerContext = { registry: registryOf(zoneFromText('tricky.test', TRICKY_ZONE)), rotator: new Rotator('cyclic'), maxUdp: 1232, limits: running?.limits };
   const r = new Prng(SEED);
   const problems: string[] = [];
   let answered = 0;
-  for (let i = 0; i < IN_PROCESS; i++) {
-    const msg = mutate(r, CORPUS);
-    const transport = i & 1 ? 'udp' : 'tcp';
-    let reply: Buffer | undefined;
-    try {
-      reply = handleMessage(msg, transport, ctx);
-    } catch (err) {
-      problems.push(`#${i} threw ${(err as Error).stack}: ${hex(msg)}`);
-      continue;
-    }
-    if (reply !== undefined) {
-      answered++;
-      if (!Buffer.isBuffer(reply)) {
-        problems.push(`#${i} returned a ${typeof reply}`);
+  try {
+    for (let i = 0; i < count; i++) {
+      const msg = mutate(r, CORPUS);
+      const transport = i & 1 ? 'udp' : 'tcp';
+      let reply: Buffer | undefined;
+      try {
+        reply = handleMessage(msg, transport, ctx, `192.0.2.${i & 7}`);
+      } catch (err) {
+        problems.push(`#${i} threw ${(err as Error).stack}: ${hex(msg)}`);
         continue;
       }
+      if (reply !== undefined) {
+        answered++;
+        if (!Buffer.isBuffer(reply)) {
+          problems.push(`#${i} returned a ${typeof reply}`);
+          continue;
+        }
+      }
+      // Rate limiting may drop a reply; whatever goes out must still be right.
+      if (limits && reply === undefined) continue;
+      const p = problemWith(msg, reply, transport);
+      if (p) problems.push(`#${i} ${transport}: ${p}; query ${hex(msg)}`);
     }
-    const p = problemWith(msg, reply, transport);
-    if (p) problems.push(`#${i} ${transport}: ${p}; query ${hex(msg)}`);
+  } finally {
+    running?.close();
   }
-  report(problems, 'in process');
+  report(problems, limits ? 'in process, with RRL and cookies' : 'in process');
   // The mix must exercise both paths, not just drops.
-  expect(answered).toBeGreaterThan(IN_PROCESS / 4);
-  expect(answered).toBeLessThan(IN_PROCESS);
-});
+  expect(answered).toBeGreaterThan(count / 4);
+  expect(answered).toBeLessThan(count);
+  if (limits) expect(running!.limits.rrl!.counters.limited).toBeGreaterThan(0);
+};
+
+test(`in process: handleMessage on ${IN_PROCESS} mutations never throws and always returns a proper reply or nothing`, inProcess(false), TIMEOUT);
+test(`in process, with RRL and cookies: ${IN_PROCESS_LIMITS} mutations, every reply proper`, inProcess(true), TIMEOUT);
 
 test(`UDP: ${UDP_PACKETS} random and mutated packets, every reply well-formed, then correct answers`, async () => {
   const r = new Prng(SEED + 1);
@@ -215,15 +268,16 @@ test(`UDP: ${UDP_PACKETS} random and mutated packets, every reply well-formed, t
   } finally {
     await u.close();
   }
-  expect(srv.logged).toEqual([]);
-});
+  expect(srv.logged()).toEqual([]);
+  expect(srv.running()).toBe(true);
+}, TIMEOUT);
 
 test(`TCP: ${TCP_CONNECTIONS * TCP_PER_CONNECTION} mutated messages on ${TCP_CONNECTIONS} connections, plus garbage streams, then correct answers`, async () => {
   const r = new Prng(SEED + 2);
   const problems: string[] = [];
 
   // Framed mutations, written in random-sized chunks; a sentinel query closes each stream.
-  const framedRuns = Array.from({ length: TCP_CONNECTIONS }, async (_, c) => {
+  const framedRun = async (c: number): Promise<void> => {
     const msgs: Buffer[] = [];
     for (let i = 0; i < TCP_PER_CONNECTION; i++) {
       const m = mutate(r, CORPUS);
@@ -241,7 +295,7 @@ test(`TCP: ${TCP_CONNECTIONS * TCP_PER_CONNECTION} mutated messages on ${TCP_CON
       }
       const expected = msgs.filter((m) => !mustDrop(m)).length;
       // Replies come in order on one connection (the handler is synchronous): the sentinel's is last.
-      const replies = await conn.waitReplies(expected + 1, 20_000);
+      const replies = await conn.waitReplies(expected + 1, FULL ? 600_000 : 20_000);
       const last = replies[expected]!;
       if (last.readUInt16BE(0) !== sentinelId) problems.push(`conn ${c}: reply ${expected + 1} is not the sentinel's`);
       const answered = msgs.filter((m) => !mustDrop(m));
@@ -253,7 +307,13 @@ test(`TCP: ${TCP_CONNECTIONS * TCP_PER_CONNECTION} mutated messages on ${TCP_CON
     } finally {
       conn.destroy();
     }
-  });
+  };
+  // In waves of TCP_CONCURRENCY connections.
+  const framedRuns = (async () => {
+    for (let c = 0; c < TCP_CONNECTIONS; c += TCP_CONCURRENCY) {
+      await Promise.all(Array.from({ length: Math.min(TCP_CONCURRENCY, TCP_CONNECTIONS - c) }, (_, k) => framedRun(c + k)));
+    }
+  })();
 
   // Garbage streams: random length prefixes and contents, then FIN. Whatever comes back must be
   // whole, well-formed response frames, and the server must hang up once we do.
@@ -285,7 +345,7 @@ test(`TCP: ${TCP_CONNECTIONS * TCP_PER_CONNECTION} mutated messages on ${TCP_CON
     }
   });
 
-  await Promise.all([...framedRuns, ...garbageRuns]);
+  await Promise.all([framedRuns, ...garbageRuns]);
   report(problems, 'TCP');
 
   // Still serving, with the right data, over TCP and UDP.
@@ -306,5 +366,6 @@ test(`TCP: ${TCP_CONNECTIONS * TCP_PER_CONNECTION} mutated messages on ${TCP_CON
   } finally {
     await u.close();
   }
-  expect(srv.logged).toEqual([]);
-});
+  expect(srv.logged()).toEqual([]);
+  expect(srv.running()).toBe(true);
+}, TIMEOUT);

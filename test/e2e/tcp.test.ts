@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import net from 'node:net';
+import { DEFAULT_TCP_OPTIONS } from '../../src/server/tcp.js';
 import { TRICKY_ZONE, startE2eServer, type E2eServer } from './support/server.js';
 import { TcpClient, UdpClient, deadline, framed, tick } from './support/net.js';
 import { lines, parseResponse, query, type ParsedResponse } from './support/wire.js';
@@ -44,10 +45,10 @@ function checkAnswer(raw: Buffer, id: number, qi: number): void {
 const q = (i: number, id: number) => query(QUESTIONS[i % QUESTIONS.length]![0], QUESTIONS[i % QUESTIONS.length]![1], { id });
 
 /** Connects and asks one question; 'closed' if the server hangs up without an answer. */
-async function tryConnection(server: E2eServer, id: number): Promise<{ state: 'answered'; conn: TcpClient } | { state: 'closed' }> {
+async function tryConnection(server: E2eServer, id: number, localAddress?: string): Promise<{ state: 'answered'; conn: TcpClient } | { state: 'closed' }> {
   let c: TcpClient;
   try {
-    c = await TcpClient.connect(server.host, server.port);
+    c = await TcpClient.connect(server.host, server.port, { localAddress });
   } catch {
     return { state: 'closed' }; // reset before the handshake completed
   }
@@ -231,7 +232,7 @@ describe('clients that go away mid-message', () => {
 describe('idle timeout (idleTimeoutMs 300)', () => {
   let idle: E2eServer;
   beforeAll(async () => {
-    idle = await startE2eServer(ZONES, { tcp: { idleTimeoutMs: 300, maxConnections: 4, maxPendingBytes: 1 << 20 } });
+    idle = await startE2eServer(ZONES, { tcp: { ...DEFAULT_TCP_OPTIONS, idleTimeoutMs: 300, maxConnections: 4 } });
   });
   afterAll(async () => {
     await idle.close();
@@ -252,15 +253,6 @@ describe('idle timeout (idleTimeoutMs 300)', () => {
     const last = performance.now();
     const closedAt = await c.waitClosed(3000);
     expect(closedAt - last).toBeGreaterThanOrEqual(250);
-  });
-
-  test('a connection holding half a message is closed too (no slowloris)', async () => {
-    const c = await TcpClient.connect(idle.host, idle.port);
-    await c.write(framed(q(0, 0x7101)).subarray(0, 9));
-    const t0 = performance.now();
-    const closedAt = await c.waitClosed(3000);
-    expect(closedAt - t0).toBeGreaterThanOrEqual(250);
-    expect(c.replies.length).toBe(0);
   });
 
   test('connections the server timed out free their slots even if the client never closes its side', async () => {
@@ -299,36 +291,140 @@ describe('idle timeout (idleTimeoutMs 300)', () => {
   });
 });
 
-describe('connection cap (maxConnections 4)', () => {
-  let capped: E2eServer;
+describe('query timeout (queryTimeoutMs 300, idleTimeoutMs 10 s)', () => {
+  let slow: E2eServer;
   beforeAll(async () => {
-    capped = await startE2eServer(ZONES, { tcp: { idleTimeoutMs: 10_000, maxConnections: 4, maxPendingBytes: 1 << 20 } });
+    slow = await startE2eServer(ZONES, { tcp: { ...DEFAULT_TCP_OPTIONS, queryTimeoutMs: 300 } });
   });
   afterAll(async () => {
+    expect(slow.server.counters.tcp[0]!.slowClosed).toBeGreaterThanOrEqual(2);
+    await slow.close();
+    expect(slow.logged).toEqual([]);
+  });
+
+  test('a connection holding half a message is closed too (no slowloris)', async () => {
+    const c = await TcpClient.connect(slow.host, slow.port);
+    await c.write(framed(q(0, 0x7101)).subarray(0, 9));
+    const t0 = performance.now();
+    const closedAt = await c.waitClosed(3000);
+    expect(closedAt - t0).toBeGreaterThanOrEqual(250);
+    expect(c.replies.length).toBe(0);
+  });
+
+  test('a message trickling in an octet at a time is cut off ~300 ms after its first octet (octets do not reset the clock)', async () => {
+    const c = await TcpClient.connect(slow.host, slow.port);
+    const bytes = framed(q(0, 0x7102));
+    const t0 = performance.now();
+    try {
+      // One octet every 50 ms: each would reset an idle timer, none may reset the query clock.
+      for (let i = 0; i < bytes.length - 1 && !c.closed; i++) {
+        c.write(bytes.subarray(i, i + 1)).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const closedAt = await c.waitClosed(3000);
+      expect(closedAt - t0).toBeGreaterThanOrEqual(250);
+      expect(closedAt - t0).toBeLessThan(1000);
+      expect(c.replies.length).toBe(0);
+    } finally {
+      c.destroy();
+    }
+  });
+
+  test('a slow but steady client that completes each query in time is not cut off', async () => {
+    const c = await TcpClient.connect(slow.host, slow.port);
+    try {
+      for (let i = 0; i < 4; i++) {
+        const bytes = framed(q(i, 0x7110 + i));
+        await c.write(bytes.subarray(0, 5));
+        await new Promise((r) => setTimeout(r, 150));
+        await c.write(bytes.subarray(5));
+        checkAnswer(await c.next(), 0x7110 + i, i);
+      }
+      expect(c.closed).toBe(false);
+    } finally {
+      c.destroy();
+    }
+  });
+});
+
+describe('connection caps (maxConnections 4, maxConnectionsPerClient 3)', () => {
+  let capped: E2eServer;
+  beforeAll(async () => {
+    capped = await startE2eServer(ZONES, { tcp: { ...DEFAULT_TCP_OPTIONS, maxConnections: 4, maxConnectionsPerClient: 3 } });
+  });
+  afterAll(async () => {
+    // The counters a metrics layer reads saw it too.
+    expect(capped.server.counters.tcp[0]).toMatchObject({ evicted: expect.any(Number), refusedPerClient: expect.any(Number) });
+    expect(capped.server.counters.tcp[0]!.evicted).toBeGreaterThanOrEqual(2);
+    expect(capped.server.counters.tcp[0]!.refusedPerClient).toBeGreaterThanOrEqual(1);
     await capped.close();
     expect(capped.logged).toEqual([]);
   });
 
-  test('connections beyond the cap are closed at once while the first ones still answer', async () => {
+  test('at the cap, a newcomer gets in and the least recently active connection is closed', async () => {
     const first: TcpClient[] = [];
-    for (let i = 0; i < 4; i++) {
-      const r = await tryConnection(capped, 0x8000 + i);
-      expect(r.state).toBe('answered');
-      if (r.state === 'answered') first.push(r.conn);
-    }
+    const from = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
     try {
-      const extra = await Promise.all([0, 1, 2].map((i) => tryConnection(capped, 0x8100 + i)));
-      expect(extra.map((e) => e.state)).toEqual(['closed', 'closed', 'closed']);
-      for (let i = 0; i < 4; i++) checkAnswer(await first[i]!.exchange(q(i, 0x8200 + i)), 0x8200 + i, i);
-      expect(first.every((c) => !c.closed)).toBe(true);
-
-      // Freeing a slot lets a new client in (once the server has seen the close: poll, bounded).
-      first.pop()!.destroy();
-      first.push(await admitted(capped, 'a freed connection slot to be reused'));
-      // ... and the cap still holds.
-      expect((await tryConnection(capped, 0x8400)).state).toBe('closed');
+      for (let i = 0; i < 4; i++) {
+        const r = await tryConnection(capped, 0x8000 + i, from[i]);
+        expect(r.state).toBe('answered');
+        if (r.state === 'answered') first.push(r.conn);
+      }
+      // The first connection asks again: now the second is the least recently active.
+      checkAnswer(await first[0]!.exchange(q(0, 0x8100)), 0x8100, 0);
+      const newcomer = await tryConnection(capped, 0x8101, '127.0.0.5');
+      expect(newcomer.state).toBe('answered');
+      if (newcomer.state === 'answered') first.push(newcomer.conn);
+      await first[1]!.waitClosed(3000);
+      for (const i of [0, 2, 3, 4]) checkAnswer(await first[i]!.exchange(q(i, 0x8200 + i)), 0x8200 + i, i);
+      expect(capped.server.listening.length).toBe(2);
     } finally {
       for (const c of first) c.destroy();
+    }
+  });
+
+  test('at the cap, the address holding the most connections gives one up, even when another address has an older one', async () => {
+    const conns: TcpClient[] = [];
+    try {
+      for (const [i, from] of ['127.0.0.30', '127.0.0.31', '127.0.0.31', '127.0.0.31'].entries()) {
+        const r = await tryConnection(capped, 0x8500 + i, from);
+        expect(r.state).toBe('answered');
+        if (r.state === 'answered') conns.push(r.conn);
+      }
+      const newcomer = await tryConnection(capped, 0x8510, '127.0.0.32');
+      expect(newcomer.state).toBe('answered');
+      if (newcomer.state === 'answered') conns.push(newcomer.conn);
+      // The least recently active of 127.0.0.31's three goes; 127.0.0.30's older one stays.
+      await conns[1]!.waitClosed(3000);
+      checkAnswer(await conns[0]!.exchange(q(0, 0x8520)), 0x8520, 0);
+      checkAnswer(await conns[2]!.exchange(q(1, 0x8521)), 0x8521, 1);
+    } finally {
+      for (const c of conns) c.destroy();
+    }
+  });
+
+  test('one client address gets at most maxConnectionsPerClient; others still get in', async () => {
+    const mine: TcpClient[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await tryConnection(capped, 0x8300 + i, '127.0.0.9');
+        expect(r.state).toBe('answered');
+        if (r.state === 'answered') mine.push(r.conn);
+      }
+      expect((await tryConnection(capped, 0x8310, '127.0.0.9')).state).toBe('closed');
+      const other = await tryConnection(capped, 0x8311, '127.0.0.10');
+      expect(other.state).toBe('answered');
+      if (other.state === 'answered') other.conn.destroy();
+      // A slot given back is usable again by the same address (once the server saw the close).
+      mine.pop()!.destroy();
+      await deadline((async () => {
+        while ((await tryConnection(capped, 0x8320, '127.0.0.9').then((r) => {
+          if (r.state === 'answered') mine.push(r.conn);
+          return r.state;
+        })) !== 'answered');
+      })(), 5000, 'the freed per-client slot');
+    } finally {
+      for (const c of mine) c.destroy();
     }
   });
 });
@@ -336,7 +432,7 @@ describe('connection cap (maxConnections 4)', () => {
 describe('back-pressure (maxPendingBytes)', () => {
   let bp: E2eServer;
   beforeAll(async () => {
-    bp = await startE2eServer(ZONES, { tcp: { idleTimeoutMs: 10_000, maxConnections: 8, maxPendingBytes: 16 * 1024 } });
+    bp = await startE2eServer(ZONES, { tcp: { ...DEFAULT_TCP_OPTIONS, maxConnections: 8, maxPendingBytes: 16 * 1024 } });
   });
   afterAll(async () => {
     await bp.close();

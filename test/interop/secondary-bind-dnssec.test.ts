@@ -10,7 +10,7 @@ import type { Logger, LogFields } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import { SecondaryManager, SecondaryZone } from '../../src/xfr/secondary.js';
-import { parseTsigKey } from '../../src/xfr/tsig-keys.js';
+import { parseTsigKey } from '../../src/tsig/keys.js';
 import { networkTransport, parsePrimary, tsigSigner } from '../../src/xfr/xfr-client.js';
 import { describeWithPeers } from '../support/peers.js';
 import { freePort } from './support/knot.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { nameFromText } from '../../src/dns/name.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import { SecondaryZone } from '../../src/xfr/secondary.js';
-import { parseTsigKey } from '../../src/xfr/tsig-keys.js';
+import { parseTsigKey } from '../../src/tsig/keys.js';
 import { networkTransport, parsePrimary, tsigSigner } from '../../src/xfr/xfr-client.js';
 import { describeWithPeers } from '../support/peers.js';
 import { freePort } from './support/knot.js';

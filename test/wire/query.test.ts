@@ -61,7 +61,16 @@ describe('decodeQuery: well-formed queries', () => {
         { code: 10, data: cookie },
         { code: 3, data: '' },
       ],
+      cookie,
     });
+  });
+
+  it('keeps the first COOKIE option (RFC 7873 §5.2): a client cookie, or one with a server cookie', () => {
+    const opts = (...data: string[]) => data.map((d) => ({ code: 10, data: d }));
+    expect(asQuery(decodeQuery(query({ edns: { options: opts('12345678', 'x'.repeat(7)) } }))).edns?.cookie).toBe('12345678');
+    expect(asQuery(decodeQuery(query({ edns: { options: opts('c'.repeat(40)) } }))).edns?.cookie).toBe('c'.repeat(40));
+    expect(asQuery(decodeQuery(query({ edns: { options: opts('c'.repeat(16)) } }))).edns?.cookie).toBe('c'.repeat(16));
+    expect(asQuery(decodeQuery(query({ edns: {} }))).edns?.cookie).toBeUndefined();
   });
 
   it('reads an OPT without the DO bit and without options', () => {
@@ -166,6 +175,11 @@ describe('decodeQuery: answered with an error rcode', () => {
     ['record header truncated', query({ arcount: 1, after: '\xc0\x0c' + u16(1) }), Rcode.FORMERR, { question: true }],
     ['ANCOUNT 1 in a QUERY (NSD: FORMERR)', query({ ancount: 1, after: A_RECORD }), Rcode.FORMERR, { question: true }],
     ['NSCOUNT 1 in a non-IXFR QUERY (NSD: FORMERR)', query({ nscount: 1, after: A_RECORD }), Rcode.FORMERR, { question: true }],
+    ['COOKIE of 7 octets (RFC 7873 §5.2.2)', query({ edns: { options: [{ code: 10, data: '1234567' }] } }), Rcode.FORMERR, { question: true, edns: true }],
+    ['COOKIE of 9 octets: a server cookie under 8', query({ edns: { options: [{ code: 10, data: '123456789' }] } }), Rcode.FORMERR, { question: true, edns: true }],
+    ['COOKIE of 15 octets', query({ edns: { options: [{ code: 10, data: '1'.repeat(15) }] } }), Rcode.FORMERR, { question: true, edns: true }],
+    ['COOKIE of 41 octets: a server cookie over 32', query({ edns: { options: [{ code: 10, data: '1'.repeat(41) }] } }), Rcode.FORMERR, { question: true, edns: true }],
+    ['empty COOKIE option', query({ edns: { options: [{ code: 10, data: '' }] } }), Rcode.FORMERR, { question: true, edns: true }],
     ['EDNS version 1 → BADVERS (RFC 6891 §6.1.3)', query({ edns: { version: 1 } }), Rcode.BADVERS, { question: true, edns: true }],
     ['EDNS version 1 beats NOTIMP (as Knot)', query({ flags: 15 << 11, edns: { version: 1 } }), Rcode.BADVERS, { question: true, edns: true }],
     ['opcode IQUERY (1) → NOTIMP', query({ flags: 1 << 11 }), Rcode.NOTIMP, { question: true }],

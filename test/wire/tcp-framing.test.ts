@@ -55,6 +55,23 @@ describe('TCP framing (RFC 1035 §4.2.2, RFC 7766)', () => {
     expect(d.feed(frame(m3))).toEqual([]);
   });
 
+  it('push() keeps input as it came; next() takes one message at a time (a paused reader holds no object per message)', () => {
+    const d = new TcpDeframer();
+    d.push(stream.subarray(0, 20));
+    d.push(stream.subarray(20));
+    expect(d.pending).toBe(stream.length);
+    expect(Buffer.from(d.next()!)).toEqual(m1);
+    expect(d.pending).toBe(stream.length - 2 - m1.length);
+    expect(Buffer.from(d.next()!)).toEqual(m2);
+    expect(Buffer.from(d.next()!)).toEqual(m3);
+    expect(d.next()).toBeUndefined();
+    expect(d.pending).toBe(0);
+    // A message wholly inside one chunk is a view of it, not a copy.
+    const chunk = frame(m1);
+    d.push(chunk);
+    expect(d.next()!.buffer).toBe(chunk.buffer);
+  });
+
   it('a zero-length frame yields an empty message (the decoder drops it)', () => {
     expect(new TcpDeframer().feed(Buffer.from([0, 0]))).toEqual([Buffer.alloc(0)]);
   });

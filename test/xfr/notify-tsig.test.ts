@@ -21,10 +21,10 @@ import {
 } from '../../src/xfr/notify.js';
 import { FakeClock } from './support/fake-clock.js';
 import { SecondaryManager, SecondaryZone } from '../../src/xfr/secondary.js';
-import { createTsigHook } from '../../src/xfr/tsig-hook.js';
-import { parseTsigKey, TsigKeyring, type TsigKey } from '../../src/xfr/tsig-keys.js';
-import { locateTsig, readTsigRdata } from '../../src/xfr/tsig-wire.js';
-import { appendTsigError, signRequest, signResponse, TsigError, verifyRequest, verifyResponse } from '../../src/xfr/tsig.js';
+import { createTsigHook } from '../../src/tsig/hook.js';
+import { parseTsigKey, TsigKeyring, type TsigKey } from '../../src/tsig/keys.js';
+import { locateTsig, readTsigRdata } from '../../src/tsig/wire.js';
+import { appendTsigError, signRequest, signResponse, TsigError, verifyRequest, verifyResponse } from '../../src/tsig/tsig.js';
 import type { PrimaryAddress, SecondaryTransport, TransferRR } from '../../src/xfr/xfr-client.js';
 import { parsePrimary, TransferError } from '../../src/xfr/xfr-client.js';
 import { zoneFromText } from '../support/zones.js';

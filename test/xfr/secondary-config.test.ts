@@ -6,8 +6,8 @@ import { RRType } from '../../src/dns/constants.js';
 import { parseConfig } from '../../src/cli/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { TransferPolicy } from '../../src/xfr/acl.js';
-import { createTsigHook } from '../../src/xfr/tsig-hook.js';
-import { parseTsigKey, TsigKeyring } from '../../src/xfr/tsig-keys.js';
+import { createTsigHook } from '../../src/tsig/hook.js';
+import { parseTsigKey, TsigKeyring } from '../../src/tsig/keys.js';
 import { networkTransport, parsePrimary, soaSerialOf, tsigSigner } from '../../src/xfr/xfr-client.js';
 import { name, zoneFromText } from '../support/zones.js';
 

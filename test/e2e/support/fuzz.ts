@@ -66,6 +66,12 @@ export function corpus(): Buffer[] {
   out.push(query('tricky.test', 'IXFR', { authority: [soa], edns: {} }));
   out.push(query('tricky.test', 'A', { additional: [rawRR('key.example', RRType.TSIG, 255, 0, Buffer.alloc(30, 1))] }));
   out.push(query('tricky.test', 'A', { edns: { version: 1 } }));
+  // DNS cookies (RFC 7873): a client cookie, with server cookies of every allowed length (one
+  // shaped like ours), a malformed length, and the cookie-only query of §5.4.
+  const cookie = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff));
+  for (const n of [8, 16, 24, 40, 12]) out.push(query('web.tricky.test', 'A', { edns: { options: [{ code: 10, data: cookie(n) }] } }));
+  out.push(query('web.tricky.test', 'A', { edns: { options: [{ code: 10, data: Buffer.concat([cookie(8), Buffer.from([1, 0, 0, 0]), u32(Math.floor(Date.now() / 1000)), cookie(8)]) }] } }));
+  out.push(Buffer.concat([header({ id: 1, flags: 0, qd: 0, an: 0, ns: 0, ar: 1 }), optRR({ options: [{ code: 10, data: cookie(8) }] })]));
   // A compressed owner in the additional section (pointer to the question name).
   out.push(Buffer.concat([
     header({ id: 1, flags: flagsWord({ rd: true }), qd: 1, an: 0, ns: 0, ar: 2 }), questionBytes('web.tricky.test', 1),

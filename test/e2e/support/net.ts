@@ -40,9 +40,10 @@ export class UdpClient {
     });
   }
 
-  static async open(host: string, port: number, recvBufferSize?: number): Promise<UdpClient> {
+  /** `localAddress`: the client's own address (any of 127.0.0.0/8 on loopback: another client). */
+  static async open(host: string, port: number, recvBufferSize?: number, localAddress?: string): Promise<UdpClient> {
     const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize });
-    await new Promise<void>((resolve) => sock.bind(0, host.includes(':') ? '::1' : '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => sock.bind(0, localAddress ?? (host.includes(':') ? '::1' : '127.0.0.1'), () => resolve()));
     return new UdpClient(sock, host, port);
   }
 
@@ -125,9 +126,10 @@ export class TcpClient {
     });
   }
 
-  static connect(host: string, port: number, opts: { allowHalfOpen?: boolean } = {}): Promise<TcpClient> {
+  /** `localAddress`: the client's own address (any of 127.0.0.0/8 on loopback: another client). */
+  static connect(host: string, port: number, opts: { allowHalfOpen?: boolean; localAddress?: string } = {}): Promise<TcpClient> {
     return new Promise((resolve, reject) => {
-      const sock = net.connect({ host, port, allowHalfOpen: opts.allowHalfOpen ?? false });
+      const sock = net.connect({ host, port, allowHalfOpen: opts.allowHalfOpen ?? false, localAddress: opts.localAddress });
       const c = new TcpClient(sock);
       sock.once('connect', () => resolve(c));
       sock.once('error', reject);

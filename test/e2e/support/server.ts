@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger, LogFields } from '../../../src/log.js';
 import type { RotateMode } from '../../../src/server/rotate.js';
-import { startServer, type RunningServer } from '../../../src/server/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../../src/server/server.js';
 import type { TcpOptions } from '../../../src/server/tcp.js';
 import { ZoneRegistry, type ZoneOptions } from '../../../src/zone/registry.js';
 import type { ZoneSnapshot } from '../../../src/zone/snapshot.js';
@@ -42,7 +42,7 @@ export function registryFor(zones: ReadonlyArray<ZoneText | ZoneSnapshot>): Zone
 
 export async function startE2eServer(
   zones: ReadonlyArray<ZoneText | ZoneSnapshot>,
-  opts: { rotate?: RotateMode; maxUdp?: number; tcp?: TcpOptions } = {},
+  opts: { rotate?: RotateMode; maxUdp?: number; tcp?: TcpOptions } & Pick<ServerOptions, 'rrl' | 'cookies'> = {},
 ): Promise<E2eServer> {
   const logged: string[] = [];
   const record = (level: string) => (msg: string, fields?: LogFields) => {
@@ -57,6 +57,8 @@ export async function startE2eServer(
     maxUdp: opts.maxUdp ?? 1232,
     log,
     tcp: opts.tcp,
+    rrl: opts.rrl,
+    cookies: opts.cookies,
   });
   const udp = server.listening.find((l) => l.transport === 'udp')!;
   const tcp = server.listening.find((l) => l.transport === 'tcp')!;

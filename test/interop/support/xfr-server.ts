@@ -26,9 +26,9 @@ import type { ZoneSnapshot } from '../../../src/zone/snapshot.js';
 import { TransferPolicy } from '../../../src/xfr/acl.js';
 import { Notifier, parseNotifyTarget, udpNotifyTransport } from '../../../src/xfr/notify.js';
 import { XfrService } from '../../../src/xfr/service.js';
-import { createTsigHook } from '../../../src/xfr/tsig-hook.js';
-import { TsigKeyring, type TsigKey } from '../../../src/xfr/tsig-keys.js';
-import { signRequest, TsigStreamVerifier } from '../../../src/xfr/tsig.js';
+import { createTsigHook } from '../../../src/tsig/hook.js';
+import { TsigKeyring, type TsigKey } from '../../../src/tsig/keys.js';
+import { signRequest, TsigStreamVerifier } from '../../../src/tsig/tsig.js';
 import { encodeQuery, nameText, parseResponse, T, typeName, udpAsk, type ParsedRR } from './wire.js';
 
 export interface XfrPrimary {

@@ -16,8 +16,8 @@ import {
   TsigKeyring,
   type TsigAlgorithm,
   type TsigKey,
-} from '../../src/xfr/tsig-keys.js';
-import { signRequest, verifyRequest } from '../../src/xfr/tsig.js';
+} from '../../src/tsig/keys.js';
+import { signRequest, verifyRequest } from '../../src/tsig/tsig.js';
 import { describeWithPeers, findProgram } from '../support/peers.js';
 import { query } from '../wire/helpers.js';
 

@@ -30,8 +30,8 @@ import type { Bytes } from '../dns/bytes.js';
 import { nameKey, namesEqual, nameToText, type Name } from '../dns/name.js';
 import { HEADER_SIZE } from '../wire/message.js';
 import type { TsigPosition } from '../wire/query.js';
-import { algorithmFromWire, type KeyLookup, type TsigKey } from './tsig-keys.js';
-import { appendTsigRecord, locateTsig, readTsigRdata, tsigRecordSize, writeU48, type TsigRdata } from './tsig-wire.js';
+import { algorithmFromWire, type KeyLookup, type TsigKey } from './keys.js';
+import { appendTsigRecord, locateTsig, readTsigRdata, tsigRecordSize, writeU48, type TsigRdata } from './wire.js';
 
 /** TSIG error codes (RFC 8945 §3), carried in the TSIG RR's Error field. */
 export const TsigError = {

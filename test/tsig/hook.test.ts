@@ -1,13 +1,13 @@
-// createTsigHook: the TSIG module as transfer.ts's TsigHook.
+// createTsigHook: the TSIG module behind the request paths' TsigHook (tsig/hook.ts).
 
 import { describe, expect, it } from '@jest/globals';
 import { RRType } from '../../src/dns/constants.js';
 import { nameFromText } from '../../src/dns/name.js';
 import { decodeQuery, encodeResponse, type DecodedQuery } from '../../src/wire/index.js';
-import { createTsigHook } from '../../src/xfr/tsig-hook.js';
-import { parseTsigKey, TsigKeyring } from '../../src/xfr/tsig-keys.js';
-import { locateTsig, readTsigRdata } from '../../src/xfr/tsig-wire.js';
-import { signRequest, tsigSize, TsigStreamVerifier } from '../../src/xfr/tsig.js';
+import { createTsigHook } from '../../src/tsig/hook.js';
+import { parseTsigKey, TsigKeyring } from '../../src/tsig/keys.js';
+import { locateTsig, readTsigRdata } from '../../src/tsig/wire.js';
+import { signRequest, tsigSize, TsigStreamVerifier } from '../../src/tsig/tsig.js';
 import { query, rd, rr } from '../wire/helpers.js';
 
 const NOW = 1_700_000_000;

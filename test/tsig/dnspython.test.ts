@@ -10,8 +10,8 @@ import { RRType } from '../../src/dns/constants.js';
 import { nameFromText } from '../../src/dns/name.js';
 import { decodeQuery, type TsigPosition } from '../../src/wire/query.js';
 import { encodeResponse } from '../../src/wire/writer.js';
-import { parseTsigKey, TSIG_ALGORITHMS, TsigKeyring, type TsigAlgorithm, type TsigKey } from '../../src/xfr/tsig-keys.js';
-import { locateTsig, readTsigRdata } from '../../src/xfr/tsig-wire.js';
+import { parseTsigKey, TSIG_ALGORITHMS, TsigKeyring, type TsigAlgorithm, type TsigKey } from '../../src/tsig/keys.js';
+import { locateTsig, readTsigRdata } from '../../src/tsig/wire.js';
 import {
   appendTsigError,
   signRequest,
@@ -22,7 +22,7 @@ import {
   verifyResponse,
   type TsigVerified,
   type TsigVerifyFailure,
-} from '../../src/xfr/tsig.js';
+} from '../../src/tsig/tsig.js';
 import { debianPython, describeWithDnspython } from '../support/peers.js';
 import { query, rd, rr } from '../wire/helpers.js';
 

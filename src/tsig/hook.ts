@@ -1,11 +1,30 @@
-// The TSIG module behind transfer.ts's TsigHook: verifies the TSIG of an AXFR/IXFR request, builds
-// the RFC 8945 §5.2 error reply when it does not verify, and signs every message of the answer
-// with the MACs chained (RFC 8945 §5.3.1).
+// What the request paths (a signed query, AXFR/IXFR, NOTIFY) ask of TSIG: verify a request's TSIG,
+// build the RFC 8945 §5.2 error reply when it does not verify, and sign every message of the
+// answer with the MACs chained (RFC 8945 §5.3.1).
 
+import type { Name } from '../dns/name.js';
 import { buildErrorResponse, type DecodedQuery } from '../wire/index.js';
-import type { TsigCheck, TsigHook } from './transfer.js';
-import type { KeyLookup } from './tsig-keys.js';
+import { TsigKeyring, type KeyLookup } from './keys.js';
 import { appendTsigError, tsigSize, TsigStreamSigner, verifyRequest } from './tsig.js';
+
+/**
+ * What the TSIG module provides to the request paths. `verifyRequest` checks the TSIG of a
+ * request (`query.tsig` says where it sits in `msg`, RFC 8945 §4.3.3).
+ */
+export interface TsigHook {
+  verifyRequest(msg: Uint8Array, query: DecodedQuery): TsigCheck;
+}
+
+export type TsigCheck =
+  /** No TSIG in the request. */
+  | { readonly kind: 'unsigned' }
+  /**
+   * A valid signature by `keyName`. Every message of the answer must be signed (RFC 8945 §5.3.1):
+   * `sign(msg, index)` does it, chaining the MACs; `reserve` octets are left free in each message.
+   */
+  | { readonly kind: 'valid'; readonly keyName: Name; readonly reserve: number; readonly sign: (msg: Buffer, index: number) => Buffer }
+  /** A TSIG that does not verify: send `reply` (NOTAUTH with BADKEY/BADSIG/BADTIME, RFC 8945 §5.2). */
+  | { readonly kind: 'invalid'; readonly reply: Buffer; readonly reason: string };
 
 export interface TsigHookOptions {
   /** Seconds since the epoch; default the system clock. */
@@ -39,3 +58,9 @@ export function createTsigHook(keys: KeyLookup, options: TsigHookOptions = {}): 
     },
   };
 }
+
+/**
+ * The hook when no keys are configured: a signed request names a key we do not have, which
+ * RFC 8945 §5.2.2 answers NOTAUTH + BADKEY (as Knot, NSD and BIND do), never as if unsigned.
+ */
+export const NO_TSIG_KEYS: TsigHook = createTsigHook(new TsigKeyring());

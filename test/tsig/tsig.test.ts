@@ -8,8 +8,8 @@ import { RRType } from '../../src/dns/constants.js';
 import { nameFromText } from '../../src/dns/name.js';
 import { decodeQuery, type TsigPosition } from '../../src/wire/query.js';
 import { encodeResponse } from '../../src/wire/writer.js';
-import { parseTsigKey, TSIG_ALGORITHMS, TsigKeyring, type TsigAlgorithm, type TsigKey } from '../../src/xfr/tsig-keys.js';
-import { locateTsig, readTsigRdata } from '../../src/xfr/tsig-wire.js';
+import { parseTsigKey, TSIG_ALGORITHMS, TsigKeyring, type TsigAlgorithm, type TsigKey } from '../../src/tsig/keys.js';
+import { locateTsig, readTsigRdata } from '../../src/tsig/wire.js';
 import {
   appendTsigError,
   DEFAULT_FUDGE,
@@ -25,7 +25,7 @@ import {
   verifyResponse,
   type TsigVerified,
   type TsigVerifyFailure,
-} from '../../src/xfr/tsig.js';
+} from '../../src/tsig/tsig.js';
 import { query, rd, rr } from '../wire/helpers.js';
 
 const fromHex = (h: string): Buffer => Buffer.from(h, 'hex');
@@ -532,7 +532,7 @@ describe('sizes and limits', () => {
 });
 
 describe('structure', () => {
-  const src = readFileSync(new URL('../../src/xfr/tsig.ts', import.meta.url), 'utf8');
+  const src = readFileSync(new URL('../../src/tsig/tsig.ts', import.meta.url), 'utf8');
   it('MACs are compared with crypto.timingSafeEqual only', () => {
     expect(src).toMatch(/import \{[^}]*\btimingSafeEqual\b[^}]*\} from 'node:crypto'/);
     const code = src.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');

@@ -13,8 +13,8 @@ import { nameFromText, nameToText } from '../../src/dns/name.js';
 import { decodeQuery } from '../../src/wire/query.js';
 import { frame, TcpDeframer } from '../../src/wire/tcp-framing.js';
 import { encodeResponse, type RRset } from '../../src/wire/writer.js';
-import { parseTsigKey, TSIG_ALGORITHMS, TsigKeyring, type TsigAlgorithm, type TsigKey } from '../../src/xfr/tsig-keys.js';
-import { appendTsigError, signResponse, tsigErrorReplySize, tsigSize, TsigStreamSigner, verifyRequest, type TsigVerifyResult } from '../../src/xfr/tsig.js';
+import { parseTsigKey, TSIG_ALGORITHMS, TsigKeyring, type TsigAlgorithm, type TsigKey } from '../../src/tsig/keys.js';
+import { appendTsigError, signResponse, tsigErrorReplySize, tsigSize, TsigStreamSigner, verifyRequest, type TsigVerifyResult } from '../../src/tsig/tsig.js';
 import { describeWithPeers, findProgram } from '../support/peers.js';
 import { rd, rr } from '../wire/helpers.js';
 
