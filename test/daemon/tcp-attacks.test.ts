@@ -156,8 +156,10 @@ describe('TCP under attack, legitimate queries from another address answered thr
     });
     expect({ failed: seen.failed }).toEqual({ failed: [] });
     expect(seen.answered).toBeGreaterThan(2);
-    // Each connection holds at most maxPendingBytes of answers plus one read: not 1 GiB.
-    expect(seen.peakKiB).toBeLessThan(baselineKiB + 64 * 1024);
+    // Bounded, not 1 GiB. This peak is mostly V8's heap growth, not pending answers (200 x 64 KiB):
+    // measured +66 to +71 MiB, and +47 MiB with maxPendingBytes at 1e9 over these 3 s, so it does
+    // not tell back-pressure apart; e2e/tcp.test.ts "back-pressure (maxPendingBytes)" does.
+    expect(seen.peakKiB).toBeLessThan(baselineKiB + 96 * 1024);
     expect(await settledKiB()).toBeLessThanOrEqual(baselineKiB * 1.2);
   }, 60_000);
 });

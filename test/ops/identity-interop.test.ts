@@ -73,7 +73,7 @@ describeWithPeers('identity seen by dig, kdig and genreport', ['dig', 'kdig', 'n
 
   test.each([['a zone from a file', 'example.com'], ['a secondary zone', XFR_ZONE]])('genreport on %s: nsid and expire ok', async (_what, zone) => {
     expect(await genreport(d.host, d.port, zone)).toEqual({
-      ednsnsid: 'ok,nsid', ednsexpire: 'ok,expire', edns1nsid: 'ok', edns1expire: 'ok', optlist: 'ok,nsid,expire',
+      ednsnsid: 'ok,nsid', ednsexpire: 'ok,expire', edns1nsid: 'ok', edns1expire: 'ok', optlist: 'ok,nsid,expire,cookie',
     });
   });
 });
