@@ -215,9 +215,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
     counterSources: defenceCounterSources(server.counters, server.listening),
     filesLoaded: () => true, stateWriteFailures: () => ({ journal: xfr.journalWriteFailures, zone_state: state?.writeFailures ?? 0 }), stop: onStop('zonedns ctl stop'),
-    reload: (origin) => {
+    reload: async (origin) => {
       if (origin !== undefined) return zones.reload(origin);
-      void zones.loadAll().then(() => watcher?.add(zones.watchedPaths()));
+      await zones.loadAll();
+      watcher?.add(zones.watchedPaths());
       return true;
     },
     checkSecondary: (origin, kind) => secondaries.get(origin)?.checkNow(kind),

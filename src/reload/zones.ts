@@ -181,12 +181,15 @@ export class ZoneManager {
     await this.loader.close();
   }
 
-  /** Loads zone `origin` from its file again (`zonedns ctl reload ZONE`); false when no zone file is that zone. */
-  reload(origin: Name): boolean {
+  /**
+   * Loads zone `origin` from its file again (`zonedns ctl reload ZONE`); false when no zone file
+   * is that zone. Resolves once the load is over (a signed zone's signing may still run).
+   */
+  async reload(origin: Name): Promise<boolean> {
     const key = nameKey(origin);
     const z = [...this.zones.values()].find((m) => nameKey(m.handle?.origin ?? m.configuredOrigin ?? ('' as Name)) === key);
     if (z === undefined) return false;
-    void this.load(z);
+    await this.load(z);
     return true;
   }
 
