@@ -33,6 +33,26 @@ export function canonicalSortKey(name: Name, suffix = 1): string {
   return out;
 }
 
+/** `items` in canonical order of the names `nameOf` gives them (each key built once). */
+export function sortByCanonicalName<T>(items: readonly T[], nameOf: (item: T) => Name, suffix = 1): T[] {
+  const keyed = items.map((item) => ({ k: canonicalSortKey(nameOf(item), suffix), item }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((e) => e.item);
+}
+
+/** The first index of `sorted` (names in canonical order) whose name does not sort before `name`. */
+export function canonicalLowerBound(sorted: readonly Name[], name: Name, suffix = 1): number {
+  const k = canonicalSortKey(name, suffix);
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (canonicalSortKey(sorted[mid]!, suffix) < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function escaped(label: string): string {
   return label.replace(/[\x00\x01]/g, (c) => (c === '\x00' ? '\x01\x01' : '\x01\x02'));
 }

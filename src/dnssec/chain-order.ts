@@ -10,7 +10,7 @@ import type { Bytes } from '../dns/bytes.js';
 import { RRType } from '../dns/constants.js';
 import { nameKey, readName, type Name } from '../dns/name.js';
 import { base32HexDecode } from '../dns/rdata/encoding.js';
-import { canonicalSortKey } from '../dns/canonical-order.js';
+import { canonicalLowerBound, sortByCanonicalName } from '../dns/canonical-order.js';
 import { getRRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 
 /** NSEC chain members, case-folded, in canonical order (the apex first). */
@@ -34,13 +34,9 @@ export function rememberOrder(snapshot: ZoneSnapshot, order: NsecOrder | Nsec3Or
   orders.set(snapshot, order);
 }
 
-function byKey(a: { k: string }, b: { k: string }): number {
-  return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
-}
-
 /** Case-folded names in canonical order. */
 export function sortCanonical(keys: readonly Name[], suffix: number): Name[] {
-  return keys.map((n) => ({ k: canonicalSortKey(n, suffix), n })).sort(byKey).map((e) => e.n);
+  return sortByCanonicalName(keys, (n) => n, suffix);
 }
 
 /** The NSEC order of a signed snapshot (empty when it has no NSEC chain). */
@@ -76,17 +72,7 @@ export function updateNsecOrder(previous: readonly Name[], stays: ((key: Name) =
   if (added.length === 0) return kept;
   if (added.length * 20 > kept.length) return sortCanonical([...kept, ...added], suffix);
   const out = kept;
-  for (const key of sortCanonical(added, suffix).reverse()) {
-    const k = canonicalSortKey(key, suffix);
-    let lo = 0;
-    let hi = out.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (canonicalSortKey(out[mid]!, suffix) < k) lo = mid + 1;
-      else hi = mid;
-    }
-    out.splice(lo, 0, key);
-  }
+  for (const key of sortCanonical(added, suffix).reverse()) out.splice(canonicalLowerBound(out, key, suffix), 0, key);
   return out;
 }
 
@@ -110,6 +96,6 @@ export function nsec3OrderOf(snapshot: ZoneSnapshot, params: Bytes): { hashes: r
     const h = ownerHash(node.name);
     if (h !== undefined) entries.push({ k: h, n: node });
   }
-  entries.sort(byKey);
+  entries.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return { hashes: entries.map((e) => e.k), nodes: entries.map((e) => e.n) };
 }

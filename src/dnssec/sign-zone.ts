@@ -25,7 +25,7 @@ import { hashRange, NodeTable } from '../zone/node-table.js';
 import { NO_TYPE, NodeFlag, PackedRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { hasSignedData, isSignedType, provenTypes } from './authority.js';
 import { nsec3OrderOf, nsecOrderOf, rememberOrder, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
-import { canonicalSortKey } from '../dns/canonical-order.js';
+import { canonicalLowerBound, sortByCanonicalName } from '../dns/canonical-order.js';
 import { dsRdata, type AlgorithmName, type ZoneKey } from './keys.js';
 import { nsec3HashBytes } from './nsec3-hash.js';
 import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
@@ -500,11 +500,10 @@ class SignJob {
 
     if (previousOrder.length === 0 || added.length * 4 > members.length) {
       // Sorted once; each member's next is the one after it.
-      const keyed = members.map((node, i) => ({ k: canonicalSortKey(node.name, suffix), i }));
-      keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-      const order: Name[] = keyed.map((e) => nameKey(members[e.i]!.name));
+      const sorted = sortByCanonicalName(members.map((_, i) => i), (i) => members[i]!.name, suffix);
+      const order: Name[] = sorted.map((i) => nameKey(members[i]!.name));
       this.order = { kind: 'nsec', keys: order };
-      for (let j = 0; j < keyed.length; j++) await signMember(keyed[j]!.i, order[j + 1 === order.length ? 0 : j + 1]);
+      for (let j = 0; j < sorted.length; j++) await signMember(sorted[j]!, order[j + 1 === order.length ? 0 : j + 1]);
       return apex;
     }
 
@@ -520,7 +519,7 @@ class SignJob {
     // and the member before each name that left.
     const nexts = new Map<Name, Name>();
     const nextAt = (key: Name): void => {
-      const at = positionIn(order, key, suffix);
+      const at = canonicalLowerBound(order, key, suffix);
       const before = order[at === 0 ? order.length - 1 : at - 1]!;
       nexts.set(key, order[at + 1 === order.length ? 0 : at + 1]!);
       nexts.set(before, key);
@@ -533,7 +532,7 @@ class SignJob {
         let j = i - 1;
         while (j >= 0 && !stays(previousOrder[j]!)) j--;
         const before = j >= 0 ? previousOrder[j]! : order[order.length - 1]!;
-        const at = positionIn(order, before, suffix);
+        const at = canonicalLowerBound(order, before, suffix);
         nexts.set(before, order[at + 1 === order.length ? 0 : at + 1]!);
       }
     }
@@ -648,19 +647,6 @@ class SignJob {
 function hasGenerated(node: ZoneNode): boolean {
   for (let s = node.firstSet; s !== undefined; s = s.next) if (isGenerated(s.type, false)) return true;
   return false;
-}
-
-/** Index of `key` in `order` (canonical order, `key` in it), by binary search. */
-function positionIn(order: readonly Name[], key: Name, suffix: number): number {
-  const k = canonicalSortKey(key, suffix);
-  let lo = 0;
-  let hi = order.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (canonicalSortKey(order[mid]!, suffix) < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function countSets(node: ZoneNode): number {

@@ -15,7 +15,7 @@ import { typesFromTypeBitmap } from '../dns/rdata/bitmap.js';
 import { base32HexDecode, base32HexEncode, hexEncode } from '../dns/rdata/encoding.js';
 import { sigTimeToText } from '../dns/rdata/sigtime.js';
 import { serialGreater } from '../dns/serial.js';
-import { canonicalSortKey } from '../dns/canonical-order.js';
+import { sortByCanonicalName } from '../dns/canonical-order.js';
 import { getRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { hasSignedData, isNsec3Owner, isOccluded, isSignedType, provenTypes } from './authority.js';
 import { keyTag } from './key-tag.js';
@@ -255,7 +255,7 @@ export function verifyZone(zone: ZoneSnapshot, opts: VerifyOptions, report: (f: 
 
   function canonicalOrder(nodes: ZoneNode[]): ZoneNode[] {
     const suffix = zone.originKey.length;
-    return nodes.map((n) => ({ k: canonicalSortKey(n.name, suffix), n })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)).map((e) => e.n);
+    return sortByCanonicalName(nodes, (n) => n.name, suffix);
   }
 
   function checkNsecChain(): void {

@@ -4,7 +4,7 @@
 // 100k-record zone in zone-file order and ~0.21 s in canonical order), and the NSEC chain of a
 // signed zone is searched in it (dnssec/denial.ts). A reload's snapshot starts unsorted.
 
-import { canonicalSortKey } from '../dns/canonical-order.js';
+import { sortByCanonicalName } from '../dns/canonical-order.js';
 import { NodeFlag, type ZoneNode, type ZoneSnapshot } from './snapshot.js';
 
 const orders = new WeakMap<ZoneSnapshot, readonly ZoneNode[]>();
@@ -21,11 +21,10 @@ export function canonicalNodes(snapshot: ZoneSnapshot): readonly ZoneNode[] {
 
 function sortNodes(snapshot: ZoneSnapshot): ZoneNode[] {
   const suffix = snapshot.originKey.length;
-  const keyed: Array<{ k: string; n: ZoneNode }> = [];
+  const nodes: ZoneNode[] = [];
   for (const node of snapshot.nodes.values()) {
     if (node === snapshot.apex || (node.flags & NodeFlag.APEX) !== 0 || node.firstSet === undefined) continue;
-    keyed.push({ k: canonicalSortKey(node.name, suffix), n: node });
+    nodes.push(node);
   }
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  return keyed.map((e) => e.n);
+  return sortByCanonicalName(nodes, (node) => node.name, suffix);
 }
