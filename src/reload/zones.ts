@@ -2,7 +2,8 @@
 // zones directory, SIGHUP. A reload builds a complete snapshot on the side — off this thread, in
 // a load worker (loader.ts) — and swaps one reference; on any error the old snapshot keeps
 // serving and the error is logged as file:line. A zone whose file changes while it is being
-// loaded starts again from the new file: the older load is abandoned, not waited for.
+// loaded starts again from the new file: the older load is abandoned, not waited for. A signed
+// zone's stage (the signer) gets one snapshot at a time: a load waits for a signing in flight.
 
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -535,7 +536,6 @@ export class ZoneManager {
     }
   }
 }
-
 
 function optionsOf(source: Omit<ZoneSource, 'file'>): ZoneOptions {
   return { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health };
