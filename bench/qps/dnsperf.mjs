@@ -58,6 +58,9 @@ export function runDnsperf(opts) {
         sent: num(/Queries sent:\s+(\d+)/),
         completed: num(/Queries completed:\s+(\d+)/),
         lostPct: num(/Queries lost:\s+\d+ \(([\d.]+)%\)/),
+        lost: num(/Queries lost:\s+(\d+)/),
+        interrupted: num(/Queries interrupted:\s+(\d+)/) || 0,
+        maxLatencyMs: num(/Average Latency \(s\):.*max ([\d.]+)\)/) * 1000,
         avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
         responseBytes: num(/Average packet size:.*response (\d+)/),
         rcodes: (/Response codes:\s+(.*)/.exec(text)?.[1] ?? '').trim(),
@@ -67,6 +70,7 @@ export function runDnsperf(opts) {
         const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] * 1000;
         res.p50Ms = q(0.5);
         res.p99Ms = q(0.99);
+        res.p999Ms = q(0.999);
         res.latencySamples = lat.length;
       }
       resolve(res);

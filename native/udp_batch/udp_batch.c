@@ -46,7 +46,7 @@
 #define META_WORDS (BATCH * 2 + BATCH * ADDR_WORDS)
 #define MAX_ROUNDS 8
 // SO_RCVBUF asked for each socket (see bind; udp.ts asks the same): capped by net.core.rmem_max.
-#define UDP_RECV_BUFFER (1 << 20)
+#define UDP_RECV_BUFFER (4 << 20)
 
 // Room for one control message carrying either kind of packet information.
 typedef union {
@@ -485,9 +485,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     int one = 1;
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   }
-  // A receive buffer that rides out a burst while the event loop is busy elsewhere: at the default
-  // 208 KiB a flood of 10,000 queries/s overflowed it within ~100 ms and took legitimate queries
-  // with it (RRL only decides after reading). Capped by net.core.rmem_max; NSD asks for 1 MiB too.
+  // As udp.ts (UDP_RECEIVE_BUFFER there says why); the kernel caps it at net.core.rmem_max.
   int rcvbuf = UDP_RECV_BUFFER;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   // A wildcard address: ask for each datagram's local address (see the top of the file).
@@ -662,12 +660,26 @@ static napi_value set_int(napi_env env, napi_value exports, const char* name, in
   return exports;
 }
 
-// memory.cc: a full GC that also shrinks V8's young generation (see there for why).
-extern int zonedns_reduce_memory(void);
+// memory.cc: a full GC that also shrinks V8's young generation (see there for why); with a true
+// argument, an incremental one.
+extern int zonedns_reduce_memory(int incremental);
 
 static napi_value js_reduce_memory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  bool incremental = false;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_bool(env, arg, &incremental);
   napi_value r;
-  napi_get_boolean(env, zonedns_reduce_memory() != 0, &r);
+  napi_get_boolean(env, zonedns_reduce_memory(incremental) != 0, &r);
+  return r;
+}
+
+// memory.cc: malloc's free memory back to the system.
+extern int zonedns_trim_malloc(void);
+
+static napi_value js_trim_malloc(napi_env env, napi_callback_info info) {
+  napi_value r;
+  napi_get_boolean(env, zonedns_trim_malloc() != 0, &r);
   return r;
 }
 
@@ -678,6 +690,7 @@ NAPI_MODULE_INIT() {
     {"addressOf", NULL, js_address_of, NULL, NULL, NULL, napi_enumerable, NULL},
     {"stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
     {"reduceMemory", NULL, js_reduce_memory, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"trimMalloc", NULL, js_trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   set_int(env, exports, "BATCH", BATCH);

@@ -8,6 +8,7 @@ import { formatDiagnostic } from '../zone/record.js';
 import { loadZoneDirectory, loadZoneFile, type LoadResult } from '../zone/load.js';
 import { printZone } from '../zone/print.js';
 import { loadConfigFile } from './config.js';
+import { zoneLimits } from '../zone/limits.js';
 import { dnssecChecks } from '../dnssec/verify-zone.js';
 
 export interface CheckOptions {
@@ -52,9 +53,9 @@ export function runCheck(opts: CheckOptions): CommandOutput {
     } catch (e) {
       return { code: EXIT_USAGE, stdout: '', stderr: `zonedns check: ${(e as Error).message}\n` };
     }
-    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir, { inspect }));
+    if (config.zonesDir !== undefined) results.push(...loadZoneDirectory(config.zonesDir, { limits: config.zoneLimits, inspect }));
     for (const z of config.zones) {
-      const r = loadZoneFile(z.file, { origin: z.origin, inspect });
+      const r = loadZoneFile(z.file, { origin: z.origin, limits: zoneLimits(config.zoneLimits, z.zoneLimits), inspect });
       results.push(r);
       configured.add(r);
     }

@@ -18,6 +18,7 @@ import { SERIAL_POLICIES } from '../reload/serial-policy.js';
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { DEFAULT_JOURNAL_LIMITS } from '../xfr/journal.js';
 import { DEFAULT_TSIG_ALGORITHM, TSIG_ALGORITHMS } from '../tsig/keys.js';
+import { DEFAULT_ZONE_LIMITS as LIMITS, LIMIT_RANGES as RANGE } from '../zone/limits.js';
 import { duration, either, flag, hex, int, list, obj, oneOf, table, text } from './config-kit.js';
 import { ALGORITHMS, type AlgorithmName } from '../dnssec/keys.js';
 import { DEFAULT_SIGN_POLICY } from '../dnssec/sign-zone.js';
@@ -70,6 +71,18 @@ const healthText = 'Health checks of A/AAAA addresses (see "Health-checked addre
 
 const notifyKeyText = 'TSIG key name that signs the NOTIFY targets which name no key of their own.';
 
+/** Bounds on loading a zone (zone/limits.ts): every field optional, so a zone's can override the server's one by one. */
+const zoneLimits = () => obj({
+  maxIncludes: int(...RANGE.maxIncludes).optional().describe(`\`$INCLUDE\`s followed in one zone, all its files together (the depth alone does not bound the work); by default ${LIMITS.maxIncludes}.`),
+  maxIncludeDepth: int(...RANGE.maxIncludeDepth).optional().describe(`Deepest \`$INCLUDE\` nesting; by default ${LIMITS.maxIncludeDepth}.`),
+  maxGenerateRecords: int(...RANGE.maxGenerateRecords).optional().describe(`Records made by all of a zone's \`$GENERATE\`s together; by default ${LIMITS.maxGenerateRecords}.`),
+  maxRecords: int(...RANGE.maxRecords).optional().describe(`Records in one zone; by default ${LIMITS.maxRecords}.`),
+  maxZoneBytes: int(...RANGE.maxZoneBytes).optional().describe(`Octets of a zone's files, the zone file and its includes together; by default ${LIMITS.maxZoneBytes} (1 GiB).`),
+  maxEntryBytes: int(...RANGE.maxEntryBytes).optional().describe(`Octets of one record or directive (across parentheses), checked while reading; by default ${LIMITS.maxEntryBytes} (1 MiB).`),
+  includeWithin: either([oneOf(['anywhere', 'zone-directory']), list(text(), 'an array of directories')], '"anywhere", "zone-directory" or an array of directories').optional()
+    .describe('Where `$INCLUDE` may read: `"anywhere"` (by default, as BIND), `"zone-directory"` (at or below the zone file\'s directory), or only at or below these directories.'),
+});
+
 /** Signing durations: days and weeks ("14d", "1w", "36h"). */
 const signingTime = () => duration('"14d", "1w" or "36h"');
 
@@ -96,6 +109,7 @@ const zone = obj({
     .describe('Makes this a secondary zone: primaries to transfer it from (`"192.0.2.1"`, `"[2001:db8::1]:5300"`), in order of preference.'),
   primaryKey: text().optional()
     .describe('TSIG key name (from `keys` / `keyFile`) that signs requests to the primaries; their NOTIFYs must then be signed with it too.'),
+  zoneLimits: zoneLimits().optional().describe('This zone\'s bounds on loading, over the top-level `zoneLimits`, key by key.'),
   health: health().optional().describe(`${healthText} Names must be in this zone; added to the top-level \`health\`.`),
   dnssec: dnssec().optional().describe(`${dnssecText} Replaces the top-level \`dnssec\`; \`false\` turns it off for this zone. Not with \`primaries\`.`),
 });
@@ -168,6 +182,8 @@ export const configSchema = obj({
     secret: text().describe('The shared secret, base64 (what `tsig-keygen` prints).'),
   }), 'an array of { name, algorithm, secret }').optional().describe('TSIG keys (RFC 8945).'),
   keyFile: text().optional().describe('More TSIG keys, from a file in BIND\'s format (what `tsig-keygen NAME` prints).'),
+  zoneLimits: zoneLimits().optional()
+    .describe('Bounds on loading one zone, so that a careless or hostile zone file ends in a `file:line` error naming the bound instead of a load that never finishes. Only regular files are read (a FIFO, device or directory is an error).'),
   health: health().default([]).describe(`${healthText} Names in any zone served.`),
   identity: text().optional()
     .describe('This server\'s name (at most 255 octets), to tell servers apart behind one address: the answer to CHAOS TXT `id.server` and `hostname.bind`, and the NSID (RFC 5001) sent to queries that ask for it. Without it those are REFUSED and no NSID is sent.'),

@@ -98,6 +98,12 @@ export function parseOrigin(text: string, path: string): Name {
   }
 }
 
+/** `zoneLimits` with the directories of `includeWithin` made absolute (relative to the configuration file). */
+function limitsWithPaths<T extends { includeWithin?: string | readonly string[] }>(limits: T, baseDir: string): T {
+  const within = limits.includeWithin;
+  return Array.isArray(within) ? { ...limits, includeWithin: within.map((d) => resolve(baseDir, d)) } : limits;
+}
+
 /** JSON.parse, with the line and column of a syntax error (`source:3:14: not valid JSON: ...`). */
 function parseJson(text: string, source: string): unknown {
   // Editors on Windows may start the file with a byte order mark, which JSON.parse rejects.
@@ -121,6 +127,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
   if (cookies.enabled) cfg.cookies = { secret: cookies.secret === undefined ? undefined : parseCookieSecret(cookies.secret), previousSecrets: cookies.previousSecrets.map((s) => parseCookieSecret(s)!) };
   if (plain.zonesDir !== undefined) cfg.zonesDir = resolve(baseDir, plain.zonesDir);
   if (plain.stateDir !== undefined) cfg.stateDir = resolve(baseDir, plain.stateDir);
+  if (plain.zoneLimits !== undefined) cfg.zoneLimits = limitsWithPaths(plain.zoneLimits, baseDir);
   if (plain.control.socket !== undefined) cfg.control = { ...plain.control, socket: resolve(baseDir, plain.control.socket) };
   checkOps(cfg);
   // NOTIFY targets get their keys once `keys`/`keyFile` are read (below).
@@ -130,6 +137,7 @@ export function parseConfig(text: string, baseDir: string, source = 'config'): C
     // The keys read further below; every other zone key is the schema's, as written or defaulted.
     const { origin, transfer: _t, notify: _n, notifyKey: _k, primaries: _p, primaryKey: _pk, health: _h, dnssec: _d, ...plainZone } = z;
     const zone: ZoneConfig = { ...plainZone, file: resolve(baseDir, z.file) };
+    if (z.zoneLimits !== undefined) zone.zoneLimits = limitsWithPaths(z.zoneLimits, baseDir);
     if (z.health !== undefined) zone.health = healthRules(z.health, `${p}.health`);
     if (origin !== undefined) zone.origin = parseOrigin(origin, `${p}.origin`);
     if (z.transfer !== undefined) zone.transfer = transferPolicy(z.transfer, `${p}.transfer`);

@@ -23,7 +23,7 @@ import type { ZoneRegistry } from '../zone/registry.js';
 import type { Config, ZoneConfig } from './config.js';
 
 /** Read once at start-up: a change is logged and reported, applied by a restart. */
-const RESTART_KEYS = ['dnssec', 'listen', 'zonesDir', 'stateDir', 'journal', 'metrics', 'control', 'identity', 'nsid', 'version', 'health', 'rotate', 'maxUdp', 'udpBackend', 'tcp', 'log', 'serial'] as const;
+const RESTART_KEYS = ['dnssec', 'zoneLimits', 'listen', 'zonesDir', 'stateDir', 'journal', 'metrics', 'control', 'identity', 'nsid', 'version', 'health', 'rotate', 'maxUdp', 'udpBackend', 'tcp', 'log', 'serial'] as const;
 
 export interface Reconfigurable {
   readonly log: Logger;
@@ -49,8 +49,12 @@ export interface ReconfigResult {
   needRestart: string[];
 }
 
-/** Applies `next` over `current` (both validated). */
-export function reconfigure(current: Config, next: Config, parts: Reconfigurable): ReconfigResult {
+/**
+ * Applies `next` over `current` (both validated): at once, before the first await, so that a
+ * caller may take `next` as the running configuration right away; resolves once the new zone
+ * files' loads (in the load worker) are over.
+ */
+export async function reconfigure(current: Config, next: Config, parts: Reconfigurable): Promise<ReconfigResult> {
   const zonesBefore = parts.registry.size;
   const needRestart = RESTART_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
   if (needRestart.length > 0) parts.log.warn('configuration changes that need a restart', { keys: needRestart.join(',') });
@@ -75,7 +79,7 @@ export function reconfigure(current: Config, next: Config, parts: Reconfigurable
     }
     if (z === undefined) removed.push(nameToText(zone.handle.origin));
   }
-  parts.zones.configure(next.zones.filter((z) => z.primaries === undefined), (z) => parts.stage(z, next));
+  const loads = parts.zones.configure(next.zones.filter((z) => z.primaries === undefined), (z) => parts.stage(z, next));
   for (const [key, z] of wanted) {
     if (parts.secondaries.get(z.origin!) !== undefined) continue;
     if (parts.registry.get(z.origin!) !== undefined) {
@@ -90,6 +94,7 @@ export function reconfigure(current: Config, next: Config, parts: Reconfigurable
 
   parts.server.update({ xfr: { defaultPolicy: next.transfer, tsig: next.keys.size > 0 ? createTsigHook(next.keys) : undefined } });
   parts.xfr.setDefaultNotify(next.notify);
+  await loads;
   const result = { zonesBefore, zonesAfter: parts.registry.size, secondariesAdded: added, secondariesRemoved: removed, needRestart: [...needRestart] };
   parts.log.info('configuration applied', { zones: result.zonesAfter, previously: zonesBefore });
   return result;

@@ -12,6 +12,7 @@ import { parseListen, startServer, type Endpoint, type UdpBackend } from '../ser
 import { DEFAULT_TCP_OPTIONS } from '../server/tcp.js';
 import { trimAfterLoad, trimWhenSettled } from '../server/memory.js';
 import { ZoneRegistry } from '../zone/registry.js';
+import { isZoneFileName } from '../zone/load.js';
 import { Notifier, udpNotifyTransport } from '../xfr/notify.js';
 import { XfrService } from '../xfr/service.js';
 import { createTsigHook } from '../tsig/hook.js';
@@ -104,7 +105,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   // Every new snapshot (a file reload, a secondary's transfer, a zone added later) goes to the
   // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
   // load left behind once such events settle.
-  const trim = trimWhenSettled(log, 'zone-changes');
+  const trim = trimWhenSettled(log, 'zone-changes', { incremental: true });
   // Health checks (health/service.ts) govern the A/AAAA of every new snapshot, before it answers.
   const health = HealthService.wanted(config.health, config.zones.map((z) => z.health))
     ? new HealthService({ rules: config.health, registry, log }) : undefined;
@@ -118,8 +119,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
   const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
-  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, stage: () => signing.stage(config.dnssec) }, ops.book.around(events, 'file'), state);
-  zones.loadAll();
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, limits: config.zoneLimits, stage: () => signing.stage(config.dnssec) }, ops.book.around(events, 'file'), state);
+  await zones.loadAll();
   const secondaryEvents = ops.book.around(events, 'secondary');
   const secondaryFor = (z: ZoneConfig, keys: Config['keys']) => {
     const key = z.primaryKey === undefined ? undefined : keys.get(z.primaryKey);
@@ -146,6 +147,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     for (const p of healthProblems) process.stderr.write(`zonedns: ${flags.config ?? 'config'}: ${p}\n`);
     health!.stop();
     secondaries.stop();
+    await Promise.all([zones.close(), signing.close()]);
     releaseSignals();
     return 2;
   }
@@ -183,7 +185,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     log.error(`cannot listen: ${taken ? portInUseMessage(taken.host, taken.port, serveListenAdvice(taken.port)) : err.message + hint}`);
     health?.stop();
     secondaries.stop();
-    void signing.close();
+    await Promise.all([zones.close(), signing.close()]);
     releaseSignals();
     return err instanceof ConfigError ? 2 : 1;
   }
@@ -192,46 +194,46 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   xfr.start();
   // Reconfiguration (serve-reconfig.ts): the file read again and validated whole, then applied.
   const running = server;
-  const reconfig = () => {
+  const reconfig = async () => {
     if (flags.config === undefined) throw new Error('no configuration file (serve --config FILE)');
     const next = loadConfigFile(flags.config);
-    const result = reconfigure(config, next, { log, registry, zones, secondaries, xfr, server: running, events: secondaryEvents, secondary: (z, c) => secondaryFor(z, c.keys), stage: (z, c) => signing.stage(z.dnssec ?? c.dnssec, z.serial) });
+    // Applied before its first await: `next` is the running configuration from here on.
+    const applied = reconfigure(config, next, { log, registry, zones, secondaries, xfr, server: running, events: secondaryEvents, secondary: (z, c) => secondaryFor(z, c.keys), stage: (z, c) => signing.stage(z.dnssec ?? c.dnssec, z.serial) });
     config = next;
+    watcher?.add(zones.watchedPaths());
+    const result = await applied;
     watcher?.add(zones.watchedPaths());
     return result;
   };
 
   // Hot reload: a changed file is reloaded on the side and swapped in only if it loads.
   const watcher = flags.watch === false ? undefined : watchPaths(zones.watchedPaths(), (path) => {
-    zones.pathChanged(path);
-    watcher?.add(zones.watchedPaths());
-  });
+    void zones.pathChanged(path).then(() => watcher?.add(zones.watchedPaths()));
+  }, { watchFile: isZoneFileName });
   await watcher?.ready;
   await ops.start({
     registry, secondaries, notifier, defaultNotify: () => config.notify, listening: server.listening, configFile: flags.config,
     counterSources: defenceCounterSources(server.counters, server.listening),
     filesLoaded: () => true, stateWriteFailures: () => ({ journal: xfr.journalWriteFailures, zone_state: state?.writeFailures ?? 0 }), stop: onStop('zonedns ctl stop'),
-    reload: (origin) => {
+    reload: async (origin) => {
       if (origin !== undefined) return zones.reload(origin);
-      zones.loadAll();
+      await zones.loadAll();
       watcher?.add(zones.watchedPaths());
       return true;
     },
     checkSecondary: (origin, kind) => secondaries.get(origin)?.checkNow(kind),
-    reconfig: async () => reconfig(),
+    reconfig,
   });
   onHup = () => {
+    let reread: Promise<unknown> = Promise.resolve();
     if (flags.config !== undefined) {
       log.info('SIGHUP: reading the configuration again', { file: flags.config });
-      try {
-        reconfig();
-      } catch (e) {
+      reread = reconfig().catch((e: unknown) => {
         log.error(`configuration refused, the running one stays: ${(e as Error).message}`, { file: flags.config });
-      }
+      });
     }
     log.info('SIGHUP: reloading every zone');
-    zones.loadAll();
-    watcher?.add(zones.watchedPaths());
+    void reread.then(() => zones.loadAll()).then(() => watcher?.add(zones.watchedPaths()));
   };
   if (hupPending) onHup();
   // Signed zones are served once signed (other zones answer meanwhile); then we are ready.
@@ -249,7 +251,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   trimTcp.cancel();
   health?.stop();
   // A transferred zone's copy still being written is finished, so a restart serves it.
-  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), signing.close(), ops.close()]);
+  await Promise.all([server.close(), watcher?.close(), notifier.close(), secondaries.flush(), zones.close(), signing.close(), ops.close()]);
   releaseSignals();
   log.info('stopped');
   return 0;

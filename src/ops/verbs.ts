@@ -26,8 +26,12 @@ export interface ServerParts {
   filesLoaded(): boolean;
   /** Writes to disk that failed, by what was written: journal, zone_state (state/zone-state.ts). */
   stateWriteFailures(): Readonly<Record<string, number>>;
-  /** Loads every zone file again (as SIGHUP without a configuration), or only zone `origin`'s: false when no zone file is that zone. */
-  reload(origin?: Name): boolean;
+  /**
+   * Loads every zone file again (as SIGHUP without a configuration), or only zone `origin`'s:
+   * false when no zone file is that zone. Resolves once the loads are over (they run off the
+   * thread that answers).
+   */
+  reload(origin?: Name): Promise<boolean>;
   /** The secondary zone `origin`: a check now, or a whole AXFR whatever the serials (xfr/secondary.ts checkNow). */
   checkSecondary(origin: Name, kind: 'refresh' | 'retransfer'): Promise<{ outcome: string; error?: string }> | undefined;
   /** Reads the configuration file again and applies it (as SIGHUP); throws with the reason when it is refused whole. */
@@ -163,14 +167,14 @@ export function controlHandler(parts: ServerParts, ops: OpsView): ControlHandler
       parts.stop();
       return { stopping: true };
     },
-    reload: (zone) => {
+    reload: async (zone) => {
       if (zone === undefined) {
         const before = { ...ops.book.loads };
-        parts.reload();
+        await parts.reload();
         return { loaded: ops.book.loads.ok - before.ok, failed: ops.book.loads.failed - before.failed };
       }
       const origin = zoneName(zone);
-      if (!parts.reload(origin)) {
+      if (!(await parts.reload(origin))) {
         throw new ControlError(`no zone file for ${nameToText(origin)}${parts.secondaries?.get(origin) === undefined ? '' : ' (a secondary: use refresh or retransfer)'}`);
       }
       const result = served(origin);

@@ -1,15 +1,18 @@
 // The set of served zones and how they change: initial load, reload of one file, rescan of the
-// zones directory, SIGHUP. A reload builds a complete snapshot on the side and swaps one
-// reference; on any error the old snapshot keeps serving and the error is logged as file:line.
+// zones directory, SIGHUP. A reload builds a complete snapshot on the side — off this thread, in
+// a load worker (loader.ts) — and swaps one reference; on any error the old snapshot keeps
+// serving and the error is logged as file:line. A zone whose file changes while it is being
+// loaded starts again from the new file: the older load is abandoned, not waited for. A signed
+// zone's stage (the signer) gets one snapshot at a time: a load waits for a signing in flight.
 
-import { createHash, type Hash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { serialGreater } from '../dns/serial.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import { prepareDenial } from '../dnssec/denial.js';
 import type { Logger } from '../log.js';
-import { loadZoneFile, zoneFilesIn } from '../zone/load.js';
+import { zoneLimits, type ZoneLimits } from '../zone/limits.js';
+import { listZoneFiles } from '../zone/load.js';
 import { diagnosticFields, formatDiagnostic } from '../zone/record.js';
 import type { ZoneHandle, ZoneOptions, ZoneRegistry } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
@@ -18,7 +21,7 @@ import type { TransferPolicy } from '../xfr/acl.js';
 import type { NotifyTarget } from '../xfr/notify.js';
 import type { ServedSerials, ServedState } from '../state/zone-state.js';
 import { servedSerial, type SerialPolicy } from './serial-policy.js';
-import { dnssecChecks } from '../dnssec/verify-zone.js';
+import { ZoneLoader } from './loader.js';
 
 /** One zone file we serve, and what we know about its last good load. */
 interface ManagedZone {
@@ -31,6 +34,8 @@ interface ManagedZone {
   options: ZoneOptions;
   /** Listed in the configuration (`zones`), not found in the zones directory. */
   readonly configured: boolean;
+  /** Bounds on the zone's input (zone/limits.ts); replaced by configure() too. */
+  limits: ZoneLimits;
   handle: ZoneHandle | undefined;
   /** Every file the last load read ($INCLUDEs too), absolute. */
   files: string[];
@@ -38,6 +43,10 @@ interface ManagedZone {
   fingerprint: string | undefined;
   /** The same at the last attempt, good or not: a rescan does not retry unchanged broken files. */
   attempted: string | undefined;
+  /** The load in progress, if any: aborting it lets a newer one take over. */
+  loading: AbortController | undefined;
+  /** Something in the zones directory changed during that load: check the files again after it. */
+  recheck: boolean;
   /** Turns each loaded snapshot into the one served (the DNSSEC signer), off the file load. */
   readonly stage: ZoneStage | undefined;
   /** A stage's work is in flight; what to do when it ends (a file change or a restage came meanwhile). */
@@ -70,6 +79,8 @@ export interface ZoneSource {
   transfer?: TransferPolicy;
   /** Secondaries to NOTIFY on change. */
   notify?: readonly NotifyTarget[];
+  /** Bounds on the zone's input, over the server's (zone/limits.ts). */
+  zoneLimits?: Partial<ZoneLimits>;
   /** Signs the zone before it is served (see ZoneStage). */
   stage?: ZoneStage;
   /** Health checks of the zone's names (health/rule.ts). */
@@ -105,20 +116,24 @@ export interface ReloadStats {
 export class ZoneManager {
   private readonly zones = new Map<string, ManagedZone>();
   readonly stats: ReloadStats = { loads: 0, failures: 0 };
+  /** The last rescan of the zones directory (they run one after the other). */
+  private rescans: Promise<unknown> = Promise.resolve();
 
   /**
    * @param zonesDir a directory whose `*.zone` files are zones (added and removed as files come and go)
    * @param sources zones configured one by one (file + optional origin)
+   * @param loader where loads run (a ZoneLoader of its own unless given; close() ends it)
    */
   constructor(
     private readonly registry: ZoneRegistry,
     private readonly log: Logger,
     private readonly zonesDir: string | undefined,
     sources: readonly ZoneSource[] = [],
-    private readonly defaults: { serial?: SerialPolicy; stage?: (file: string) => ZoneStage | undefined } = {},
+    private readonly defaults: { serial?: SerialPolicy; limits?: Partial<ZoneLimits>; stage?: (file: string) => ZoneStage | undefined } = {},
     private readonly events: ZoneEvents = {},
     /** Served serials kept across restarts (the state directory); undefined: memory only. */
     private readonly served?: ServedSerials,
+    private readonly loader: ZoneLoader = new ZoneLoader({ log }),
   ) {
     for (const s of sources) this.track(resolvePath(s.file), s, true);
   }
@@ -128,9 +143,10 @@ export class ZoneManager {
    * loaded, one no longer listed stops being served, one whose origin or serial policy changed is
    * loaded anew; the others keep their data and only take their new options (transfer ACL, NOTIFY
    * targets, rotation), swapped in one assignment. Zones of the zones directory are not touched.
-   * `stageOf` gives a new zone its stage (signing); a kept zone keeps the one it has.
+   * `stageOf` gives a new zone its stage (signing); a kept zone keeps the one it has. Applied at
+   * once; resolves when the new zones' loads (in the load worker) are over.
    */
-  configure<S extends ZoneSource>(sources: readonly S[], stageOf?: (source: S) => ZoneStage | undefined): void {
+  async configure<S extends ZoneSource>(sources: readonly S[], stageOf?: (source: S) => ZoneStage | undefined): Promise<void> {
     const wanted = new Map(sources.map((s) => [resolvePath(s.file), s]));
     for (const z of [...this.zones.values()]) {
       if (!z.configured) continue;
@@ -139,34 +155,48 @@ export class ZoneManager {
       if (s !== undefined && z.serialPolicy === serial && (z.configuredOrigin === undefined ? s.origin === undefined : s.origin !== undefined && nameKey(s.origin) === nameKey(z.configuredOrigin))) {
         z.options = optionsOf(s);
         if (z.handle !== undefined) z.handle.options = z.options;
+        // New bounds apply from the next load (as BIND's and Knot's limits do).
+        z.limits = zoneLimits(this.defaults.limits, s.zoneLimits);
         continue;
       }
       this.remove(z, 'no longer in the configuration');
     }
-    for (const [file, s] of wanted) if (!this.zones.has(file)) this.load(this.track(file, { ...s, stage: s.stage ?? stageOf?.(s) }, true));
+    const loads: Promise<void>[] = [];
+    for (const [file, s] of wanted) if (!this.zones.has(file)) loads.push(this.load(this.track(file, { ...s, stage: s.stage ?? stageOf?.(s) }, true)));
+    await Promise.all(loads);
   }
 
-  /** Loads everything (start-up and SIGHUP). */
-  loadAll(): void {
+  /** Loads everything (start-up and SIGHUP); resolves when every load it started is over. */
+  async loadAll(): Promise<void> {
     // The rescan first: it drops vanished files (no bogus "cannot read" reloads) and loads new
     // ones; then every zone that was already known is reloaded.
     const known = new Set(this.zones.values());
-    this.rescanDirectory();
-    for (const z of this.zones.values()) if (known.has(z)) this.load(z);
+    const loads = await this.rescanDirectory();
+    for (const z of this.zones.values()) if (known.has(z)) loads.push(this.load(z));
+    await Promise.all(loads);
   }
 
-  /** Loads zone `origin` from its file again (`zonedns ctl reload ZONE`); false when no zone file is that zone. */
-  reload(origin: Name): boolean {
+  /** Abandons the loads in progress and ends the load workers. */
+  async close(): Promise<void> {
+    for (const z of this.zones.values()) z.loading?.abort();
+    await this.loader.close();
+  }
+
+  /**
+   * Loads zone `origin` from its file again (`zonedns ctl reload ZONE`); false when no zone file
+   * is that zone. Resolves once the load is over (a signed zone's signing may still run).
+   */
+  async reload(origin: Name): Promise<boolean> {
     const key = nameKey(origin);
     const z = [...this.zones.values()].find((m) => nameKey(m.handle?.origin ?? m.configuredOrigin ?? ('' as Name)) === key);
     if (z === undefined) return false;
-    this.load(z);
+    await this.load(z);
     return true;
   }
 
-  /** Resolves once no zone's stage (signing) is in flight: every zone loaded so far is served. */
+  /** Resolves once no zone's load or stage (signing) is in flight: every zone loaded so far is served. */
   async settled(): Promise<void> {
-    while ([...this.zones.values()].some((z) => z.staging)) await new Promise<void>((resolve) => setTimeout(resolve, 10));
+    while ([...this.zones.values()].some((z) => z.staging || z.loading !== undefined)) await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
 
   /** Every path to watch: zone files, their includes, and the zones directory. */
@@ -183,46 +213,67 @@ export class ZoneManager {
   /**
    * Something changed at `path` (a zone file, an include, or anything in the zones directory,
    * e.g. a Kubernetes `..data` symlink swap). Reloads the zones that use it; for paths we do not
-   * know, rescans the directory and reloads zones whose content changed.
+   * know, rescans the directory and reloads zones whose content changed. Resolves when the loads
+   * it started are over.
    */
-  pathChanged(path: string): void {
+  async pathChanged(path: string): Promise<void> {
     const abs = resolvePath(path);
     let known = false;
+    const loads: Promise<void>[] = [];
     for (const z of [...this.zones.values()]) {
       if (z.file === abs || z.files.includes(abs)) {
         known = true;
         if (z.file === abs && !existsSync(abs) && this.zonesDir !== undefined) this.remove(z);
-        else this.load(z);
+        else loads.push(this.load(z));
       }
     }
-    if (!known || this.zonesDir !== undefined) this.rescanDirectory(!known);
+    if (!known || this.zonesDir !== undefined) loads.push(...await this.rescanDirectory(!known));
+    await Promise.all(loads);
   }
 
-  /** Adds new `*.zone` files, removes vanished ones; with `reloadChanged`, reloads changed ones. */
-  private rescanDirectory(reloadChanged = false): void {
-    if (this.zonesDir === undefined) return;
+  /**
+   * Adds new `*.zone` files, removes vanished ones; with `reloadChanged`, reloads changed ones
+   * (the load worker compares fingerprints: a zone whose files did not change is not loaded).
+   * Resolves, once the directory is read, to the loads it started. One rescan at a time: one
+   * that read the directory before a file appeared must not remove what a later one added.
+   */
+  private rescanDirectory(reloadChanged = false): Promise<Array<Promise<void>>> {
+    const scan = this.rescans.then(() => this.rescanNow(reloadChanged));
+    this.rescans = scan.catch(() => undefined);
+    return scan;
+  }
+
+  private async rescanNow(reloadChanged: boolean): Promise<Array<Promise<void>>> {
+    if (this.zonesDir === undefined) return [];
     let files: string[];
     try {
-      files = zoneFilesIn(this.zonesDir).map((f) => resolvePath(f));
+      files = (await listZoneFiles(this.zonesDir)).map((f) => resolvePath(f));
     } catch (e) {
       this.log.error(`cannot read zones directory: ${(e as Error).message}`, { dir: this.zonesDir });
-      return;
+      return [];
     }
     const present = new Set(files);
     for (const z of [...this.zones.values()]) {
       if (z.configuredOrigin === undefined && !present.has(z.file) && z.file.startsWith(resolvePath(this.zonesDir))) this.remove(z);
     }
+    const loads: Promise<void>[] = [];
     for (const f of files) {
       const existing = this.zones.get(f);
-      if (existing === undefined) this.load(this.track(f, {}));
-      else if (reloadChanged && existing.attempted !== fingerprintOf(existing.files)) this.load(existing);
+      if (existing === undefined) loads.push(this.load(this.track(f, {})));
+      else if (!reloadChanged) continue;
+      // A load in progress is not restarted for an unrelated change (a busy directory would
+      // starve a big zone); once it is done, its files are checked again.
+      else if (existing.loading !== undefined) existing.recheck = true;
+      else loads.push(this.load(existing, { unlessUnchanged: true }));
     }
+    return loads;
   }
 
   private track(file: string, source: Omit<ZoneSource, 'file'>, configured = false): ManagedZone {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep', configured,
-      options: optionsOf(source), handle: undefined, files: [file], fingerprint: undefined, attempted: undefined,
+      options: optionsOf(source), limits: zoneLimits(this.defaults.limits, source.zoneLimits),
+      handle: undefined, files: [file], fingerprint: undefined, attempted: undefined, loading: undefined, recheck: false,
       stage: source.stage ?? this.defaults.stage?.(file), staging: false, again: undefined,
     };
     this.zones.set(file, z);
@@ -231,6 +282,7 @@ export class ZoneManager {
   }
 
   private remove(z: ManagedZone, why = 'its file is gone'): void {
+    z.loading?.abort();
     this.zones.delete(z.file);
     z.stage?.close?.();
     if (z.handle && this.registry.get(z.handle.origin) === z.handle) {
@@ -243,7 +295,7 @@ export class ZoneManager {
 
   /** Another file may define an origin that was just freed ("zone defined twice"): load it now. */
   private retryUnserved(except?: ManagedZone): void {
-    for (const other of [...this.zones.values()]) if (other.handle?.snapshot === undefined && other !== except) this.load(other);
+    for (const other of [...this.zones.values()]) if (other.handle?.snapshot === undefined && other !== except && other.loading === undefined) void this.load(other);
   }
 
   /**
@@ -305,36 +357,53 @@ export class ZoneManager {
     this.registry.set(z.handle);
   }
 
-  /** Loads one zone on the side; swaps it in only if it loaded without errors. */
-  private load(z: ManagedZone): void {
+  /**
+   * Loads one zone on the side (in the load worker); swaps it in only if it loaded without
+   * errors. A load of the same zone still running is abandoned: this one reads the newer files.
+   * With `unlessUnchanged`, nothing is loaded when the files are as at the last attempt.
+   */
+  private async load(z: ManagedZone, opts: { unlessUnchanged?: boolean } = {}): Promise<void> {
+    // A stage (signing) in flight finishes first; the load follows it (see staged).
     if (z.staging) {
       z.again = 'load';
       return;
     }
-    // Each file's content is hashed as it streams through the parser (no second read).
-    const perFile = new Map<string, Hash>();
-    const onRead = (p: string, text: string) => {
-      let h = perFile.get(p);
-      if (h === undefined) perFile.set(p, (h = createHash('sha256')));
-      h.update(text, 'latin1');
-    };
+    if (z.loading !== undefined) {
+      this.log.debug('zone load superseded by a newer one', { file: z.file });
+      z.loading.abort();
+    }
+    const loading = (z.loading = new AbortController());
+    z.recheck = false;
+    this.log.debug('zone load started', { file: z.file });
     const started = performance.now();
-    let fingerprint: string | undefined;
-    const digest = () => (fingerprint ??= combineFileHashes([...perFile].map(([p, h]) => [p, h.digest('hex')])));
     // What the zone served last, found once its origin is known (see lastServed).
     let before: ServedState | undefined;
-    // Called after every file was read, so the fingerprint covers the whole zone.
-    // (A stage serves its own serials: the signer's go up with every new signature.)
-    const serial = (fileSerial: number, origin: Name) => {
+    // Asked once every file was read, so the fingerprint covers the whole zone.
+    const serial = (fileSerial: number, origin: Name, fingerprint: string) => {
       before = this.lastServed(z, origin);
-      return z.stage !== undefined ? fileSerial : servedSerial(z.serialPolicy, fileSerial, before?.serial, digest() !== before?.fingerprint, new Date());
+      // (A stage serves its own serials: the signer's go up with every new signature.)
+      return z.stage !== undefined ? fileSerial : servedSerial(z.serialPolicy, fileSerial, before?.serial, fingerprint !== before?.fingerprint, new Date());
     };
-    const result = loadZoneFile(z.file, { origin: z.configuredOrigin, onRead, serial, inspect: dnssecChecks() });
+    const unlessUnchanged = opts.unlessUnchanged && z.attempted !== undefined ? { files: z.files, fingerprint: z.attempted } : undefined;
+    const result = await this.loader.load(
+      { file: z.file, origin: z.configuredOrigin, limits: z.limits, unlessUnchanged },
+      { serial, signal: loading.signal },
+    );
+    if (z.loading === loading) z.loading = undefined;
+    // Superseded by a newer load, or the zone went away meanwhile.
+    if (result === undefined || loading.signal.aborted || this.zones.get(z.file) !== z) return;
+    if (z.recheck) queueMicrotask(() => void this.load(z, { unlessUnchanged: true }));
+    if (result.unchanged) {
+      this.restageIfAsked(z);
+      return;
+    }
     this.stats.loads++;
     const zone = result.origin === undefined ? undefined : nameToText(result.origin);
     for (const d of result.diagnostics) (d.severity === 'error' ? this.log.error : this.log.warn)(d.message, { zone, ...diagnosticFields(d) });
+    if (result.omitted > 0) this.log.warn(`${result.omitted} more diagnostics not shown`, { zone, file: z.file });
     const snap = result.snapshot;
-    z.attempted = digest();
+    const fingerprint = result.fingerprint;
+    z.attempted = fingerprint;
     if (snap === undefined) {
       this.stats.failures++;
       const first = result.diagnostics.find((d) => d.severity === 'error');
@@ -345,10 +414,11 @@ export class ZoneManager {
         serving: z.handle?.snapshot?.serial,
       });
       this.holdPlace(z, result.origin ?? z.configuredOrigin);
+      this.restageIfAsked(z);
       return;
     }
-    if (z.stage !== undefined) this.staged(z, snap, true, started, digest(), before);
-    else this.install(z, snap, started, digest(), before);
+    if (z.stage !== undefined) this.staged(z, snap, true, started, fingerprint, before);
+    else this.install(z, snap, started, fingerprint, before);
   }
 
   /** Runs `prepare` of the zone's stage on the side, then installs what it gives. */
@@ -372,19 +442,30 @@ export class ZoneManager {
       const again = z.again;
       z.again = undefined;
       if (this.zones.get(z.file) !== z) return;
-      if (again === 'load') this.load(z);
+      if (again === 'load') void this.load(z);
       else if (again === 'restage') this.restage(z);
     });
   }
 
-  /** The stage asks for a new version of the served snapshot (signatures to refresh). */
+  /**
+   * The stage asks for a new version of the served snapshot (signatures to refresh). Not while a
+   * load of the zone is in the load worker either: its result goes to the stage next (one
+   * `prepare` at a time), and a load that serves nothing does this afterwards (restageIfAsked).
+   */
   private restage(z: ManagedZone): void {
-    if (z.staging) {
+    if (z.staging || z.loading !== undefined) {
       z.again ??= 'restage';
       return;
     }
     const served = z.handle?.snapshot;
     if (served !== undefined) this.staged(z, served, false, performance.now(), undefined, this.lastServed(z, served.origin));
+  }
+
+  /** A restage asked for during a load that then served nothing new. */
+  private restageIfAsked(z: ManagedZone): void {
+    if (z.again !== 'restage' || z.loading !== undefined || z.staging) return;
+    z.again = undefined;
+    this.restage(z);
   }
 
   /**
@@ -458,24 +539,4 @@ export class ZoneManager {
 
 function optionsOf(source: Omit<ZoneSource, 'file'>): ZoneOptions {
   return { rotate: source.rotate, transfer: source.transfer, notify: source.notify, health: source.health };
-}
-
-/** One fingerprint from (path, SHA-256 of content) pairs, in the order the files were read. */
-function combineFileHashes(files: Array<[string, string]>): string {
-  const hash = createHash('sha256');
-  for (const [p, h] of files) hash.update(p).update('\0').update(h).update('\0');
-  return hash.digest('hex');
-}
-
-/** The fingerprint a load of these files would compute now (missing files count as empty). */
-export function fingerprintOf(files: readonly string[]): string | undefined {
-  return combineFileHashes(files.map((p) => {
-    let text = '';
-    try {
-      if (statSync(p).isFile()) text = readFileSync(p, 'latin1');
-    } catch {
-      // vanished: hashes as empty, so the zone counts as changed
-    }
-    return [p, createHash('sha256').update(text, 'latin1').digest('hex')];
-  }));
 }

@@ -26,7 +26,9 @@ interface UdpBatchAddon {
   addressOf(handle: object, index: number): string;
   stats(handle: object): UdpBatchStats;
   /** A full GC that also shrinks V8's young generation (native/udp_batch/memory.cc); false if it could not run. */
-  reduceMemory(): boolean;
+  reduceMemory(incremental?: boolean): boolean;
+  /** malloc_trim(0) (native/udp_batch/memory.cc); false if nothing was given back or it could not run. */
+  trimMalloc?(): boolean;
 }
 
 /** Counters since the socket opened. */
@@ -74,12 +76,23 @@ export function nativeUdpUnavailable(): string | undefined {
  * Give back the memory a big load left behind: V8 keeps the young generation it grew to while
  * the zones loaded (~28 MiB with a 100k-name zone) until a GC is asked to shrink it, which only
  * the addon can ask for. Costs one full GC (~60 ms for 100k names), so call it when nothing
- * waits on the event loop (before serving). False without the addon: nothing was done.
+ * waits on the event loop (before serving); while serving, ask for the `incremental` one, whose
+ * pauses are short steps (an addon built before it existed runs the full one). False without the
+ * addon: nothing was done.
  */
-export function reduceMemory(): boolean {
+export function reduceMemory(incremental = false): boolean {
   const { addon } = load();
   // An addon built before reduceMemory existed still serves UDP; it just cannot do this.
-  return addon !== undefined && typeof addon.reduceMemory === 'function' && addon.reduceMemory();
+  return addon !== undefined && typeof addon.reduceMemory === 'function' && addon.reduceMemory(incremental);
+}
+
+/**
+ * Gives malloc's free memory back to the system (all threads' arenas): what a load worker's
+ * buffers left. False without the addon (or an addon built before it existed).
+ */
+export function trimMalloc(): boolean {
+  const { addon } = load();
+  return addon !== undefined && typeof addon.trimMalloc === 'function' && addon.trimMalloc();
 }
 
 /** Formatted client addresses by their raw bytes: a direct-mapped cache of 2^CLIENT_CACHE_BITS. */

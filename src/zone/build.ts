@@ -423,7 +423,7 @@ export class SnapshotBuilder implements RecordSink {
    * non-terminals, each after those of earlier nodes, from the bottom up. (It was the order of a
    * Map filled that way; the table keeps it.) Clears IMPLICIT on the empty non-terminals.
    */
-  private nodeOrder(): Int32Array {
+  private nodeOrder(): Int32Array<ArrayBuffer> {
     const { named, namedCount, created, nodes } = this;
     const order = new Int32Array(nodes.size);
     order.set(named.subarray(0, namedCount));
@@ -614,13 +614,10 @@ export class SnapshotBuilder implements RecordSink {
     const frozen: NodeTable<ZoneNode> = nodes;
     const soa: RRset = apexSoa;
     const soaRdata = apexSoa.first;
-    const [, afterMname] = readName(soaRdata, 0);
-    const [, afterRname] = readName(soaRdata, afterMname);
-    const fileSerial = readU32(soaRdata, afterRname);
-    const minimum = readU32(soaRdata, afterRname + 16);
+    const fileSerial = soaSerial(soaRdata);
+    const minimum = readU32(soaRdata, soaSerialAt(soaRdata) + 16);
     const serial = input.serial ? input.serial(fileSerial, origin) >>> 0 : fileSerial;
-    // Serve a different serial than the file's: the SOA RRset is no one else's yet, and has one record.
-    if (serial !== fileSerial) apexSoa.r = soaRdata.slice(0, afterRname) + u32(serial) + soaRdata.slice(afterRname + 4);
+    if (serial !== fileSerial) serveSerial(apexSoa, serial);
     const snapshot: ZoneSnapshot = {
       origin,
       originKey,
@@ -645,6 +642,33 @@ export class SnapshotBuilder implements RecordSink {
     }
     return { snapshot, diagnostics };
   }
+}
+
+/** Where the SERIAL field of SOA RDATA starts (after MNAME and RNAME, RFC 1035 §3.3.13). */
+function soaSerialAt(soaRdata: Bytes): number {
+  const [, afterMname] = readName(soaRdata, 0);
+  return readName(soaRdata, afterMname)[1];
+}
+
+/** The SERIAL of SOA RDATA. */
+export function soaSerial(soaRdata: Bytes): number {
+  return readU32(soaRdata, soaSerialAt(soaRdata));
+}
+
+/**
+ * Makes a just-built zone's SOA say `serial` (a served serial other than the file's, see
+ * serial-policy.ts). Only for an SOA RRset no one else holds yet: it has one record, replaced.
+ */
+export function serveSerial(soa: PackedRRset, serial: number): void {
+  const rdata = soa.first;
+  const at = soaSerialAt(rdata);
+  soa.r = rdata.slice(0, at) + u32(serial) + rdata.slice(at + 4);
+}
+
+/** A just-built snapshot serving `serial` instead of its file's (see serveSerial). */
+export function withServedSerial(snapshot: ZoneSnapshot, serial: number): ZoneSnapshot {
+  serveSerial(snapshot.soa as PackedRRset, serial >>> 0);
+  return Object.freeze({ ...snapshot, serial: serial >>> 0 });
 }
 
 /**

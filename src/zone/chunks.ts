@@ -9,7 +9,7 @@
 // file is broken (a parenthesis never closed), no split point follows and the rest of the file is
 // one piece, so the tokenizer sees exactly what it would have seen in the whole text.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
 /**
  * About how much text one piece holds. Below V8's large-object size (128 KiB): a string that
@@ -70,14 +70,72 @@ function countLines(data: Uint8Array, end: number): number {
 }
 
 /**
- * The file's pieces in order. Throws what openSync/readSync throw (ENOENT, EISDIR, ...). A consumer
- * that counts lines anyway (the tokenizer) may pass the line after a piece to `next()`, which
- * saves counting them again here.
+ * A bound the reader enforces (see limits.ts), thrown where it was hit: `line` is the line of
+ * the file where the offending entry starts, or undefined when the file as a whole is refused.
  */
-export function* readZoneChunks(path: string, chunkBytes = CHUNK_BYTES): Generator<ZoneChunk, void, number | undefined> {
-  const fd = openSync(path, 'r');
+export class InputLimitError extends Error {
+  constructor(message: string, readonly line: number | undefined) {
+    super(message);
+    this.name = 'InputLimitError';
+  }
+}
+
+/** What a file read may still take: shared by every file of one zone. */
+export interface ReadBudget {
+  /** Octets left of the zone's maxZoneBytes. */
+  bytesLeft: number;
+  /** The zone's maxZoneBytes, for messages. */
+  readonly maxZoneBytes: number;
+  /** Longest entry, in octets. */
+  readonly maxEntryBytes: number;
+}
+
+/** A budget that never runs out (only the tokenizer's own entry bound applies). */
+export function unlimitedBudget(): ReadBudget {
+  return { bytesLeft: Infinity, maxZoneBytes: Infinity, maxEntryBytes: Infinity };
+}
+
+/**
+ * Opens a file for reading if it is a regular file, without ever blocking: a FIFO would block
+ * open() until a writer comes (and the read after it forever), a device like /dev/zero never
+ * ends. Checked before opening (stat follows symlinks, as open does), opened non-blocking, and
+ * checked again on the descriptor in case the path was swapped in between. Other files throw an
+ * error with code ENOTREG and a message saying what the path is.
+ */
+export function openRegularFile(path: string): { fd: number; size: number } {
+  refuseIfNotRegular(statSync(path));
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    let buf = Buffer.allocUnsafe(chunkBytes);
+    const st = fstatSync(fd);
+    refuseIfNotRegular(st);
+    return { fd, size: st.size };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+function refuseIfNotRegular(st: Stats): void {
+  if (st.isFile()) return;
+  const what = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device'
+    : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
+  throw Object.assign(new Error(`is ${what}, not a regular file`), { code: 'ENOTREG' });
+}
+
+/**
+ * The file's pieces in order. Only a regular file is read (openRegularFile); the octets read
+ * count against `budget`, and an entry longer than its maxEntryBytes stops the read with an
+ * InputLimitError at the entry's first line, having buffered no more than that. Throws what
+ * openSync/readSync throw (ENOENT, EACCES, ...). A consumer that counts lines anyway (the
+ * tokenizer) may pass the line after a piece to `next()`, which saves counting them again here.
+ */
+export function* readZoneChunks(path: string, budget: ReadBudget = unlimitedBudget(), chunkBytes = CHUNK_BYTES): Generator<ZoneChunk, void, number | undefined> {
+  const { fd, size } = openRegularFile(path);
+  try {
+    // A file bigger than what is left is refused before a byte is read (it may still grow or
+    // shrink while read: the count below is what holds).
+    if (size > budget.bytesLeft) throw tooBig(budget, undefined);
+    let buf = Buffer.allocUnsafe(Math.min(chunkBytes, budget.maxEntryBytes + 1));
     /** Bytes in buf not handed out yet: [0, have). */
     let have = 0;
     let line = 1;
@@ -86,14 +144,20 @@ export function* readZoneChunks(path: string, chunkBytes = CHUNK_BYTES): Generat
       if (!eof && have < buf.length) {
         const n = readSync(fd, buf, have, buf.length - have, null);
         if (n === 0) eof = true;
+        budget.bytesLeft -= n;
+        if (budget.bytesLeft < 0) throw tooBig(budget, line);
         have += n;
         if (!eof && have < buf.length) continue; // fill the buffer before scanning it
       }
       let cut = eof ? have : lastEntryBoundary(buf, have);
       if (cut <= 0) {
         if (!eof) {
-          // One entry longer than the buffer (or an unclosed parenthesis): read on.
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          // One entry longer than the buffer (or an unclosed parenthesis): read on, up to the
+          // bound. The piece starts where the entry does (pieces end between entries).
+          if (have > budget.maxEntryBytes) {
+            throw new InputLimitError(`entry is longer than ${budget.maxEntryBytes} octets (the maxEntryBytes limit; an unclosed parenthesis?)`, line);
+          }
+          const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, budget.maxEntryBytes + 1));
           buf.copy(bigger, 0, 0, have);
           buf = bigger;
           continue;
@@ -109,4 +173,8 @@ export function* readZoneChunks(path: string, chunkBytes = CHUNK_BYTES): Generat
   } finally {
     closeSync(fd);
   }
+}
+
+function tooBig(budget: ReadBudget, line: number | undefined): InputLimitError {
+  return new InputLimitError(`the zone's files are larger than ${budget.maxZoneBytes} octets together (the maxZoneBytes limit)`, line);
 }

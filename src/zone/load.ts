@@ -3,12 +3,14 @@
 // $ORIGIN, or the file name when it is `ORIGIN.zone` (`example.com.zone`).
 
 import { readdirSync, statSync } from 'node:fs';
+import { opendir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RRType } from '../dns/constants.js';
 import { nameFromText, type Name } from '../dns/name.js';
 import { noOrigin, sizeHint, SnapshotBuilder, type BuildInput, type BuildResult } from './build.js';
 import { parseZone, parseZoneFile, type ParseResult } from './parse.js';
 import type { RecordSink, ZoneRecord } from './record.js';
+import type { ZoneLimits } from './limits.js';
 
 export interface LoadOptions {
   /** The zone's origin; when absent it is found from the SOA owner, $ORIGIN, or an `ORIGIN.zone` file name. */
@@ -21,6 +23,10 @@ export interface LoadOptions {
   onRead?: (path: string, text: string) => void;
   /** Picks the served serial from the file's (see BuildInput.serial). */
   serial?: (fileSerial: number, origin: Name) => number;
+  /** Bounds on the input (limits.ts); unset fields keep their defaults. */
+  limits?: Partial<ZoneLimits>;
+  /** Asked now and then while reading: true stops the load (no snapshot, no validation). */
+  cancelled?: () => boolean;
   /** Checks of the built snapshot that add warnings (see BuildInput.inspect). */
   inspect?: BuildInput['inspect'];
 }
@@ -83,6 +89,8 @@ function streamLoad(
     },
   };
   const parsed = parse(sink);
+  // Cancelled: nothing will use the result, so the whole-zone checks are not worth their time.
+  if (opts.cancelled?.()) return { diagnostics: parsed.diagnostics, file, origin };
   if (builder === undefined) {
     if (parsed.origin === undefined) return { ...noOrigin(file, parsed.diagnostics), file, origin: undefined };
     start(parsed.origin);
@@ -94,8 +102,8 @@ function streamLoad(
 export function loadZoneText(text: string, opts: LoadOptions = {}): LoadResult {
   const file = opts.file ?? '<string>';
   return streamLoad(
-    (sink) => parseZone(text, { file, origin: opts.origin, sink }),
-    (onRecord) => parseZone(text, { file, origin: opts.origin, onRecord }),
+    (sink) => parseZone(text, { file, origin: opts.origin, limits: opts.limits, sink }),
+    (onRecord) => parseZone(text, { file, origin: opts.origin, limits: opts.limits, onRecord }),
     file,
     opts,
     text.length,
@@ -111,25 +119,46 @@ export function loadZoneFile(path: string, opts: LoadOptions = {}): LoadResult {
     // The parser reports what is wrong with the file.
   }
   return streamLoad(
-    (sink) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, sink }),
+    (sink) => parseZoneFile(path, { origin, readFile: opts.readFile, onRead: opts.onRead, limits: opts.limits, cancelled: opts.cancelled, sink }),
     // Positions come from the same files again, without onRead (a reload's fingerprint must
     // cover each file once).
-    (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, onRecord }),
+    (onRecord) => parseZoneFile(path, { origin, readFile: opts.readFile, limits: opts.limits, onRecord }),
     path,
     opts,
     bytes,
   );
 }
 
+/** True for the names of zone files in a zones directory: `*.zone`. */
+export function isZoneFileName(path: string): boolean {
+  return path.endsWith('.zone');
+}
+
 /** Every `*.zone` file in a directory (not recursive), in name order. */
 export function zoneFilesIn(dir: string): string[] {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.zone'))
+    .filter(isZoneFileName)
     .sort()
     .map((f) => join(dir, f))
     .filter((p) => statSync(p).isFile());
 }
 
-export function loadZoneDirectory(dir: string, opts: Pick<LoadOptions, 'inspect'> = {}): LoadResult[] {
+/**
+ * zoneFilesIn without holding the thread: the directory is read in small batches (a zones
+ * directory may hold 100k other files: read at once that was ~170 ms), and a `*.zone` entry that
+ * is not a file (a dangling symlink) is left out rather than failing the whole list.
+ */
+export async function listZoneFiles(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of await opendir(dir, { bufferSize: 256 })) if (isZoneFileName(entry.name)) names.push(entry.name);
+  const out: string[] = [];
+  for (const name of names.sort()) {
+    const path = join(dir, name);
+    if (await stat(path).then((st) => st.isFile(), () => false)) out.push(path);
+  }
+  return out;
+}
+
+export function loadZoneDirectory(dir: string, opts: Pick<LoadOptions, 'limits' | 'inspect'> = {}): LoadResult[] {
   return zoneFilesIn(dir).map((path) => loadZoneFile(path, opts));
 }

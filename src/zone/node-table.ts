@@ -66,10 +66,24 @@ function sameKey(name: string, key: string): boolean {
   return true;
 }
 
+/**
+ * A table's index without its nodes, as numbers and typed arrays: what another thread needs to
+ * rebuild the same table around its own copies of the nodes (NodeTable.fromParts). The hash
+ * depends on nothing but the names, so the slots stay valid.
+ */
+export interface NodeTableParts {
+  slots: Int32Array<ArrayBuffer>;
+  mask: number;
+  tagBits: number;
+  indexBits: number;
+  count: number;
+  order: Int32Array<ArrayBuffer> | undefined;
+}
+
 export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap<Name, N> {
   private mask: number;
   /** Per slot: 0 when empty, else the tag bits of the mixed hash, then node index + 1. */
-  private slots: Int32Array;
+  private slots: Int32Array<ArrayBuffer>;
   /** The slot bits that hold hash bits, and those that hold the index + 1 (see the top). */
   private tagBits: number;
   private indexBits: number;
@@ -78,10 +92,10 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
    * whose case may have changed since it was added (names compare folded). Names are not kept
    * beside the nodes: 8 bytes a node (5 MB in the 1M-record benchmark zone) for one load less.
    */
-  private readonly nodes: N[];
+  private nodes: N[];
   private count = 0;
   /** Iteration order (node indices), when it is not insertion order. */
-  private order: Int32Array | undefined;
+  private order: Int32Array<ArrayBuffer> | undefined;
 
   /**
    * `expected`: about how many nodes there will be. Sizing for it up front saves rehashing and
@@ -96,6 +110,29 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
     this.mask = slots - 1;
     this.slots = new Int32Array(slots);
     this.nodes = expected > INITIAL_SLOTS ? new Array<N>(expected) : [];
+  }
+
+  /**
+   * The table of `parts` (another table's, see NodeTableParts) over `nodes`, which must be that
+   * table's nodes in index order. Made through the constructor, so it has the shape every table
+   * has and lookups run the same code.
+   */
+  static fromParts<N extends { readonly name: Name }>(parts: NodeTableParts, nodes: N[]): NodeTable<N> {
+    if (nodes.length !== parts.count) throw new RangeError(`NodeTable.fromParts: ${nodes.length} nodes for a table of ${parts.count}`);
+    const table = new NodeTable<N>(0);
+    table.slots = parts.slots;
+    table.mask = parts.mask;
+    table.tagBits = parts.tagBits;
+    table.indexBits = parts.indexBits;
+    table.count = parts.count;
+    table.nodes = nodes;
+    table.order = parts.order;
+    return table;
+  }
+
+  /** This table's index (see NodeTableParts); the arrays are the table's own, not copies. */
+  parts(): NodeTableParts {
+    return { slots: this.slots, mask: this.mask, tagBits: this.tagBits, indexBits: this.indexBits, count: this.count, order: this.order };
   }
 
   get size(): number {
@@ -144,7 +181,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
   }
 
   /** Sets the order the table iterates in: every node index once. */
-  setOrder(order: Int32Array): void {
+  setOrder(order: Int32Array<ArrayBuffer>): void {
     this.order = order;
   }
 

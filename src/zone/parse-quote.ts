@@ -18,3 +18,17 @@ export function quoteText(text: string): string {
   out += shown.slice(plainFrom);
   return `"${out}${cut ? '...' : ''}"`;
 }
+
+/** The longest message a diagnostic carries (what a log line of it can echo back). */
+const MAX_MESSAGE = 300;
+
+/**
+ * A diagnostic message with every `"quoted"` part no longer than quoteText makes it, and the
+ * whole no longer than MAX_MESSAGE. Name and RDATA codecs quote the offending token whole; a
+ * zone that includes a file it should not (`$INCLUDE /etc/shadow`) must not copy it into logs.
+ */
+export function boundedMessage(message: string): string {
+  let out = message.replace(/"([^"]*)"/g, (whole, inner: string) => (inner.length > MAX_QUOTED + 3 || /[^\x20-\x7e]/.test(inner) ? quoteText(inner) : whole));
+  if (out.length > MAX_MESSAGE) out = `${out.slice(0, MAX_MESSAGE)}...`;
+  return out;
+}

@@ -18,7 +18,7 @@
 // Nothing here throws for bad input: each problem becomes a diagnostic with file:line (and column
 // where a token is to blame), the entry is skipped, and parsing goes on so the user sees all errors.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { readU32 } from '../dns/bytes.js';
 import { MAX_TTL, RRClass, RRType, typeToString, classToString } from '../dns/constants.js';
@@ -30,10 +30,11 @@ import { classAt, isMetaType, typeAt } from './parse-keywords.js';
 import { NameInterner } from './parse-intern.js';
 import { nameAt } from './parse-name.js';
 import { quickRdata } from './parse-quick.js';
-import { quoteText } from './parse-quote.js';
+import { boundedMessage, quoteText } from './parse-quote.js';
 import type { Diagnostic, DroppedRecord, RecordSink, ZoneRecord } from './record.js';
 import { Tokenizer, tokenizeFields } from './tokenizer.js';
-import { readZoneChunks, type ZoneChunk } from './chunks.js';
+import { InputLimitError, readZoneChunks, type ReadBudget, type ZoneChunk } from './chunks.js';
+import { zoneLimits, type ZoneLimits } from './limits.js';
 import { looksLikeTtl, parseTtl } from '../dns/ttl.js';
 
 export interface ParseOptions {
@@ -47,8 +48,10 @@ export interface ParseOptions {
   readFile?: (path: string) => string;
   /** Stop after this many errors (default 100). */
   maxErrors?: number;
-  /** Deepest `$INCLUDE` nesting (default 16). */
-  maxIncludeDepth?: number;
+  /** Bounds on the zone's input (limits.ts); unset fields keep their defaults. */
+  limits?: Partial<ZoneLimits>;
+  /** Asked now and then (every CANCEL_CHECK entries or records): true stops the parse with an error. */
+  cancelled?: () => boolean;
   /**
    * Receives each record as it is parsed, in file order, instead of the result's `records` (left
    * empty). Owners are then not interned here (the builder keeps one name per node).
@@ -78,9 +81,10 @@ export interface ParseResult {
 export const MAX_GENERATE_RECORDS = 65536;
 
 const DEFAULT_MAX_ERRORS = 100;
+/** Entries (or $GENERATE records) between two looks at options.cancelled: ~0.1-1 ms of work. */
+const CANCEL_CHECK = 1024;
 /** The TTL field is 32 bits (RFC 1035 §3.2.1); RFC 2181 §8 then says what the top bit means. */
 const MAX_TTL_FIELD = 0xffffffff;
-const DEFAULT_MAX_INCLUDE_DEPTH = 16;
 
 /**
  * Stand-in origin while none is known (no option, no $ORIGIN, no SOA yet). RDATA is parsed against
@@ -98,13 +102,15 @@ function readFileAsOctets(file: string): string {
 export function parseZone(text: string, opts: ParseOptions = {}): ParseResult {
   const parser = new ZoneParser(opts);
   const file = opts.file ?? '<string>';
-  parser.parseText(text, file, 0, [], parser.initialContext());
+  parser.restrictIncludes(file);
+  if (parser.countText(text, file)) parser.parseText(text, file, 0, [], parser.initialContext());
   return parser.result();
 }
 
 /** Reads and parses a zone file; an unreadable file is an error diagnostic, not an exception. */
 export function parseZoneFile(file: string, opts: Omit<ParseOptions, 'file'> = {}): ParseResult {
   const parser = new ZoneParser(opts);
+  parser.restrictIncludes(file);
   parser.parseFile(file, 0, [{ shown: file, resolved: path.resolve(file) }], parser.initialContext(), { file, line: 1 });
   return parser.result();
 }
@@ -144,7 +150,17 @@ class ZoneParser {
   private readonly dropped: DroppedRecord[] = [];
   private readonly readFile: (path: string) => string;
   private readonly maxErrors: number;
-  private readonly maxIncludeDepth: number;
+  private readonly limits: ZoneLimits;
+  /** What the zone's files may still take (maxZoneBytes, maxEntryBytes). */
+  private readonly budget: ReadBudget;
+  /** `$INCLUDE`s followed, records made by `$GENERATE`, and records, so far (see limits). */
+  private includes = 0;
+  private generated = 0;
+  private recordTotal = 0;
+  /** Directories `$INCLUDE` may read below (real paths), when includeWithin restricts it. */
+  private includeRoots: string[] | undefined;
+  /** Entries and generated records until the next look at options.cancelled. */
+  private untilCancelCheck = CANCEL_CHECK;
   private errorCount = 0;
   private stopped = false;
   private zoneClass: number | undefined;
@@ -165,7 +181,27 @@ class ZoneParser {
   constructor(private readonly opts: ParseOptions) {
     this.readFile = opts.readFile ?? readFileAsOctets;
     this.maxErrors = opts.maxErrors ?? DEFAULT_MAX_ERRORS;
-    this.maxIncludeDepth = opts.maxIncludeDepth ?? DEFAULT_MAX_INCLUDE_DEPTH;
+    this.limits = zoneLimits(opts.limits);
+    this.budget = { bytesLeft: this.limits.maxZoneBytes, maxZoneBytes: this.limits.maxZoneBytes, maxEntryBytes: this.limits.maxEntryBytes };
+  }
+
+  /**
+   * Counts a string given as the zone's text against maxZoneBytes (files count as they are read).
+   * False, after the error, when it is over.
+   */
+  countText(text: string, file: string): boolean {
+    this.budget.bytesLeft -= text.length;
+    if (this.budget.bytesLeft >= 0) return true;
+    this.fatal(ErrorCode.ZONE_IO, { file, line: 1 }, `the zone's text is larger than ${this.limits.maxZoneBytes} octets (the maxZoneBytes limit)`);
+    return false;
+  }
+
+  /** Sets where `$INCLUDE` may read from: `zoneFile` is the zone's own file (see includeWithin). */
+  restrictIncludes(zoneFile: string): void {
+    const within = this.limits.includeWithin;
+    if (within === 'anywhere') return;
+    const dirs = within === 'zone-directory' ? [path.dirname(zoneFile)] : within;
+    this.includeRoots = dirs.map((d) => realPath(path.resolve(d)));
   }
 
   initialContext(): FileContext {
@@ -209,13 +245,14 @@ class ZoneParser {
         this.reportUnreadable(file, at, e);
         return;
       }
+      if (!this.countText(text, file)) return;
       this.readOk(file, text);
       this.parseText(text, file, depth, chain, ctx);
       return;
     }
     let pieces: Generator<ZoneChunk, void, number | undefined> | undefined;
     try {
-      pieces = readZoneChunks(file);
+      pieces = readZoneChunks(file, this.budget);
       /** The line after the last piece, as the tokenizer counted (the reader need not count again). */
       let nextLine: number | undefined;
       for (;;) {
@@ -245,8 +282,14 @@ class ZoneParser {
   }
 
   private reportUnreadable(file: string, at: Place, e: unknown): void {
+    if (e instanceof InputLimitError) {
+      // The reader stopped at a bound: where the entry starts, or (the file as a whole) where it was named.
+      this.fatal(ErrorCode.ZONE_IO, e.line === undefined ? at : { file, line: e.line }, e.message);
+      return;
+    }
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied'
+      : code === 'ENOTREG' ? (e as Error).message : e instanceof Error ? e.message : String(e);
     this.error(ErrorCode.ZONE_IO, at, `cannot read "${file}": ${why}`);
     this.drop(); // whatever the file held
   }
@@ -264,6 +307,7 @@ class ZoneParser {
     // Only a file's first piece may start with a byte order mark.
     const tk = new Tokenizer(text, 0, firstLine, firstLine === 1);
     while (!this.stopped && tk.next()) {
+      if (--this.untilCancelCheck === 0 && this.checkCancelled(file, tk.entryLine)) break;
       if (tk.issue !== undefined) {
         this.error(ErrorCode.ZONE_SYNTAX, { file, line: tk.issue.line, column: tk.issue.column }, tk.issue.message);
         this.drop(tk.hasOwner ? undefined : ctx.owner);
@@ -451,6 +495,10 @@ class ZoneParser {
     }
     ctx.lastTtl = ttl;
 
+    if (++this.recordTotal > this.limits.maxRecords) {
+      this.fatal(ErrorCode.ZONE_SEMANTIC, { file, line }, `the zone has more than ${this.limits.maxRecords} records (the maxRecords limit)`);
+      return false;
+    }
     const sink = this.opts.sink;
     const onRecord = this.opts.onRecord;
     if (sink !== undefined) sink.record(owner, type, cls, ttl, flattened(rdata), file, line);
@@ -612,8 +660,18 @@ class ZoneParser {
       this.error(ErrorCode.ZONE_IO, here, `$INCLUDE loop: ${names}`);
       return;
     }
-    if (depth + 1 > this.maxIncludeDepth) {
-      this.error(ErrorCode.ZONE_IO, here, `$INCLUDE ${quoteText(written)} is nested more than ${this.maxIncludeDepth} levels deep`);
+    if (depth + 1 > this.limits.maxIncludeDepth) {
+      this.error(ErrorCode.ZONE_IO, here, `$INCLUDE ${quoteText(written)} is nested more than ${this.limits.maxIncludeDepth} levels deep (the maxIncludeDepth limit)`);
+      return;
+    }
+    // Depth alone does not bound the work: sixteen files each including the next ten times are
+    // 10^16 reads. The count over the whole zone does.
+    if (++this.includes > this.limits.maxIncludes) {
+      this.fatal(ErrorCode.ZONE_IO, here, `$INCLUDE ${quoteText(written)}: the zone includes files more than ${this.limits.maxIncludes} times (the maxIncludes limit)`);
+      return;
+    }
+    if (this.includeRoots !== undefined && !this.includeRoots.some((root) => isAtOrBelowDir(realPath(resolved), root))) {
+      this.error(ErrorCode.ZONE_IO, here, `$INCLUDE ${quoteText(written)} is outside the directories zone files may include from (includeWithin)`);
       return;
     }
     // The included file starts with the includer's context and cannot change it (see top).
@@ -638,6 +696,12 @@ class ZoneParser {
       this.error(ErrorCode.ZONE_SYNTAX, this.at(tk, file, 1), `$GENERATE range ${quoteText(tk.text(1))} would create ${count} records; the limit is ${MAX_GENERATE_RECORDS} per directive`);
       return;
     }
+    // Checked before a record is made: forty full ranges are refused at once, not after 2.6M records.
+    if (this.generated + count > this.limits.maxGenerateRecords) {
+      this.fatal(ErrorCode.ZONE_SYNTAX, this.at(tk, file, 1), `$GENERATE range ${quoteText(tk.text(1))} would bring the zone's generated records to ${this.generated + count}; the limit is ${this.limits.maxGenerateRecords} (the maxGenerateRecords limit)`);
+      return;
+    }
+    this.generated += count;
     const lhs = compileTemplate(tk.text(2));
     if (typeof lhs === 'string') {
       this.error(ErrorCode.ZONE_SYNTAX, this.at(tk, file, 2), lhs);
@@ -664,6 +728,7 @@ class ZoneParser {
     }
 
     for (let v = range.start; v <= range.stop && !this.stopped; v += range.step) {
+      if (--this.untilCancelCheck === 0 && this.checkCancelled(file, here.line)) return;
       const ownerText = expandTemplate(lhs, v);
       let owner: Name;
       try {
@@ -696,7 +761,7 @@ class ZoneParser {
 
   private error(code: Diagnostic['code'], at: Place, message: string): void {
     if (this.stopped) return;
-    this.diagnostics.push({ severity: 'error', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message });
+    this.diagnostics.push({ severity: 'error', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message: boundedMessage(message) });
     this.errorCount++;
     if (this.errorCount >= this.maxErrors) {
       this.stopped = true;
@@ -704,9 +769,25 @@ class ZoneParser {
     }
   }
 
+  /** Looks at options.cancelled (every CANCEL_CHECK steps); true, after stopping the parse, when it says so. */
+  private checkCancelled(file: string, line: number): boolean {
+    this.untilCancelCheck = CANCEL_CHECK;
+    if (this.opts.cancelled?.() !== true) return false;
+    this.fatal(ErrorCode.ZONE_IO, { file, line }, 'the load was cancelled');
+    return true;
+  }
+
+  /** An error after which reading on makes no sense (a bound was hit): the parse stops here. */
+  private fatal(code: Diagnostic['code'], at: Place, message: string): void {
+    if (this.stopped) return;
+    this.diagnostics.push({ severity: 'error', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message: boundedMessage(message) });
+    this.errorCount++;
+    this.stopped = true;
+  }
+
   private warning(code: Diagnostic['code'], at: Place, message: string): void {
     if (this.stopped) return;
-    this.diagnostics.push({ severity: 'warning', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message });
+    this.diagnostics.push({ severity: 'warning', code, file: at.file, line: at.line, ...(at.column ? { column: at.column } : {}), message: boundedMessage(message) });
   }
 }
 
@@ -734,6 +815,21 @@ function unescapeQuotes(text: string): string {
     }
   }
   return out;
+}
+
+/** The path with symlinks resolved, where it exists (a file may not exist yet: then as given). */
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** True if `p` is `dir` or below it (both absolute and resolved). */
+function isAtOrBelowDir(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** `$INCLUDE` file names: `\DDD` is that octet and `\X` is X (for spaces, quotes), as in Knot. */

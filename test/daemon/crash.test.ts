@@ -19,7 +19,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fingerprintOf } from '../../src/reload/zones.js';
+import { fingerprintOf } from '../../src/reload/fingerprint.js';
 import { seededRandom } from '../support/rng.js';
 import { startXfrPrimary, transfer, type XfrPrimary } from '../interop/support/xfr-server.js';
 import { T } from '../interop/support/wire.js';
@@ -183,7 +183,7 @@ test(`SIGKILL at random points of start-up, reload, transfer and their writes, $
   for (let i = 0; i < KILLS && !finished; i++) {
     const when = `run ${i}`;
     // Between runs: the primary moves on, the zone file may be edited (auto serial: no bump).
-    if (random() < 0.6) primary.update(secondaryZone(++primarySerial));
+    if (random() < 0.6) await primary.update(secondaryZone(++primarySerial));
     if (random() < 0.3) writeFileSync(join(dir, 'zones', `${FILE_ZONE}.zone`), fileZone(++fileMarker));
     const before = committed();
     const fileIsCommitted = before.served !== undefined && fingerprintOf([join(dir, 'zones', `${FILE_ZONE}.zone`)]) === before.served.fingerprint;

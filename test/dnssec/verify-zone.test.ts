@@ -159,7 +159,7 @@ describe('DNSSEC checks of a signed zone', () => {
     expect(got[10]).toMatch(/^\d+: RRSIGs expired: 1 more besides the 10 listed$/);
   });
 
-  test('the serve log warns at load, with file:line, and the zone is served', () => {
+  test('the serve log warns at load (the checks run in the load worker), with file:line, and the zone is served', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zonedns-verify-'));
     try {
       const file = join(dir, 'example.test.zone');
@@ -167,7 +167,9 @@ describe('DNSSEC checks of a signed zone', () => {
       writeFileSync(file, SIGNED.map((l) => l.replace(/^(www RRSIG A 13 3 300) \d+ \d+/, '$1 20200102000000 20200101000000')).join('\n') + '\n');
       const lines: string[] = [];
       const registry = new ZoneRegistry();
-      new ZoneManager(registry, createLogger({ write: (l) => lines.push(l) }), undefined, [{ file }]).loadAll();
+      const manager = new ZoneManager(registry, createLogger({ write: (l) => lines.push(l) }), undefined, [{ file }]);
+      await manager.loadAll();
+      await manager.close();
       expect(registry.size).toBe(1);
       expect(lines.filter((l) => / warn /.test(l))).toEqual([
         // (file and line lead the message in the text log; in JSON they are fields: ops/ logs)

@@ -36,8 +36,11 @@ interface Setup {
 }
 
 const running: SigningService[] = [];
+/** Every manager started, closed after each test (their load workers end with them). */
+const managers: ZoneManager[] = [];
 afterEach(async () => {
   for (const s of running.splice(0)) await s.close();
+  await Promise.all(managers.splice(0).map((m) => m.close()));
 });
 
 async function setup(opts: { dir?: string; zone?: string; nsec?: 'nsec' | 'nsec3'; now?: number } = {}): Promise<Setup> {
@@ -61,7 +64,8 @@ async function setup(opts: { dir?: string; zone?: string; nsec?: 'nsec' | 'nsec3
   const manager = new ZoneManager(registry, log, undefined, [{ file, origin: ORIGIN, stage }], {}, {
     swapped: (_h, old) => swaps.push({ from: old.serial, to: registry.get(ORIGIN)!.snapshot!.serial }),
   }, new StateStore(join(dir, 'state'), log));
-  manager.loadAll();
+  managers.push(manager);
+  await manager.loadAll();
   await manager.settled();
   return { registry, manager, service, clock, logs, swaps, dir, file, served: () => registry.get(ORIGIN)!.snapshot! };
 }
@@ -126,7 +130,7 @@ describe('a signed zone over time (fake clock)', () => {
     const s = await setup();
     const first = s.served().serial;
     writeFileSync(s.file, ZONE.replace('www A 192.0.2.3', 'www A 192.0.2.4'));
-    s.manager.pathChanged(s.file);
+    await s.manager.pathChanged(s.file);
     await s.manager.settled();
     expect(s.served().serial).toBe(first + 1);
     // Crash: the copy (written at most every 30 s) holds the first version, or nothing.
@@ -151,7 +155,7 @@ describe('what a signed zone will not load with', () => {
     const s = await setup();
     const served = s.served();
     writeFileSync(s.file, `${ZONE}www RRSIG A 13 3 3600 20270101000000 20261201000000 1 example.test. AAAA\n`);
-    s.manager.pathChanged(s.file);
+    await s.manager.pathChanged(s.file);
     await s.manager.settled();
     expect(s.served()).toBe(served);
     expect(s.logs.find((l) => l.startsWith('error'))).toMatch(/the zone file has DNSSEC records \(RRSIG at www\.example\.test\.\); with "dnssec" on, zonedns makes them itself.*still serving the previous version/);

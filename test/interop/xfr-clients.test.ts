@@ -22,8 +22,8 @@ describeWithPeers('kdig and dig against the zonedns primary', ['kdig', 'dig'], (
   let primary: XfrPrimary;
   beforeAll(async () => {
     primary = await startXfrPrimary({ origin: XFR_ZONE, text: xfrZoneText(1) });
-    primary.update(xfrZoneText(2));
-    primary.update(xfrZoneText(3));
+    await primary.update(xfrZoneText(2));
+    await primary.update(xfrZoneText(3));
   });
   afterAll(() => primary.close());
 

@@ -47,10 +47,15 @@ describe('served serials survive restarts', () => {
     file = join(dir, 'r.test.zone');
     stateDir = join(dir, 'state');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  /** Every manager started, closed after each test (their load workers end with them). */
+  const managers: ZoneManager[] = [];
+  afterEach(async () => {
+    await Promise.all(managers.splice(0).map((m) => m.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   /** One "process" over the same files. */
-  function start(serial: SerialPolicy = 'keep', opts: { stateDir?: string | null } = {}) {
+  async function start(serial: SerialPolicy = 'keep', opts: { stateDir?: string | null } = {}) {
     const lines: string[] = [];
     const log = logger(lines);
     const registry = new ZoneRegistry();
@@ -58,142 +63,144 @@ describe('served serials survive restarts', () => {
     const service = new XfrService({ log, stateDir: sd });
     const events = { loaded: service.loaded.bind(service), swapped: service.swapped.bind(service), removed: service.removed.bind(service), historyBroken: service.historyBroken.bind(service) };
     const manager = new ZoneManager(registry, log, undefined, [{ file, origin: ORIGIN }], { serial }, events, sd === undefined ? undefined : new StateStore(sd, log));
-    manager.loadAll();
+    managers.push(manager);
+    await manager.loadAll();
     const ctx: HandlerContext = { registry, rotator: new Rotator('none'), maxUdp: 1232 };
-    const edit = (text: string) => {
+    const edit = async (text: string) => {
       writeFileSync(file, text);
-      manager.pathChanged(file);
+      await manager.pathChanged(file);
     };
     const handle = () => registry.get(ORIGIN);
     return { lines, registry, manager, ask: (qname: string, qtype?: string) => ask(ctx, qname, qtype), edit, handle, served: () => handle()?.snapshot?.serial };
   }
 
-  it('auto: a restart serves the recorded serial again for the same content and the next one for other content', () => {
+  it('auto: a restart serves the recorded serial again for the same content and the next one for other content', async () => {
     const today = Number(new Date().toISOString().slice(0, 10).replace(/-/g, '')) * 100;
     writeFileSync(file, ZONE(1));
-    const a = start('auto');
+    const a = await start('auto');
     expect(a.served()).toBe(today);
-    a.edit(ZONE(1, 'new A 192.0.2.2\n')); // no bump: auto moves it
+    await a.edit(ZONE(1, 'new A 192.0.2.2\n')); // no bump: auto moves it
     expect(a.served()).toBe(today + 1);
 
     // The issue's scenario: restart, the same content: the same serial, not today's first again.
-    const b = start('auto');
+    const b = await start('auto');
     expect(b.served()).toBe(today + 1);
     expect(b.handle()!.journal!.entries.map((e) => [e.from, e.to])).toEqual([[today, today + 1]]);
     // Another edit: a serial no secondary has seen with other content.
-    b.edit(ZONE(1, 'new A 192.0.2.3\n'));
+    await b.edit(ZONE(1, 'new A 192.0.2.3\n'));
     expect(b.served()).toBe(today + 2);
 
     // Edited while stopped: the restart moves past every serial served before; the journal
     // (ending at today+2, other content) is not used.
     writeFileSync(file, ZONE(1, 'new A 192.0.2.4\n'));
-    const c = start('auto');
+    const c = await start('auto');
     expect(c.served()).toBe(today + 3);
     expect(c.handle()!.journal!.entries).toEqual([]);
     expect(c.ask('new.r.test').answers!.map((r) => r.data)).toEqual(['192.0.2.4']);
   });
 
-  it('unixtime: continues above a recorded serial that is ahead of the clock', () => {
+  it('unixtime: continues above a recorded serial that is ahead of the clock', async () => {
     const ahead = Math.floor(Date.now() / 1000) + 1_000_000;
     writeFileSync(file, ZONE(ahead));
-    const a = start('unixtime');
+    const a = await start('unixtime');
     expect(a.served()).toBe(ahead);
     writeFileSync(file, ZONE(1, 'x A 192.0.2.9\n')); // serial reset in the file while stopped
-    const b = start('unixtime');
+    const b = await start('unixtime');
     expect(b.served()).toBe(ahead + 1);
-    const c = start('unixtime'); // same content again: same serial
+    const c = await start('unixtime'); // same content again: same serial
     expect(c.served()).toBe(ahead + 1);
   });
 
-  it('keep: a lower serial is refused at a reload (the served version answers on) and at a start (SERVFAIL)', () => {
+  it('keep: a lower serial is refused at a reload (the served version answers on) and at a start (SERVFAIL)', async () => {
     writeFileSync(file, ZONE(10, 'x A 192.0.2.10\n'));
-    const a = start('keep');
-    a.edit(ZONE(9, 'x A 192.0.2.9\n'));
+    const a = await start('keep');
+    await a.edit(ZONE(9, 'x A 192.0.2.9\n'));
     expect(a.served()).toBe(10);
     expect(a.ask('x.r.test').answers!.map((r) => r.data)).toEqual(['192.0.2.10']);
     expect(a.lines.find((l) => l.startsWith('error zone file\'s SOA serial 9 is below the serial already served (10); not loaded: give it a serial above 10, or use serial auto'))).toBeDefined();
 
-    const b = start('keep');
+    const b = await start('keep');
     expect(b.handle()!.snapshot).toBeUndefined();
     expect(b.ask('x.r.test').rcode).toBe('SERVFAIL');
     expect(b.ask('r.test', 'SOA').rcode).toBe('SERVFAIL');
-    b.edit(ZONE(11, 'x A 192.0.2.11\n'));
+    await b.edit(ZONE(11, 'x A 192.0.2.11\n'));
     expect(b.served()).toBe(11);
     expect(b.ask('x.r.test').answers!.map((r) => r.data)).toEqual(['192.0.2.11']);
     // Wrapping (RFC 1982): 11 + 2^31 - 1 is above 11; a serial 2^31 away is not comparable: refused.
-    b.edit(ZONE((11 + 2 ** 31) >>> 0, 'x A 192.0.2.12\n'));
+    await b.edit(ZONE((11 + 2 ** 31) >>> 0, 'x A 192.0.2.12\n'));
     expect(b.served()).toBe(11);
   });
 
-  it('keep: the same serial with other content (edited while stopped) is served with a warning, and the journal is not used', () => {
+  it('keep: the same serial with other content (edited while stopped) is served with a warning, and the journal is not used', async () => {
     writeFileSync(file, ZONE(1));
-    const a = start('keep');
-    a.edit(ZONE(2, 'x A 192.0.2.2\n'));
+    const a = await start('keep');
+    await a.edit(ZONE(2, 'x A 192.0.2.2\n'));
     expect(a.handle()!.journal!.entries).toHaveLength(1);
     writeFileSync(file, ZONE(2, 'x A 192.0.2.3\n'));
-    const b = start('keep');
+    const b = await start('keep');
     expect(b.served()).toBe(2);
     expect(b.lines.find((l) => l.startsWith('warn zone content changed but the SOA serial did not increase (edited while zonedns was stopped)'))).toBeDefined();
     expect(b.handle()!.journal!.entries).toEqual([]);
     // Unchanged: the journal is kept.
-    b.edit(ZONE(3, 'x A 192.0.2.4\n'));
-    const c = start('keep');
+    await b.edit(ZONE(3, 'x A 192.0.2.4\n'));
+    const c = await start('keep');
     expect(c.handle()!.journal!.entries.map((e) => [e.from, e.to])).toEqual([[2, 3]]);
   });
 
-  it('a journal that ends below the recorded serial (a crash between the record and the journal entry) is emptied', () => {
+  it('a journal that ends below the recorded serial (a crash between the record and the journal entry) is emptied', async () => {
     writeFileSync(file, ZONE(1));
-    const a = start('keep');
-    a.edit(ZONE(2, 'x A 192.0.2.2\n'));
+    const a = await start('keep');
+    await a.edit(ZONE(2, 'x A 192.0.2.2\n'));
     const journal = readFileSync(join(stateDir, 'r.test.journal'));
-    a.edit(ZONE(3, 'x A 192.0.2.3\n'));
+    await a.edit(ZONE(3, 'x A 192.0.2.3\n'));
     writeFileSync(join(stateDir, 'r.test.journal'), journal); // as if killed before the 2 -> 3 entry was written
-    const b = start('keep');
+    const b = await start('keep');
     expect(b.served()).toBe(3);
     expect(b.handle()!.journal!.entries).toEqual([]);
   });
 
-  it('a version whose serial cannot be recorded is not served: the old one answers on; at a start, SERVFAIL', () => {
+  it('a version whose serial cannot be recorded is not served: the old one answers on; at a start, SERVFAIL', async () => {
     writeFileSync(file, ZONE(1, 'x A 192.0.2.1\n'));
-    const a = start('keep');
+    const a = await start('keep');
     // The state file's temp name taken by a directory: every state write fails.
     mkdirSync(join(stateDir, `r.test.state.tmp-${process.pid}`));
-    a.edit(ZONE(2, 'x A 192.0.2.2\n'));
+    await a.edit(ZONE(2, 'x A 192.0.2.2\n'));
     expect(a.served()).toBe(1);
     expect(a.lines.filter((l) => l.startsWith('error cannot write the zone\'s state'))).toHaveLength(1);
     expect(a.lines.find((l) => l.startsWith('error zone version not served: its serial could not be recorded'))).toBeDefined();
     rmSync(join(stateDir, 'r.test.state'));
-    const b = start('keep');
+    const b = await start('keep');
     expect(b.handle()!.snapshot).toBeUndefined();
     expect(b.ask('x.r.test').rcode).toBe('SERVFAIL');
   });
 
-  it('a configured zone whose file does not load answers SERVFAIL (not REFUSED); a name outside every zone stays REFUSED', () => {
+  it('a configured zone whose file does not load answers SERVFAIL (not REFUSED); a name outside every zone stays REFUSED', async () => {
     writeFileSync(file, ZONE(1, 'bad A not-an-address\n'));
-    const a = start('keep', { stateDir: null });
+    const a = await start('keep', { stateDir: null });
     expect(a.handle()).toBeDefined();
     expect(a.ask('www.r.test').rcode).toBe('SERVFAIL');
     expect(a.ask('other.test').rcode).toBe('REFUSED');
-    a.edit(ZONE(1, 'good A 192.0.2.7\n'));
+    await a.edit(ZONE(1, 'good A 192.0.2.7\n'));
     expect(a.ask('good.r.test').answers!.map((r) => r.data)).toEqual(['192.0.2.7']);
   });
 
-  it('a zones-directory file that does not load holds its origin (SERVFAIL) until it loads', () => {
+  it('a zones-directory file that does not load holds its origin (SERVFAIL) until it loads', async () => {
     const zonesDir = join(dir, 'zones');
     mkdirSync(zonesDir);
     writeFileSync(join(zonesDir, 'd.test.zone'), '$ORIGIN d.test.\n@ 300 SOA ns h 1 1 1 1 1\n@ NS ns\nns A 999.1.1.1\n');
     const lines: string[] = [];
     const registry = new ZoneRegistry();
     const manager = new ZoneManager(registry, logger(lines), zonesDir);
-    manager.loadAll();
+    managers.push(manager);
+    await manager.loadAll();
     const ctx: HandlerContext = { registry, rotator: new Rotator('none'), maxUdp: 1232 };
     expect(ask(ctx, 'ns.d.test').rcode).toBe('SERVFAIL');
     writeFileSync(join(zonesDir, 'd.test.zone'), '$ORIGIN d.test.\n@ 300 SOA ns h 1 1 1 1 1\n@ NS ns\nns A 192.0.2.1\n');
-    manager.pathChanged(join(zonesDir, 'd.test.zone'));
+    await manager.pathChanged(join(zonesDir, 'd.test.zone'));
     expect(ask(ctx, 'ns.d.test').rcode).toBe('NOERROR');
     // Removed: no longer ours at all.
     rmSync(join(zonesDir, 'd.test.zone'));
-    manager.pathChanged(join(zonesDir, 'd.test.zone'));
+    await manager.pathChanged(join(zonesDir, 'd.test.zone'));
     expect(ask(ctx, 'ns.d.test').rcode).toBe('REFUSED');
   });
 });

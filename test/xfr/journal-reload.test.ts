@@ -47,10 +47,15 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
     file = join(dir, 'r.test.zone');
     stateDir = join(dir, 'state');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  /** Every manager started, closed after each test (their load workers end with them). */
+  const managers: ZoneManager[] = [];
+  afterEach(async () => {
+    await Promise.all(managers.splice(0).map((m) => m.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   /** One "process": registry, manager, service, handler context. */
-  function start(lines: string[] = []) {
+  async function start(lines: string[] = []) {
     const registry = new ZoneRegistry();
     const transport = new Recorder();
     const log = logger(lines);
@@ -59,7 +64,8 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
     const manager = new ZoneManager(registry, log, undefined, [{
       file, origin: nameFromText('r.test.'), transfer: new TransferPolicy({ allow: ['127.0.0.1'] }), notify: [parseNotifyTarget('127.0.0.1:5399')],
     }], {}, service, new StateStore(stateDir, log));
-    manager.loadAll();
+    managers.push(manager);
+    await manager.loadAll();
     const ctx: HandlerContext = { registry, rotator: new Rotator('cyclic'), maxUdp: 1232, xfr: { log } };
     const handle = () => registry.get(nameFromText('r.test.'))!;
     const ixfr = (serial: number) => answers([...(handleStreamMessage(transferQuery('r.test', 'IXFR', { serial }), ctx, '127.0.0.1') as Iterable<Buffer>)]);
@@ -68,14 +74,14 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
 
   it('a serial change records one entry; IXFR answers from it; NOTIFY carries the new serial', async () => {
     writeFileSync(file, ZONE(1));
-    const p = start();
+    const p = await start();
     expect(p.handle().journal?.entries).toHaveLength(0);
     expect(p.transport.sent).toEqual([]); // nothing before the server listens
     p.service.start();
     expect(p.transport.sent).toEqual([{ serial: 1, target: '127.0.0.1:5399' }]);
 
     writeFileSync(file, ZONE(2, 'new A 192.0.2.99\n'));
-    p.manager.pathChanged(file);
+    await p.manager.pathChanged(file);
     expect(p.handle().snapshot!.serial).toBe(2);
     expect(p.handle().journal!.entries.map((e) => [e.from, e.to])).toEqual([[1, 2]]);
     expect(p.transport.sent.map((s) => s.serial)).toEqual([1, 2]);
@@ -86,20 +92,20 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
 
   it('the journal survives a restart; an edit made while down starts a new one', async () => {
     writeFileSync(file, ZONE(1));
-    const a = start();
+    const a = await start();
     writeFileSync(file, ZONE(2, 'x A 192.0.2.2\n'));
-    a.manager.pathChanged(file);
+    await a.manager.pathChanged(file);
     writeFileSync(file, ZONE(3, 'x A 192.0.2.3\n'));
-    a.manager.pathChanged(file);
+    await a.manager.pathChanged(file);
     await a.notifier.close();
 
-    const b = start();
+    const b = await start();
     expect(b.handle().journal!.entries.map((e) => [e.from, e.to])).toEqual([[1, 2], [2, 3]]);
     expect(b.ixfr(1).map((r) => r.type)).toEqual([RRType.SOA, RRType.SOA, RRType.SOA, RRType.A, RRType.SOA]);
     await b.notifier.close();
 
     writeFileSync(file, ZONE(4, 'x A 192.0.2.4\n')); // while "down"
-    const c = start();
+    const c = await start();
     expect(c.handle().journal!.entries).toHaveLength(0);
     expect(c.lines.some((l) => l.includes('journal does not end at the loaded serial'))).toBe(true);
     // IXFR from 3 now falls back to a full answer (AXFR-style: the second RR is not an SOA).
@@ -110,24 +116,24 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
 
   it('content changed under the same serial empties the journal; a failed reload or a serial going back changes nothing', async () => {
     writeFileSync(file, ZONE(1));
-    const p = start();
+    const p = await start();
     writeFileSync(file, ZONE(2, 'x A 192.0.2.2\n'));
-    p.manager.pathChanged(file);
+    await p.manager.pathChanged(file);
     expect(p.handle().journal!.entries).toHaveLength(1);
     writeFileSync(file, ZONE(2, 'x A 192.0.2.3\n')); // same serial, other content
-    p.manager.pathChanged(file);
+    await p.manager.pathChanged(file);
     expect(p.handle().journal!.entries).toHaveLength(0);
 
     writeFileSync(file, ZONE(3, 'x A 192.0.2.4\n'));
-    p.manager.pathChanged(file);
+    await p.manager.pathChanged(file);
     expect(p.handle().journal!.entries).toHaveLength(1);
     writeFileSync(file, ZONE(3, 'x A 192.0.2.4\nbroken A not-an-address\n'));
-    p.manager.pathChanged(file);
+    await p.manager.pathChanged(file);
     expect(p.handle().snapshot!.serial).toBe(3);
     expect(p.handle().journal!.entries).toHaveLength(1);
 
     writeFileSync(file, ZONE(1, 'x A 192.0.2.5\n')); // serial went back: refused, nothing changes
-    p.manager.pathChanged(file);
+    await p.manager.pathChanged(file);
     expect(p.handle().snapshot!.serial).toBe(3);
     expect(p.handle().journal!.entries).toHaveLength(1);
     expect(p.lines.some((l) => l.startsWith('error zone file\'s SOA serial 1 is below the serial already served (3)'))).toBe(true);

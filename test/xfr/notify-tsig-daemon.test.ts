@@ -104,7 +104,7 @@ describe('serve --config as a secondary with primaryKey', () => {
     });
     const d = await startDaemon({ zonesDir: false, bundled: false, args: ['--config', config] });
     await waitFor('serial 1', async () => ((await soaSerial('127.0.0.1', d.port, XFR_ZONE)) === 1 ? true : undefined), 10_000, () => d.log());
-    primary.update(xfrZoneText(2));
+    await primary.update(xfrZoneText(2));
 
     const unsigned = await notifyTo(d, undefined);
     expect([unsigned.reply[3]! & 0xf, tsigErrorOf(unsigned.reply)]).toEqual([9, undefined]);

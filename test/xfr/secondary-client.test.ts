@@ -203,7 +203,7 @@ describe('network transport against a zonedns primary', () => {
     if (full.kind !== 'full') return;
     expect(full.records.length).toBe(primary.snapshot().recordCount);
     const v1 = zoneFromText(XFR_ZONE, xfrZoneText(1));
-    primary.update(xfrZoneText(2));
+    await primary.update(xfrZoneText(2));
     const ourSoa: TransferRR = { owner: v1.soa.owner, type: RRType.SOA, class: RRClass.IN, ttl: v1.soa.ttl, rdata: v1.soa.rdata[0]! };
     const inc = await t.transfer(p, o, 'ixfr', ourSoa);
     expect(inc.kind).toBe('incremental');
@@ -271,7 +271,7 @@ describe('zonedns as a secondary of zonedns over loopback', () => {
     const port = server.listening[0]!.port;
     await waitFor('serial 1', async () => ((await soaSerial('127.0.0.1', port, XFR_ZONE)) === 1 ? true : undefined), 10_000, () => logs.join('\n'));
     expect(printZone(sec.handle.snapshot!)).toBe(printZone(primary.snapshot()));
-    primary.update(xfrZoneText(2));
+    await primary.update(xfrZoneText(2));
     await waitFor('serial 2', async () => ((await soaSerial('127.0.0.1', port, XFR_ZONE)) === 2 ? true : undefined), 10_000, () => logs.join('\n'));
     expect(printZone(sec.handle.snapshot!)).toBe(printZone(primary.snapshot()));
     expect(primary.logs.some((l) => l.startsWith('info NOTIFY acknowledged'))).toBe(true);

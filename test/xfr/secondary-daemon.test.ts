@@ -45,7 +45,7 @@ describe('serve --config with a secondary zone', () => {
     const cfgDir = makeTempDir('zonedns-seccfg-');
     const d = await startDaemon({ args: ['--config', config(cfgDir, primary.port)] });
     await waitFor('serial 1', async () => ((await soaSerial('127.0.0.1', d.port, XFR_ZONE)) === 1 ? true : undefined), 10_000, () => d.lines.join('\n'));
-    primary.update(xfrZoneText(2));
+    await primary.update(xfrZoneText(2));
     const reply = await notify(d);
     expect(reply[3]! & 0xf).toBe(0);
     expect(reply[2]! & 0x04).toBe(0x04);

@@ -69,7 +69,7 @@ describe('readZoneChunks', () => {
   writeFileSync(file, text, 'latin1');
 
   test.each([7, 64, 1000, 1 << 16])('pieces of about %i bytes put together are the file, each ending between entries', (size) => {
-    const pieces = [...readZoneChunks(file, size)];
+    const pieces = [...readZoneChunks(file, undefined, size)];
     expect(pieces.map((p) => p.text).join('')).toBe(text);
     let line = 1;
     for (const [i, p] of pieces.entries()) {
@@ -81,7 +81,7 @@ describe('readZoneChunks', () => {
   });
 
   test('a consumer that counted the lines says where the next piece starts', () => {
-    const pieces = readZoneChunks(file, 1000);
+    const pieces = readZoneChunks(file, undefined, 1000);
     const first = pieces.next();
     expect(first.done).toBe(false);
     const second = pieces.next(1234);

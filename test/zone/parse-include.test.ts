@@ -129,8 +129,8 @@ describe('$INCLUDE with options.readFile', () => {
   test('depth limit', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 20; i++) files[`d${i}.zone`] = `$INCLUDE d${i + 1}.zone\n`;
-    const r = parseZone('$INCLUDE d0.zone\n', { origin: ORIGIN, readFile: virtualFs(files), maxIncludeDepth: 3 });
-    expect(diagnosticsOf(r)).toEqual([['error', 'd2.zone', 1, '$INCLUDE "d3.zone" is nested more than 3 levels deep']]);
+    const r = parseZone('$INCLUDE d0.zone\n', { origin: ORIGIN, readFile: virtualFs(files), limits: { maxIncludeDepth: 3 } });
+    expect(diagnosticsOf(r)).toEqual([['error', 'd2.zone', 1, '$INCLUDE "d3.zone" is nested more than 3 levels deep (the maxIncludeDepth limit)']]);
     expect(r.files).toEqual(['d0.zone', 'd1.zone', 'd2.zone']);
   });
 
@@ -138,7 +138,7 @@ describe('$INCLUDE with options.readFile', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 40; i++) files[`d${i}.zone`] = `$INCLUDE d${i + 1}.zone\n`;
     const r = parseZone('$INCLUDE d0.zone\n', { origin: ORIGIN, readFile: virtualFs(files) });
-    expect(diagnosticsOf(r)).toEqual([['error', 'd15.zone', 1, '$INCLUDE "d16.zone" is nested more than 16 levels deep']]);
+    expect(diagnosticsOf(r)).toEqual([['error', 'd15.zone', 1, '$INCLUDE "d16.zone" is nested more than 16 levels deep (the maxIncludeDepth limit)']]);
   });
 
   test('a file included twice (not a loop) is read twice and listed once', () => {

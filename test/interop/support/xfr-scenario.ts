@@ -122,7 +122,7 @@ export function secondaryScenario(opts: ScenarioOptions): void {
 
   test(`after an edit and NOTIFY${withKey}, ${opts.name} pulls serial 2 by IXFR`, async () => {
     const before = primary.logs.length;
-    primary.update(xfrZoneText(2));
+    await primary.update(xfrZoneText(2));
     expect(primary.snapshot().serial).toBe(2);
     await secondaryAt(2);
     const after = primary.logs.slice(before);
@@ -142,7 +142,7 @@ export function secondaryScenario(opts: ScenarioOptions): void {
 
   test(`a second edit (deletions) reaches ${opts.name} by IXFR from serial 2${withKey}`, async () => {
     const before = primary.logs.length;
-    primary.update(xfrZoneText(3));
+    await primary.update(xfrZoneText(3));
     await secondaryAt(3);
     const after = primary.logs.slice(before);
     expect(after.find((l) => l.startsWith('info IXFR finished') && l.includes('"from":2') && l.includes('"answer":"incremental"'))).toBeDefined();

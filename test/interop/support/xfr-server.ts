@@ -41,7 +41,7 @@ export interface XfrPrimary {
   readonly logs: string[];
   snapshot(): ZoneSnapshot;
   /** Writes new zone text and reloads it (what the file watcher does on a change). */
-  update(text: string): void;
+  update(text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ export async function startXfrPrimary(opts: {
     transfer: new TransferPolicy({ allow: opts.allow ?? ['127.0.0.1'], keys: opts.key === undefined ? undefined : [opts.key.name] }),
     notify: (opts.notify ?? []).map((t) => ({ ...parseNotifyTarget(t), key: opts.key })),
   }], {}, service);
-  manager.loadAll();
+  await manager.loadAll();
   await manager.settled();
   if (registry.get(origin)?.snapshot === undefined) throw new Error(`primary zone did not load:\n${logs.slice(0, 20).join('\n')}`);
   const host = opts.host ?? '127.0.0.1';
@@ -99,12 +99,12 @@ export async function startXfrPrimary(opts: {
     origin: opts.origin,
     logs,
     snapshot: () => registry.get(origin)!.snapshot!,
-    update(text: string) {
+    async update(text: string) {
       writeFileSync(file, text);
-      manager.pathChanged(file);
+      await manager.pathChanged(file);
     },
     async close() {
-      await Promise.all([server.close(), notifier.close(), signing.close()]);
+      await Promise.all([server.close(), notifier.close(), manager.close(), signing.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,109 @@
+// Work on the thread that answers, in slices: each turn of the event loop runs the pending tasks
+// for at most `budgetMs`, then lets the loop serve I/O (queries wait at most one slice).
+//
+// What a slice costs is more than its own time: the objects it made (a reloaded zone's nodes and
+// strings, all of which live on) are copied by V8's next young-generation GC, and left to V8 that
+// GC comes when the young generation is full: up to 16 MiB of survivors copied in one pause
+// (measured 20-150 ms on the 2-core test machine while a 1M-record zone was assembled). So after
+// a slice that made objects, the young generation is collected at once, when it holds only that
+// slice's few MiB (server/memory.ts collectGarbage).
+
+import { collectGarbage } from '../server/memory.js';
+
+/** A piece of work: does some until `deadline` (performance.now() ms); true when it is finished. */
+export type SliceStep = (deadline: number) => boolean;
+
+export interface SlicedTask {
+  /** Resolves when the step said it finished; rejects if it threw. */
+  readonly done: Promise<void>;
+  /** Stops running it (done never settles). */
+  cancel(): void;
+  /** Runs it again after its step said "finished" for now: see Slicer.run `waiting`. */
+  wake(): void;
+}
+
+interface Task {
+  step: SliceStep;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  /** The step is finished for now but more will come (wake). */
+  asleep: boolean;
+  /** A finished step ends the task (else it sleeps until woken). */
+  endsWhenFinished: () => boolean;
+}
+
+export class Slicer {
+  private readonly tasks = new Set<Task>();
+  private scheduled = false;
+
+  /** @param budgetMs the most one slice runs before the loop gets its turn */
+  constructor(private readonly budgetMs = 4) {}
+
+  /**
+   * Runs `step` in slices until it says it finished and `ended()` holds; while it says it
+   * finished but `ended()` does not hold, it sleeps until `wake()` (it waits for more input).
+   */
+  run(step: SliceStep, ended: () => boolean = () => true): SlicedTask {
+    let task!: Task;
+    const done = new Promise<void>((resolve, reject) => {
+      task = { step, resolve, reject, asleep: false, endsWhenFinished: ended };
+    });
+    this.tasks.add(task);
+    this.schedule();
+    return {
+      done,
+      cancel: () => {
+        this.tasks.delete(task);
+      },
+      wake: () => {
+        if (task.asleep && this.tasks.has(task)) {
+          task.asleep = false;
+          this.schedule();
+        }
+      },
+    };
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.turn());
+  }
+
+  private turn(): void {
+    this.scheduled = false;
+    const deadline = performance.now() + this.budgetMs;
+    let worked = false;
+    // Round robin: every awake task gets part of the slice, in turn, until it is used up.
+    while (performance.now() < deadline) {
+      let any = false;
+      for (const task of this.tasks) {
+        if (task.asleep) continue;
+        any = worked = true;
+        let finished: boolean;
+        try {
+          finished = task.step(deadline);
+        } catch (e) {
+          this.tasks.delete(task);
+          task.reject(e);
+          continue;
+        }
+        if (!finished) continue;
+        if (task.endsWhenFinished()) {
+          this.tasks.delete(task);
+          task.resolve();
+        } else {
+          task.asleep = true;
+        }
+      }
+      if (!any) break;
+    }
+    if (worked) collectGarbage('minor');
+    for (const task of this.tasks) {
+      if (!task.asleep) {
+        this.schedule();
+        break;
+      }
+    }
+  }
+}
