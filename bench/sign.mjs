@@ -164,7 +164,7 @@ async function edits(o) {
   const file = join(dir, `${origin}.zone`);
   const base = readFileSync(source.file, 'latin1');
   writeFileSync(file, `${base}\nsign-probe A 198.51.100.0\n`, 'latin1');
-  writeFileSync(join(dir, 'zonedns.json'), JSON.stringify({ zones: [{ file, origin, dnssec: { algorithm: o.algorithm, nsec: o.nsec } }], stateDir: join(dir, 'state'), transfer: { allow: ['127.0.0.1'] } }));
+  writeFileSync(join(dir, 'zonedns.json'), JSON.stringify({ zones: [{ file, origin, dnssec: { algorithm: o.algorithm, nsec: o.nsec } }], stateDir: join(dir, 'state'), transfer: { allow: ['127.0.0.1'] }, rrl: { enabled: false } }));
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [join(o.dist, 'cli', 'main.js'), 'serve', '--config', join(dir, 'zonedns.json'), '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
