@@ -11,7 +11,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nameFromText } from '../../src/dns/name.js';
-import type { Logger } from '../../src/log.js';
 import type { SerialPolicy } from '../../src/reload/serial-policy.js';
 import { ZoneManager } from '../../src/reload/zones.js';
 import { handleMessage, type HandlerContext } from '../../src/server/handle.js';
@@ -20,6 +19,7 @@ import { StateStore } from '../../src/state/zone-state.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import { XfrService } from '../../src/xfr/service.js';
 import { buildQuery, decode } from '../support/server.js';
+import { linesLogger } from '../support/log.js';
 
 const ORIGIN = nameFromText('r.test.');
 const ZONE = (serial: number, extra = '') => `$ORIGIN r.test.\n$TTL 300\n@ SOA ns hostmaster ${serial} 3600 900 604800 300\n@ NS ns\nns A 192.0.2.1\n${extra}`;
@@ -31,11 +31,6 @@ interface Reply {
 }
 function ask(ctx: HandlerContext, qname: string, qtype = 'A'): Reply {
   return decode(handleMessage(buildQuery(qname, qtype), 'udp', ctx)!) as unknown as Reply;
-}
-
-function logger(lines: string[]): Logger {
-  const rec = (level: string) => (msg: string, f?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(f ?? {})}`);
-  return { debug() {}, info: rec('info'), warn: rec('warn'), error: rec('error') };
 }
 
 describe('served serials survive restarts', () => {
@@ -57,7 +52,7 @@ describe('served serials survive restarts', () => {
   /** One "process" over the same files. */
   async function start(serial: SerialPolicy = 'keep', opts: { stateDir?: string | null } = {}) {
     const lines: string[] = [];
-    const log = logger(lines);
+    const log = linesLogger(lines);
     const registry = new ZoneRegistry();
     const sd = opts.stateDir === null ? undefined : opts.stateDir ?? stateDir;
     const service = new XfrService({ log, stateDir: sd });
@@ -190,7 +185,7 @@ describe('served serials survive restarts', () => {
     writeFileSync(join(zonesDir, 'd.test.zone'), '$ORIGIN d.test.\n@ 300 SOA ns h 1 1 1 1 1\n@ NS ns\nns A 999.1.1.1\n');
     const lines: string[] = [];
     const registry = new ZoneRegistry();
-    const manager = new ZoneManager(registry, logger(lines), zonesDir);
+    const manager = new ZoneManager(registry, linesLogger(lines), zonesDir);
     managers.push(manager);
     await manager.loadAll();
     const ctx: HandlerContext = { registry, rotator: new Rotator('none'), maxUdp: 1232 };

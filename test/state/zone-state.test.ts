@@ -7,11 +7,11 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '../../src/log.js';
 import { removeStaleTemps, writeFileAtomic, writeFileAtomicChunks } from '../../src/state/atomic-write.js';
 import { decodeZoneState, encodeZoneState, ensureWritableDir, StateStore, zoneFileStem } from '../../src/state/zone-state.js';
 import { journalPath } from '../../src/xfr/journal.js';
 import { name } from '../support/zones.js';
+import { linesLogger } from '../support/log.js';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -25,10 +25,6 @@ function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'zonedns-state-'));
   dirs.push(d);
   return d;
-}
-function recorder(lines: string[]): Logger {
-  const rec = (level: string) => (msg: string, f?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(f ?? {})}`);
-  return { debug() {}, info: rec('info'), warn: rec('warn'), error: rec('error') };
 }
 const asRoot = process.getuid?.() === 0;
 
@@ -79,7 +75,7 @@ describe('writeFileAtomic', () => {
 describe('zone state files', () => {
   it('round-trips served and secondary state; the file is readable JSON beside the journal', () => {
     const dir = tempDir();
-    const store = new StateStore(dir, recorder([]));
+    const store = new StateStore(dir, linesLogger([]));
     const origin = name('Example.COM');
     expect(store.get(origin)).toEqual({});
     expect(store.recordServed(origin, { serial: 2026112401, fingerprint: 'f1' })).toBe(true);
@@ -91,7 +87,7 @@ describe('zone state files', () => {
     expect(json).toMatchObject({ format: 'zonedns-state/1', zone: 'example.com.', served: { serial: 2026112401, fingerprint: 'f1' }, secondary: { serial: 7, expired: false } });
     expect(json.secondary.expiresAt).toBe('2023-11-21T22:13:20.000Z');
     // A new process reads what the old one wrote.
-    const again = new StateStore(dir, recorder([]));
+    const again = new StateStore(dir, linesLogger([]));
     expect(again.get(origin)).toEqual({
       served: { serial: 2026112401, fingerprint: 'f1' },
       secondary: { serial: 7, refreshedAt: 1_700_000_000_000, expiresAt: 1_700_604_800_000, expired: false },
@@ -113,7 +109,7 @@ describe('zone state files', () => {
     expect(() => decodeZoneState(text, name('a.test'))).toThrow(why);
     const dir = tempDir();
     const lines: string[] = [];
-    const store = new StateStore(dir, recorder(lines));
+    const store = new StateStore(dir, linesLogger(lines));
     writeFileSync(store.path(name('a.test')), text);
     expect(store.get(name('a.test'))).toEqual({});
     expect(lines).toHaveLength(1);
@@ -124,7 +120,7 @@ describe('zone state files', () => {
   it('a failed write is an error line, returns false, and memory keeps what the disk has', () => {
     const dir = tempDir();
     const lines: string[] = [];
-    const store = new StateStore(dir, recorder(lines));
+    const store = new StateStore(dir, linesLogger(lines));
     const origin = name('a.test');
     expect(store.recordServed(origin, { serial: 1, fingerprint: 'a' })).toBe(true);
     // The state file's temp name taken by a directory: the write fails whoever we are.

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RRType } from '../../src/dns/constants.js';
 import { nameFromText } from '../../src/dns/name.js';
-import type { Logger } from '../../src/log.js';
 import { ZoneManager } from '../../src/reload/zones.js';
 import { StateStore } from '../../src/state/zone-state.js';
 import { handleStreamMessage, type HandlerContext } from '../../src/server/handle.js';
@@ -19,6 +18,7 @@ import { TransferPolicy } from '../../src/xfr/acl.js';
 import { Notifier, parseNotifyTarget, type NotifyTarget, type NotifyTransport } from '../../src/xfr/notify.js';
 import { XfrService } from '../../src/xfr/service.js';
 import { answers, parse, transferQuery } from './support/xfr.js';
+import { linesLogger } from '../support/log.js';
 
 const ZONE = (serial: number, extra = '') => `$ORIGIN r.test.\n$TTL 300\n@ SOA ns hostmaster ${serial} 3600 900 604800 300\n@ NS ns\nns A 192.0.2.1\n${Array.from({ length: 20 }, (_, i) => `h${i} A 198.51.100.${i}\n`).join('')}${extra}`;
 
@@ -31,11 +31,6 @@ class Recorder implements NotifyTransport {
   }
   onMessage(): void {}
   async close(): Promise<void> {}
-}
-
-function logger(lines: string[]): Logger {
-  const rec = (level: string) => (msg: string, f?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(f ?? {})}`);
-  return { debug() {}, info: rec('info'), warn: rec('warn'), error: rec('error') };
 }
 
 describe('reload -> journal -> IXFR, NOTIFY', () => {
@@ -58,7 +53,7 @@ describe('reload -> journal -> IXFR, NOTIFY', () => {
   async function start(lines: string[] = []) {
     const registry = new ZoneRegistry();
     const transport = new Recorder();
-    const log = logger(lines);
+    const log = linesLogger(lines);
     const notifier = new Notifier({ transport, log });
     const service = new XfrService({ log, stateDir, notifier });
     const manager = new ZoneManager(registry, log, undefined, [{
