@@ -1,16 +1,18 @@
 // Authenticated denial of existence, prepared once per snapshot (RFC 4035 §3.1.3, RFC 5155
-// §7.2): what the proofs look up is sorted or hashed here, when a zone is loaded, so that a query
-// does one binary search per proof record (and one SHA-1 for a name it has to disprove under
-// NSEC3). The zone is served as its signer made it: the NSEC and NSEC3 records are the zone's
-// own, never computed here; this only finds them.
+// §7.2): what the proofs look up is sorted here, when a zone is loaded, so that a query does one
+// binary search per proof record (and one SHA-1 for a name it has to disprove under NSEC3). The
+// zone is served as its signer made it: the NSEC and NSEC3 records are the zone's own, never
+// computed here; this only finds them.
 //
 // - NSEC: the chain is the zone's authoritative names with data (the apex, and every node not
 //   below a cut and not an empty non-terminal; a cut itself is in it), in canonical order; the
 //   NSEC that covers a name is the one at the greatest of them not after it.
 // - NSEC3 (the apex has NSEC3PARAM): the NSEC3 records whose parameters match the NSEC3PARAM,
-//   sorted by hash; the hash of every authoritative name, computed here, points at its NSEC3
-//   (Knot's node->nsec3_node); a name to disprove is hashed and its predecessor in the sorted
-//   hashes covers it, wrapping to the last (RFC 5155 §7.2.1).
+//   sorted by hash; the hash of an authoritative name, computed the first time a proof needs it,
+//   points at its NSEC3 (Knot's node->nsec3_node); a name to disprove is hashed and its
+//   predecessor in the sorted hashes covers it, wrapping to the last (RFC 5155 §7.2.1).
+// A snapshot that zonedns signed comes with its chain already in order (adoptDenial): nothing is
+// sorted when it is installed.
 // As in Knot (which these rules follow, nsec_proofs.c), a zone counts as signed when its SOA is.
 
 import { readU16, type Bytes } from '../dns/bytes.js';
@@ -35,44 +37,33 @@ interface Nsec3Link {
   readonly node: ZoneNode;
 }
 
-/**
- * Up to this many extra iterations (RFC 9276 §3.1 asks for 0) every name is hashed when the zone is
- * loaded; above, each name is hashed the first time a proof needs it, so that a zone signed with
- * costly parameters (RFC 5155 §10.3 allows 2,500) does not hold up its loading for minutes.
- */
-export const EAGER_ITERATIONS = 10;
-
 export class Nsec3Chain {
   /** Hashes in ascending order (binary strings compare octet by octet), and their nodes. */
-  private readonly hashes: string[];
-  private readonly owners: ZoneNode[];
+  private readonly hashes: readonly string[];
+  private readonly owners: readonly ZoneNode[];
   /**
    * Authoritative node -> the node of its NSEC3 (hash match), null when it has none (opt-out).
-   * Filled for every node at load; with costly parameters (see EAGER_ITERATIONS) on first use.
+   * Filled on first use: hashing every name when the zone is loaded would hold up the thread
+   * that answers for as long (a second per million names, more with extra iterations, RFC 5155
+   * §10.3 allows 2,500), where a proof pays one hash per name once.
    */
   private readonly matches = new Map<ZoneNode, ZoneNode | null>();
   private readonly byHash = new Map<string, ZoneNode>();
-  private readonly eager: boolean;
   /** Closest encloser -> the NSEC3 covering `*.<it>`, found on first use (null: none). */
   private readonly wildcardCovers = new Map<ZoneNode, ZoneNode | null>();
 
+  /** `hashes` ascending, `owners[i]` the node holding the NSEC3 of `hashes[i]`. */
   constructor(
     private readonly zone: ZoneSnapshot,
     /** Raw octets (a binary string). */
     private readonly salt: Bytes,
     private readonly iterations: number,
-    links: Nsec3Link[],
+    hashes: readonly string[],
+    owners: readonly ZoneNode[],
   ) {
-    links.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-    this.hashes = links.map((l) => l.hash);
-    this.owners = links.map((l) => l.node);
-    for (const l of links) this.byHash.set(l.hash, l.node);
-    this.eager = iterations <= EAGER_ITERATIONS;
-    if (!this.eager) return;
-    for (const node of zone.nodes.values()) {
-      if (node.flags & (NodeFlag.OCCLUDED | NodeFlag.NSEC3_ONLY)) continue;
-      this.matches.set(node, this.byHash.get(this.hash(node.name)) ?? null);
-    }
+    this.hashes = hashes;
+    this.owners = owners;
+    for (let i = 0; i < hashes.length; i++) this.byHash.set(hashes[i]!, owners[i]!);
   }
 
   get size(): number {
@@ -83,7 +74,7 @@ export class Nsec3Chain {
   matching(node: ZoneNode): ZoneNode | undefined {
     let match = this.matches.get(node);
     if (match === undefined) {
-      if (this.eager || node.flags & (NodeFlag.OCCLUDED | NodeFlag.NSEC3_ONLY)) return undefined; // no name of the chain's
+      if (node.flags & (NodeFlag.OCCLUDED | NodeFlag.NSEC3_ONLY)) return undefined; // no name of the chain's
       match = this.byHash.get(this.hash(node.name)) ?? null;
       this.matches.set(node, match);
     }
@@ -147,7 +138,8 @@ export class Nsec3Chain {
 }
 
 export class NsecChain {
-  constructor(private readonly nodes: readonly ZoneNode[]) {}
+  /** The chain's nodes in canonical order, the apex first. */
+  constructor(readonly nodes: readonly ZoneNode[]) {}
 
   get size(): number {
     return this.nodes.length;
@@ -207,11 +199,45 @@ export function prepareDenial(zone: ZoneSnapshot): void {
   denialOf(zone);
 }
 
+/** A chain as its signer made it, in order: what denialOf would otherwise sort and hash. */
+export type KnownChain =
+  /** The NSEC chain's nodes in canonical order, the apex first. */
+  | { kind: 'nsec'; nodes: readonly ZoneNode[] }
+  /** NSEC3 owner hashes (raw octets) ascending, and the node holding each one's NSEC3. */
+  | { kind: 'nsec3'; salt: Bytes; iterations: number; hashes: readonly Bytes[]; nodes: readonly ZoneNode[] };
+
+/**
+ * Gives a snapshot signed by zonedns (dnssec/sign-zone.ts) the denial structures of the chain its
+ * signer already ordered, so that installing it sorts nothing on the thread that answers.
+ */
+export function adoptDenial(zone: ZoneSnapshot, chain: KnownChain): void {
+  const negativeSoaSigs = negativeSoaSignatures(zone);
+  if (negativeSoaSigs === undefined) return; // not signed after all: denialOf decides
+  const d: Denial = chain.kind === 'nsec'
+    ? { signed: true, nsec3: undefined, nsec: new NsecChain(chain.nodes), negativeSoaSigs }
+    : { signed: true, nsec3: new Nsec3Chain(zone, chain.salt, chain.iterations, chain.hashes, chain.nodes), nsec: undefined, negativeSoaSigs };
+  byZone.set(zone, d);
+}
+
+/** The NSEC chain of a snapshot whose denial is built, in order (a signer's next re-sign starts from it). */
+export function nsecChainOf(zone: ZoneSnapshot): readonly ZoneNode[] | undefined {
+  return byZone.get(zone)?.nsec?.nodes;
+}
+
+/**
+ * RRSIG(SOA) for the SOA of negative answers: TTL capped like the SOA's (RFC 4035 §3.1.3 with
+ * RFC 2308 §3: min(TTL, MINIMUM), as Knot caps it). Undefined: the SOA is not signed.
+ */
+function negativeSoaSignatures(zone: ZoneSnapshot): RRset | undefined {
+  const soaSigs = signaturesOf(zone.apex, RRType.SOA);
+  if (soaSigs === undefined) return undefined;
+  return soaSigs.ttl <= zone.negativeTtl ? soaSigs : { owner: soaSigs.owner, type: soaSigs.type, ttl: zone.negativeTtl, rdata: soaSigs.rdata };
+}
+
 function buildDenial(zone: ZoneSnapshot): Denial {
   const apex = zone.apex;
-  const soaSigs = signaturesOf(apex, RRType.SOA);
-  if (soaSigs === undefined) return UNSIGNED;
-  const negativeSoaSigs = soaSigs.ttl <= zone.negativeTtl ? soaSigs : { owner: soaSigs.owner, type: soaSigs.type, ttl: zone.negativeTtl, rdata: soaSigs.rdata };
+  const negativeSoaSigs = negativeSoaSignatures(zone);
+  if (negativeSoaSigs === undefined) return UNSIGNED;
   const param = getRRset(apex, RRType.NSEC3PARAM);
   if (param !== undefined) {
     // With several, the canonically first (Knot reads the first of its sorted rdataset).
@@ -221,7 +247,8 @@ function buildDenial(zone: ZoneSnapshot): Denial {
     const iterations = readU16(rdata, 2);
     const saltText = rdata.slice(5, 5 + rdata.charCodeAt(4));
     const links = alg === NSEC3_SHA1 ? nsec3Links(zone, alg, iterations, saltText) : [];
-    return { signed: true, nsec3: new Nsec3Chain(zone, saltText, iterations, links), nsec: undefined, negativeSoaSigs };
+    links.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+    return { signed: true, nsec3: new Nsec3Chain(zone, saltText, iterations, links.map((l) => l.hash), links.map((l) => l.node)), nsec: undefined, negativeSoaSigs };
   }
   const chain: ZoneNode[] = [apex];
   for (const node of canonicalNodes(zone)) if (!(node.flags & (NodeFlag.OCCLUDED | NodeFlag.NSEC3_ONLY))) chain.push(node);

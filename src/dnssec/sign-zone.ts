@@ -26,6 +26,7 @@ import { NO_TYPE, NodeFlag, PackedRRset, SnapshotNode, type RRset, type ZoneNode
 import { hasSignedData, isSignedType, provenTypes } from './authority.js';
 import { nsec3OrderOf, nsecOrderOf, rememberOrder, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
 import { canonicalLowerBound, sortByCanonicalName } from '../dns/canonical-order.js';
+import { adoptDenial, nsecChainOf } from './denial.js';
 import { dsRdata, type AlgorithmName, type ZoneKey } from './keys.js';
 import { nsec3HashBytes } from './nsec3-hash.js';
 import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
@@ -178,6 +179,12 @@ class SignJob {
   private sinceYield = 0;
   /** The apex SOA's RRSIG set, filled last (see run). */
   private soaSig: PackedRRset | undefined;
+  /** NSEC re-sign: previous chain member -> its new version, where it is not the same node. */
+  private readonly replaced = new Map<ZoneNode, ZoneNode>();
+  /** NSEC re-sign: the chain has the previous one's names, in its order. */
+  private sameNames = false;
+  /** Records in the nodes added so far. */
+  private records = 0;
   /** The chain order of the result, kept beside it for the next re-sign. */
   order: NsecOrder | Nsec3Order | undefined;
 
@@ -307,6 +314,7 @@ class SignJob {
   private add(node: ZoneNode): void {
     const name = node.name;
     this.table.add(hashRange(name, 0, name.length, 0), node);
+    for (let s = node.firstSet; s !== undefined; s = s.next) this.records += s.size;
   }
 
   /**
@@ -425,14 +433,40 @@ class SignJob {
   }
 
   private finish(apex: SnapshotNode, soa: PackedRRset, serial: number): ZoneSnapshot {
-    let records = 0;
-    for (const node of this.table.values()) for (let s = node.firstSet; s !== undefined; s = s.next) records += s.size;
     this.table.trim();
     const src = this.src;
     return Object.freeze({
       origin: src.origin, originKey: src.originKey, class: src.class, serial, soa, negativeTtl: src.negativeTtl,
-      apex, nodes: this.table, recordCount: records, files: src.files, hasCutsOrDnames: src.hasCutsOrDnames,
+      apex, nodes: this.table, recordCount: this.records, files: src.files, hasCutsOrDnames: src.hasCutsOrDnames,
     } satisfies ZoneSnapshot);
+  }
+
+  /**
+   * Hands the chain, in the order made here, to the answer side (denial.ts): installing the
+   * snapshot then sorts nothing on the thread that answers. The NSEC order's names become nodes
+   * here, a few thousand at a time like the rest of the job.
+   */
+  async adoptDenial(snapshot: ZoneSnapshot): Promise<void> {
+    const order = this.order!;
+    if (order.kind === 'nsec3') {
+      // RFC 9276's parameters (NSEC3PARAM_RDATA): no salt, no extra iterations.
+      adoptDenial(snapshot, { kind: 'nsec3', salt: '', iterations: 0, hashes: order.hashes, nodes: order.nodes });
+      return;
+    }
+    const previous = this.sameNames ? nsecChainOf(this.prev!) : undefined;
+    let nodes: ZoneNode[];
+    if (previous !== undefined && previous.length === order.keys.length) {
+      // The same names (an edit of records, not of names): the previous chain, changed nodes swapped.
+      nodes = previous.map((node) => this.replaced.get(node) ?? node);
+    } else {
+      nodes = new Array(order.keys.length);
+      for (let i = 0; i < nodes.length; i++) {
+        nodes[i] = snapshot.nodes.get(order.keys[i]!)!;
+        await this.step();
+      }
+    }
+    this.replaced.clear();
+    adoptDenial(snapshot, { kind: 'nsec', nodes });
   }
 
   /** Nodes outside the chain (below cuts; NSEC: empty non-terminals): as they are, no DNSSEC records. */
@@ -495,6 +529,7 @@ class SignJob {
       const signed = isApex ? this.signNode(node, previous, nsec, true, extras) : this.signNode(node, previous, nsec, false, undefined, same);
       if (isApex) apex = signed;
       this.add(signed);
+      if (previous !== undefined && signed !== previous) this.replaced.set(previous, signed);
       await this.step();
     };
 
@@ -514,6 +549,7 @@ class SignJob {
     };
     const stays = stayed === previousOrder.length ? undefined : isMemberKey;
     const order = updateNsecOrder(previousOrder, stays, added, suffix);
+    this.sameNames = stays === undefined && added.length === 0;
     this.order = { kind: 'nsec', keys: order };
     // Whose next name changes: each added name (its own NSEC is new) and the member before it,
     // and the member before each name that left.
@@ -675,6 +711,9 @@ function withSerial(rdata: Bytes, serial: number): Bytes {
 export async function signZone(input: SignInput): Promise<SignResult> {
   const job = new SignJob(input);
   const result = await job.run();
-  if (result.changed) rememberOrder(result.snapshot, job.order!);
+  if (result.changed) {
+    rememberOrder(result.snapshot, job.order!);
+    await job.adoptDenial(result.snapshot);
+  }
   return result;
 }

@@ -6,8 +6,8 @@
 //
 // Workers: at most one per spare core (one on a 2-core machine: the other core answers), started
 // when there is work, each running one job at a time, giving back what a job took before the
-// next (load-worker.ts), and ended when idle for IDLE_MS, when its heap stays big, or after a
-// crash.
+// next (load-worker.ts), and ended when idle for IDLE_MS (all but the last, kept warm: see
+// KEEP_WARM_BYTES), when its heap stays big, or after a crash.
 //
 // Jobs wait in order; a load whose signal aborts (the file changed again: a newer load
 // supersedes it) leaves the queue, or is told to stop in its worker (one word of shared memory
@@ -51,8 +51,17 @@ export interface ZoneLoaderOptions {
   log?: Logger;
 }
 
-/** A worker ended when idle this long (it costs ~10 MiB of memory while it lives). */
+/** Workers end when idle this long (each costs ~10 MiB while it lives), all but one (KEEP_WARM_BYTES). */
 const IDLE_MS = 2000;
+/**
+ * The last worker stays, idle, when its last job loaded a zone and its heap after it is no bigger
+ * than this: a new worker loads at a third of a warm one's speed (100k records: ~700 vs ~270 ms,
+ * V8 has not compiled the parser yet), which every edit after a pause would pay, and a signed
+ * zone's edit is to be served within a second (issue #11). It costs ~20 MiB (the worker gives its
+ * heap back after each job). After a failed load it ends: a hostile input (a 64 MiB line) leaves
+ * more behind in the thread than its heap shows (+34 MiB of RSS), which ending it gives back.
+ */
+const KEEP_WARM_BYTES = 32 * 1048576;
 /** A worker whose heap is still bigger than this after a job (and its GC) is ended rather than kept. */
 const RETIRE_HEAP_BYTES = 96 * 1048576;
 /** How long a job told to stop may take to stop before its worker is ended. */
@@ -76,6 +85,10 @@ interface LoadWorker {
   thread: Worker;
   job: Job | undefined;
   idle: NodeJS.Timeout | undefined;
+  /** Its heap after its last job (the worker gives back what it can first). */
+  heapBytes: number;
+  /** Its last job made a snapshot (a failed one may have been a hostile input: see KEEP_WARM_BYTES). */
+  loaded: boolean;
   /** Shared with the worker: [0] is the id of a job told to stop (LoadWorkerData). */
   cancel: Int32Array<SharedArrayBuffer>;
 }
@@ -129,6 +142,7 @@ export class ZoneLoader {
       if (worker.idle !== undefined) clearTimeout(worker.idle);
       worker.idle = undefined;
       worker.job = job;
+      worker.loaded = false;
       job.worker = worker;
       // A worker keeps the process alive while it works for someone, not while idle.
       worker.thread.ref();
@@ -139,7 +153,7 @@ export class ZoneLoader {
   private spawn(): LoadWorker {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const thread = new Worker(workerScript(), { workerData: { cancel } satisfies LoadWorkerData });
-    const worker: LoadWorker = { thread, job: undefined, idle: undefined, cancel };
+    const worker: LoadWorker = { thread, job: undefined, idle: undefined, heapBytes: 0, loaded: false, cancel };
     this.log?.debug('load worker started', { thread: thread.threadId });
     this.workers.add(worker);
     thread.on('message', (m: WorkerOut) => this.onMessage(worker, m));
@@ -157,6 +171,7 @@ export class ZoneLoader {
     const job = this.jobs.get(m.id);
     if (m.kind === 'done') {
       if (worker.job?.id === m.id) worker.job = undefined;
+      worker.heapBytes = m.heapBytes;
       if (m.heapBytes > RETIRE_HEAP_BYTES) void this.retire(worker, `its heap is ${Math.round(m.heapBytes / 1048576)} MiB`);
       else this.idleLater(worker);
       this.dispatch();
@@ -184,6 +199,7 @@ export class ZoneLoader {
         return;
       }
       case 'loaded':
+        worker.loaded = m.head !== undefined;
         job.outcome = m.outcome;
         if (m.head === undefined) {
           this.settle(job, { ...m.outcome, unchanged: false });
@@ -251,7 +267,14 @@ export class ZoneLoader {
   private idleLater(worker: LoadWorker): void {
     worker.thread.unref();
     if (worker.idle !== undefined) clearTimeout(worker.idle);
-    worker.idle = setTimeout(() => void this.retire(worker, 'idle'), IDLE_MS);
+    worker.idle = setTimeout(() => {
+      worker.idle = undefined;
+      if (this.workers.size === 1 && worker.loaded && worker.heapBytes <= KEEP_WARM_BYTES) {
+        this.log?.debug('load worker kept warm', { thread: worker.thread.threadId, heapMiB: Math.round(worker.heapBytes / 1048576) });
+      } else {
+        void this.retire(worker, 'idle');
+      }
+    }, IDLE_MS);
     worker.idle.unref();
   }
 

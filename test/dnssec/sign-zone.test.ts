@@ -9,6 +9,7 @@ import { readU32 } from '../../src/dns/bytes.js';
 import { RRType } from '../../src/dns/constants.js';
 import { labelCount, nameKey, nameToText, readName } from '../../src/dns/name.js';
 import { base32HexEncode } from '../../src/dns/rdata/encoding.js';
+import { denialOf } from '../../src/dnssec/denial.js';
 import { nsec3Hash } from '../../src/dnssec/nsec3-hash.js';
 import { typesFromTypeBitmap } from '../../src/dns/rdata/bitmap.js';
 import { diffSnapshots } from '../../src/xfr/journal.js';
@@ -124,8 +125,35 @@ describe.each(['nsec', 'nsec3'] as const)('incremental re-signing (%s)', (nsec) 
     // `#name` is the NSEC3 owner of the name; `#name-` the one before it in the chain.
     const expected = nsec === 'nsec' ? edit.nsec : edit.nsec3.map((e) => e.replace(/^#(\S+?)(-?) /, (_m, n: string, before: string) => `${nsec3Of([first.snapshot, next.snapshot], n, before === '-')} `));
     expect(touched(diffSnapshots(first.snapshot, next.snapshot))).toEqual([...expected].sort());
+    expectDenialAsBuilt(first.snapshot);
+    expectDenialAsBuilt(next.snapshot);
   });
 });
+
+/**
+ * The denial structures the signer hands over with its snapshot (adoptDenial, from its own order)
+ * find what those built from the zone's records find: the same NSEC chain, node for node; the
+ * same NSEC3 matches and covers. (A copy of the snapshot object has none handed over.)
+ */
+function expectDenialAsBuilt(zone: ZoneSnapshot): void {
+  const adopted = denialOf(zone);
+  const built = denialOf({ ...zone });
+  expect(adopted).not.toBe(built);
+  expect(adopted.signed).toBe(true);
+  if (built.nsec !== undefined) {
+    expect(adopted.nsec?.nodes.map((n) => nameToText(n.name))).toEqual(built.nsec.nodes.map((n) => nameToText(n.name)));
+    expect(adopted.nsec!.nodes.every((n, i) => n === built.nsec!.nodes[i])).toBe(true);
+    return;
+  }
+  expect(adopted.nsec3?.size).toBe(built.nsec3!.size);
+  for (const n of zone.nodes.values()) {
+    expect(adopted.nsec3!.matching(n)).toBe(built.nsec3!.matching(n));
+    for (const below of ['zz', 'a', '0', 'm-1']) {
+      const q = name(`${below}.${nameToText(n.name)}`);
+      expect(adopted.nsec3!.covering(q)).toBe(built.nsec3!.covering(q));
+    }
+  }
+}
 
 function hashOf(text: string): string {
   return nsec3Hash(name(`${text}.example.test`), '', 0).toString('latin1');
