@@ -45,7 +45,7 @@ export interface LoadCall {
 export interface ZoneLoaderOptions {
   /** Most workers at once (default: spare cores, 1 to 4). */
   workers?: number;
-  /** The slicer that assembles snapshots (default: 4 ms slices). */
+  /** The slicer that assembles snapshots (default: 1 ms slices, see slicer.ts). */
   slicer?: Slicer;
   /** Where workers starting and ending are told (debug). */
   log?: Logger;

@@ -6,7 +6,10 @@
 // GC comes when the young generation is full: up to 16 MiB of survivors copied in one pause
 // (measured 20-150 ms on the 2-core test machine while a 1M-record zone was assembled). So after
 // a slice that made objects, the young generation is collected at once, when it holds only that
-// slice's few MiB (server/memory.ts collectGarbage).
+// slice's few MiB (server/memory.ts collectGarbage). That collection costs several times the
+// slice (all it made survives and is copied): assembling the 1M-record zone on the busy 2-core
+// machine, 4 ms slices were followed by ~25 ms GCs (worst turn 36-54 ms), 1 ms slices by ~6 ms
+// ones (worst turn 13 ms), for the same total. Hence the default slice of 1 ms.
 
 import { collectGarbage } from '../server/memory.js';
 
@@ -37,7 +40,7 @@ export class Slicer {
   private scheduled = false;
 
   /** @param budgetMs the most one slice runs before the loop gets its turn */
-  constructor(private readonly budgetMs = 4) {}
+  constructor(private readonly budgetMs = 1) {}
 
   /**
    * Runs `step` in slices until it says it finished and `ended()` holds; while it says it
