@@ -167,9 +167,9 @@ async function benchZonedns(bigSource, bigFile, origin) {
     logFile, port, probe: probe(opts.names), timeoutS: 600,
   });
   servers.push(server);
-  // Every zone is loaded and the load worker has gone idle.
+  // Every zone is loaded and the load worker has gone idle (ended, or kept warm for the next load).
   await waitForAddress(port, `reload-probe.${origin}`, '198.51.100.0');
-  await waitForLogLine(logFile, 0, / debug load worker ended /, 60);
+  await waitForLogLine(logFile, 0, / debug load worker (ended|kept warm) /, 60);
   console.log(`zonedns: serving after ${server.loadS.toFixed(1)} s, RSS ${rssMiB(server).toFixed(0)} MiB`);
 
   row('zonedns', 'baseline (no reload)', (await underLoad(port, opts.baselineS)).perf);
