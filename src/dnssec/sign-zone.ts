@@ -147,6 +147,16 @@ function nsec3Owner(hash: Bytes, originKey: Name): Name {
   return (String.fromCharCode(label.length) + label + originKey) as Name;
 }
 
+/**
+ * The parts as one sequential string. `a + b` of 13 octets or more is a V8 cons string (32 bytes,
+ * holding both parts) that a reader later flattens into a third string; an NSEC's next name and
+ * bitmap made so cost 56 bytes where one string costs 48 (560k NSECs in the 1M-record bench zone).
+ * Array.prototype.join builds its result sequential.
+ */
+function flatConcat(...parts: Bytes[]): Bytes {
+  return parts.join('');
+}
+
 const YIELD_EVERY = 4096;
 const BATCH = 512;
 
@@ -470,7 +480,10 @@ class SignJob {
       }
       const before = isApex ? prev?.apex : prev?.nodes.get(nameKey(node.name));
       members.push(isApex ? apexBase : node);
-      befores.push(before);
+      // A first signing has nothing to compare with and sorts every member once: no lists of
+      // previous versions and added names (560k entries each in the 1M-record bench zone).
+      if (prev === undefined) continue;
+      befores[members.length - 1] = before;
       if (previousOrder.length > 0 && before !== undefined && findType(before, RRType.NSEC) !== undefined) stayed++;
       else added.push(nameKey(node.name));
     }
@@ -486,11 +499,11 @@ class SignJob {
       const oldNsec = previous === undefined ? undefined : findType(previous, RRType.NSEC)?.first;
       let nsec: Bytes;
       if (same && oldNsec !== undefined) {
-        nsec = next === undefined || oldNsec.startsWith(next) ? oldNsec : next + oldNsec.slice(readName(oldNsec, 0)[1]);
+        nsec = next === undefined || oldNsec.startsWith(next) ? oldNsec : flatConcat(next, oldNsec.slice(readName(oldNsec, 0)[1]));
       } else {
         const types = this.typesOf(node, isApex);
         types.push(RRType.RRSIG, RRType.NSEC);
-        nsec = (next ?? readName(oldNsec!, 0)[0]) + typeBitmapFromTypes(types);
+        nsec = flatConcat(next ?? readName(oldNsec!, 0)[0], typeBitmapFromTypes(types));
       }
       const signed = isApex ? this.signNode(node, previous, nsec, true, extras) : this.signNode(node, previous, nsec, false, undefined, same);
       if (isApex) apex = signed;
@@ -629,7 +642,7 @@ class SignJob {
       }
       this.changed = true;
       const bitmap = types !== undefined ? typeBitmapFromTypes(types) : oldRdata!.slice(26);
-      const rdata = NSEC3PARAM_RDATA + u8(20) + next + bitmap;
+      const rdata = flatConcat(NSEC3PARAM_RDATA + u8(20), next, bitmap);
       const owner = old?.name ?? nsec3Owner(hash, originKey);
       if (old === undefined && src.nodes.get(owner) !== undefined) throw new Error(`the NSEC3 owner ${base32HexEncode(hash)} of a name is also a name in the zone`);
       const node = new SnapshotNode(owner, NodeFlag.NSEC3_ONLY);
