@@ -290,10 +290,19 @@ class SignJob {
     while (this.inflight.length >= this.maxInflight) await this.inflight.shift();
   }
 
-  /** Between nodes: ships full batches, and lets queries in now and then. */
+  /**
+   * Between nodes: true when a full batch is to be shipped or queries let in (then `await
+   * this.step()`). Asked first because an await per node, most of which have nothing to wait
+   * for, cost a third of a one-record re-sign of the 100k-record zone (60 of 190 ms).
+   */
+  private due(): boolean {
+    return this.batch.length >= BATCH || ++this.sinceYield >= YIELD_EVERY;
+  }
+
+  /** Ships a full batch, and lets queries in every YIELD_EVERY nodes. */
   private async step(): Promise<void> {
     if (this.batch.length >= BATCH) await this.flush();
-    if (++this.sinceYield >= YIELD_EVERY) {
+    if (this.sinceYield >= YIELD_EVERY) {
       this.sinceYield = 0;
       await yieldToEventLoop();
     }
@@ -472,7 +481,7 @@ class SignJob {
       nodes = new Array(order.keys.length);
       for (let i = 0; i < nodes.length; i++) {
         nodes[i] = snapshot.nodes.get(order.keys[i]!)!;
-        await this.step();
+        if (this.due()) await this.step();
       }
     }
     this.replaced.clear();
@@ -509,7 +518,7 @@ class SignJob {
       const isApex = node === src.apex;
       if (!this.isMember(node, isApex)) {
         if (!onlyGenerated(node, false)) this.addOutsider(node);
-        await this.step();
+        if (this.due()) await this.step();
         continue;
       }
       const before = isApex ? prev?.apex : prev?.nodes.get(nameKey(node.name));
@@ -523,7 +532,7 @@ class SignJob {
     }
 
     let apex: ZoneNode = apexBase;
-    const signMember = async (i: number, next: Name | undefined): Promise<void> => {
+    const signMember = (i: number, next: Name | undefined): void => {
       const node = members[i]!;
       const previous = befores[i];
       const isApex = node === apexBase;
@@ -543,7 +552,6 @@ class SignJob {
       if (isApex) apex = signed;
       this.add(signed);
       if (previous !== undefined && signed !== previous) this.replaced.set(previous, signed);
-      await this.step();
     };
 
     if (previousOrder.length === 0 || added.length * 4 > members.length) {
@@ -554,7 +562,10 @@ class SignJob {
       const sorted = members.map((_, i) => i).sort((a, b) => compareCanonical(members[a]!.name, members[b]!.name));
       const order: Name[] = sorted.map((i) => nameKey(members[i]!.name));
       this.order = { kind: 'nsec', keys: order };
-      for (let j = 0; j < sorted.length; j++) await signMember(sorted[j]!, order[j + 1 === order.length ? 0 : j + 1]);
+      for (let j = 0; j < sorted.length; j++) {
+        signMember(sorted[j]!, order[j + 1 === order.length ? 0 : j + 1]);
+        if (this.due()) await this.step();
+      }
       return apex;
     }
 
@@ -588,7 +599,10 @@ class SignJob {
         nexts.set(before, order[at + 1 === order.length ? 0 : at + 1]!);
       }
     }
-    for (let i = 0; i < members.length; i++) await signMember(i, nexts.get(nameKey(members[i]!.name)));
+    for (let i = 0; i < members.length; i++) {
+      signMember(i, nexts.get(nameKey(members[i]!.name)));
+      if (this.due()) await this.step();
+    }
     return apex;
   }
 
@@ -611,7 +625,7 @@ class SignJob {
       const isApex = node === src.apex;
       if (!this.isMember(node, isApex)) {
         if (!onlyGenerated(node, false)) this.addOutsider(node);
-        await this.step();
+        if (this.due()) await this.step();
         continue;
       }
       const key = nameKey(node.name);
@@ -629,7 +643,7 @@ class SignJob {
       const signed = isApex ? this.signNode(apexBase, previous, undefined, true, extras) : this.signNode(node, previous, undefined, false);
       if (isApex) apex = signed;
       this.add(signed);
-      await this.step();
+      if (this.due()) await this.step();
     }
     // Names that left the chain: their hashes, found among the previous members.
     const removed = new Set<Bytes>();
@@ -673,7 +687,7 @@ class SignJob {
       if (oldRdata !== undefined && types === undefined && oldRdata.slice(6, 26) === next && this.allFresh(old!)) {
         nodes[i] = old!;
         this.add(old!);
-        await this.step();
+        if (this.due()) await this.step();
         continue;
       }
       this.changed = true;
@@ -689,7 +703,7 @@ class SignJob {
       this.signAfter(node, node, oldSet, old === undefined ? undefined : rrsigFor(old, RRType.NSEC3));
       nodes[i] = node;
       this.add(node);
-      await this.step();
+      if (this.due()) await this.step();
     }
     this.order = { kind: 'nsec3', params: NSEC3PARAM_RDATA, hashes, nodes };
     return apex;

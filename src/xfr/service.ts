@@ -1,7 +1,8 @@
 // The primary side's bookkeeping around reloads: each zone's journal (opened from the state
 // directory on first load, appended to when a reload moves the serial) and NOTIFY to the zone's
-// secondaries when the serial changes. ZoneManager calls it right after each swap, in the same
-// turn of the event loop, so an IXFR never sees a snapshot without its journal entry.
+// secondaries when the serial changes. ZoneManager calls it right after each swap; the entry is
+// found then, or for a big zone in slices soon after (record), and an IXFR asked meanwhile gets
+// the whole zone: it never gets an entry that does not lead to what is served.
 //
 // After a restart the journal on disk is used only if it ends at the serial now served, with the
 // content now served: ZoneManager has it emptied (historyBroken) before recording a version whose
@@ -15,8 +16,26 @@ import type { Logger } from '../log.js';
 import type { ZoneEvents } from '../reload/zones.js';
 import type { ZoneHandle } from '../zone/registry.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
-import { DEFAULT_JOURNAL_LIMITS, entryBetween, Journal, journalPath, type JournalLimits } from './journal.js';
+import { DEFAULT_JOURNAL_LIMITS, Journal, journalPath, makeEntry, SnapshotDiff, type JournalLimits } from './journal.js';
 import type { Notifier, NotifyTarget } from './notify.js';
+
+/** The longest a journal entry's comparison holds the thread that answers at a time. */
+const DIFF_SLICE_MS = 2;
+
+/** Runs `diff` to its end a slice per turn of the event loop. */
+function inSlices(diff: SnapshotDiff): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const turn = () => {
+      try {
+        if (diff.step(performance.now() + DIFF_SLICE_MS)) resolve();
+        else setImmediate(turn);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    setImmediate(turn);
+  });
+}
 
 export interface XfrServiceOptions {
   log: Logger;
@@ -34,6 +53,8 @@ export class XfrService implements ZoneEvents {
   journalWriteFailures = 0;
   private started = false;
   private readonly handles = new Set<ZoneHandle>();
+  /** Journal entries being computed, the last per zone (see record). */
+  private readonly recording = new Map<ZoneHandle, Promise<void>>();
 
   private defaultNotify: readonly NotifyTarget[] | undefined;
 
@@ -75,8 +96,29 @@ export class XfrService implements ZoneEvents {
       return;
     }
     if (serialGreater(next.serial, old.serial)) {
-      const started = performance.now();
-      const entry = entryBetween(old, next);
+      this.record(handle, journal, old, next, zone);
+      return;
+    }
+    this.opts.log.warn('serial went backwards; journal emptied (secondaries will not follow until it passes theirs)', { zone, serial: next.serial, previous: old.serial });
+    this.safely(zone, () => journal.clear());
+    this.notify(handle, next);
+  }
+
+  /**
+   * Records the journal entry from `old` to `next`, then sends NOTIFY. A small zone's difference
+   * is found at once, in this turn; a big one's in slices of the event loop (SnapshotDiff: ~400
+   * ms for two loads of a 1M-record zone), one zone's entries in order. Meanwhile an IXFR gets
+   * the whole zone (the journal does not reach the served serial yet: planIxfr), and secondaries
+   * are told only once the entry is there. An entry whose journal was emptied meanwhile (a version
+   * that broke the history came) is dropped: it would lead to content no longer served.
+   */
+  private record(handle: ZoneHandle, journal: Journal, old: ZoneSnapshot, next: ZoneSnapshot, zone: string): void {
+    const started = performance.now();
+    const generation = journal.generation;
+    const diff = new SnapshotDiff(old, next);
+    const finish = () => {
+      if (journal.generation !== generation || handle.journal !== journal || !this.handles.has(handle)) return;
+      const entry = makeEntry(old.soa, next.soa, old.serial, next.serial, diff.result());
       this.safely(zone, () => {
         const dropped = journal.append(entry);
         this.opts.log.info('journal entry recorded', {
@@ -84,11 +126,20 @@ export class XfrService implements ZoneEvents {
           added: entry.added.reduce((n, s) => n + s.rdata.length, 0), entries: journal.entries.length, dropped, ms: Math.round(performance.now() - started),
         });
       });
-    } else {
-      this.opts.log.warn('serial went backwards; journal emptied (secondaries will not follow until it passes theirs)', { zone, serial: next.serial, previous: old.serial });
-      this.safely(zone, () => journal.clear());
+      if (handle.snapshot === next) this.notify(handle, next);
+    };
+    const before = this.recording.get(handle);
+    if (before === undefined && diff.step(performance.now() + DIFF_SLICE_MS)) {
+      finish();
+      return;
     }
-    this.notify(handle, next);
+    const done = (before ?? Promise.resolve()).then(() => inSlices(diff)).then(finish, (e: unknown) => {
+      this.opts.log.error('journal entry not recorded', { zone, error: (e as Error).message });
+    });
+    this.recording.set(handle, done);
+    void done.finally(() => {
+      if (this.recording.get(handle) === done) this.recording.delete(handle);
+    });
   }
 
   removed(handle: ZoneHandle): void {
