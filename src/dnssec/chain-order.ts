@@ -10,7 +10,8 @@ import type { Bytes } from '../dns/bytes.js';
 import { RRType } from '../dns/constants.js';
 import { nameKey, readName, type Name } from '../dns/name.js';
 import { base32HexDecode } from '../dns/rdata/encoding.js';
-import { canonicalLowerBound, sortByCanonicalName } from '../dns/canonical-order.js';
+import { canonicalLowerBound, compareCanonical, sortByCanonicalName } from '../dns/canonical-order.js';
+import { sortInSlices } from '../reload/slicer.js';
 import { getRRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 
 /** NSEC chain members, case-folded, in canonical order (the apex first). */
@@ -64,16 +65,32 @@ export function nsecOrderOf(snapshot: ZoneSnapshot): readonly Name[] {
 }
 
 /**
- * `previous` without the names `stays` rejects, with `added` (not in `previous`) merged in, in
- * canonical order. Few additions are placed by binary search; many by one sort.
+ * `previous` without the names `stays` rejects (their positions in `previous`: `gone`), with
+ * `added` (not in `previous`) merged in, in canonical order. Few additions are placed by binary
+ * search; many by one sort. On the thread that answers, in slices: `pause()` is awaited whenever
+ * `due()` says so (a 1M-record zone's order is 625k names).
  */
-export function updateNsecOrder(previous: readonly Name[], stays: ((key: Name) => boolean) | undefined, added: readonly Name[], suffix: number): Name[] {
-  const kept = stays === undefined ? previous.slice() : previous.filter(stays);
-  if (added.length === 0) return kept;
-  if (added.length * 20 > kept.length) return sortCanonical([...kept, ...added], suffix);
+export async function updateNsecOrder(
+  previous: readonly Name[], stays: ((key: Name) => boolean) | undefined, added: readonly Name[], suffix: number,
+  due: () => boolean, pause: () => Promise<void>,
+): Promise<{ order: Name[]; gone: number[] }> {
+  const gone: number[] = [];
+  let kept: Name[];
+  if (stays === undefined) {
+    kept = previous.slice();
+  } else {
+    kept = [];
+    for (let i = 0; i < previous.length; i++) {
+      if (stays(previous[i]!)) kept.push(previous[i]!);
+      else gone.push(i);
+      if ((i & 255) === 0 && due()) await pause();
+    }
+  }
+  if (added.length === 0) return { order: kept, gone };
+  if (added.length * 20 > kept.length) return { order: await sortInSlices([...kept, ...added], compareCanonical, pause), gone };
   const out = kept;
   for (const key of sortCanonical(added, suffix).reverse()) out.splice(canonicalLowerBound(out, key, suffix), 0, key);
-  return out;
+  return { order: out, gone };
 }
 
 /** The hash an NSEC3 owner name stands for (its first label, base32hex). */

@@ -13,8 +13,9 @@
 // went or changed types, and stale signatures are made again; the SOA serial goes up (through the
 // serial policy the caller passes) whenever anything served changes, and only then.
 //
-// The work: node-by-node on this thread, yielding every few thousand nodes, while signatures are
-// made in batches by a Signer (worker threads). Nothing here touches the clock or the disk.
+// The work: node-by-node on this thread, in slices of SLICE_MS between which queries are answered,
+// while signatures are made in batches by a Signer (worker threads). Nothing here touches the
+// disk, and the clock only to end slices.
 
 import { readU32, u16, u32, u8, type Bytes } from '../dns/bytes.js';
 import { RRType } from '../dns/constants.js';
@@ -29,6 +30,8 @@ import { canonicalLowerBound, compareCanonical } from '../dns/canonical-order.js
 import { adoptDenial, nsecChainOf } from './denial.js';
 import { dsRdata, type AlgorithmName, type ZoneKey } from './keys.js';
 import { nsec3HashBytes } from './nsec3-hash.js';
+import { collectGarbage } from '../server/memory.js';
+import { sortInSlices } from '../reload/slicer.js';
 import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
 import type { Signer, SignItem } from './sign-pool.js';
 
@@ -158,7 +161,16 @@ function flatConcat(...parts: Bytes[]): Bytes {
   return parts.join('');
 }
 
-const YIELD_EVERY = 4096;
+/** The most one stretch of the job holds the thread that answers (ms), as a load's slices (reload/slicer.ts). */
+const SLICE_MS = 2;
+/** Nodes between looks at the clock. */
+const CLOCK_EVERY = 64;
+/**
+ * Signatures queued in a slice after which the young generation is collected before queries get
+ * their turn: a first signing's new RRsets all live on, and left to V8 the young-generation GC
+ * copies up to 16 MiB of them in one pause (see reload/slicer.ts). A re-sign's few do not.
+ */
+const COLLECT_AFTER = 256;
 const BATCH = 512;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -186,7 +198,11 @@ class SignJob {
   private readonly inflight: Array<Promise<void>> = [];
   private readonly maxInflight: number;
   private failure: Error | undefined;
-  private sinceYield = 0;
+  private sinceClock = 0;
+  /** performance.now() at which the current slice ends. */
+  private sliceEnd = performance.now() + SLICE_MS;
+  /** `signed` when the young generation was last collected. */
+  private signedAtCollect = 0;
   /** The apex SOA's RRSIG set, filled last (see run). */
   private soaSig: PackedRRset | undefined;
   /** NSEC re-sign: previous chain member -> its new version, where it is not the same node. */
@@ -291,21 +307,37 @@ class SignJob {
   }
 
   /**
-   * Between nodes: true when a full batch is to be shipped or queries let in (then `await
+   * Between nodes: true when a full batch is to be shipped or the slice is over (then `await
    * this.step()`). Asked first because an await per node, most of which have nothing to wait
    * for, cost a third of a one-record re-sign of the 100k-record zone (60 of 190 ms).
    */
   private due(): boolean {
-    return this.batch.length >= BATCH || ++this.sinceYield >= YIELD_EVERY;
+    if (this.batch.length >= BATCH) return true;
+    if (++this.sinceClock < CLOCK_EVERY) return false;
+    this.sinceClock = 0;
+    return performance.now() >= this.sliceEnd;
   }
 
-  /** Ships a full batch, and lets queries in every YIELD_EVERY nodes. */
-  private async step(): Promise<void> {
-    if (this.batch.length >= BATCH) await this.flush();
-    if (this.sinceYield >= YIELD_EVERY) {
-      this.sinceYield = 0;
-      await yieldToEventLoop();
+  /** Lets queries in (and collects what the slice made); the next slice starts. */
+  private async pause(): Promise<void> {
+    if (this.signed - this.signedAtCollect >= COLLECT_AFTER) {
+      collectGarbage('minor');
+      this.signedAtCollect = this.signed;
     }
+    await yieldToEventLoop();
+    this.sliceEnd = performance.now() + SLICE_MS;
+  }
+
+  /** Ships a full batch; at the end of a slice, lets queries in (and collects what the slice made). */
+  private async step(): Promise<void> {
+    if (this.batch.length >= BATCH && this.inflight.length + 1 >= this.maxInflight) {
+      // The signers are behind: waiting for them lets queries in too.
+      await this.flush();
+      this.sliceEnd = performance.now() + SLICE_MS;
+      return;
+    }
+    if (this.batch.length >= BATCH) await this.flush();
+    if (performance.now() >= this.sliceEnd) await this.pause();
   }
 
   /** A node for the signed snapshot holding `node`'s source data: `node` itself when private, else a copy. */
@@ -559,7 +591,7 @@ class SignJob {
       // A comparator that allocates nothing, not sort keys: the keys of 560k names (1M-record
       // bench zone) were ~70 MB that died in the old generation just before the signatures
       // grew the heap, and no full GC came to reclaim them before the signing's peak.
-      const sorted = members.map((_, i) => i).sort((a, b) => compareCanonical(members[a]!.name, members[b]!.name));
+      const sorted = await sortInSlices(members.map((_, i) => i), (a, b) => compareCanonical(members[a]!.name, members[b]!.name), () => this.pause());
       const order: Name[] = sorted.map((i) => nameKey(members[i]!.name));
       this.order = { kind: 'nsec', keys: order };
       for (let j = 0; j < sorted.length; j++) {
@@ -575,7 +607,7 @@ class SignJob {
       return node !== undefined && this.isMember(node, node === src.apex);
     };
     const stays = stayed === previousOrder.length ? undefined : isMemberKey;
-    const order = updateNsecOrder(previousOrder, stays, added, suffix);
+    const { order, gone } = await updateNsecOrder(previousOrder, stays, added, suffix, () => performance.now() >= this.sliceEnd, () => this.pause());
     this.sameNames = stays === undefined && added.length === 0;
     this.order = { kind: 'nsec', keys: order };
     // Whose next name changes: each added name (its own NSEC is new) and the member before it,
@@ -588,16 +620,13 @@ class SignJob {
       nexts.set(before, key);
     };
     for (const key of added) nextAt(key);
-    if (stays !== undefined) {
-      for (let i = 0; i < previousOrder.length; i++) {
-        if (stays(previousOrder[i]!)) continue;
-        // The nearest member before it that stays now points past it.
-        let j = i - 1;
-        while (j >= 0 && !stays(previousOrder[j]!)) j--;
-        const before = j >= 0 ? previousOrder[j]! : order[order.length - 1]!;
-        const at = canonicalLowerBound(order, before, suffix);
-        nexts.set(before, order[at + 1 === order.length ? 0 : at + 1]!);
-      }
+    for (let g = 0; g < gone.length; g++) {
+      // The nearest member before it that stays now points past it.
+      let j = gone[g]! - 1;
+      for (let h = g - 1; h >= 0 && gone[h] === j; h--) j--;
+      const before = j >= 0 ? previousOrder[j]! : order[order.length - 1]!;
+      const at = canonicalLowerBound(order, before, suffix);
+      nexts.set(before, order[at + 1 === order.length ? 0 : at + 1]!);
     }
     for (let i = 0; i < members.length; i++) {
       signMember(i, nexts.get(nameKey(members[i]!.name)));
@@ -612,7 +641,7 @@ class SignJob {
     const previousMembers = previousChain.hashes.length;
     /** Hashes of names that came or whose types changed, with the types their NSEC3 lists. */
     const changedTypes = new Map<Bytes, number[]>();
-    const added: Bytes[] = [];
+    let added: Bytes[] = [];
     let stayed = 0;
     let apex: ZoneNode = apexBase;
     const types3 = (node: ZoneNode, isApex: boolean): number[] => {
@@ -649,6 +678,7 @@ class SignJob {
     const removed = new Set<Bytes>();
     if (stayed !== previousMembers && prev !== undefined) {
       for (const node of prev.nodes.values()) {
+        if (this.due()) await this.step();
         const isApex = node === prev.apex;
         if ((node.flags & NodeFlag.OCCLUDED) || onlyGenerated(node, isApex)) continue;
         const now = src.nodes.get(nameKey(node.name));
@@ -656,7 +686,7 @@ class SignJob {
       }
     }
     // The new chain: previous hashes without the removed, merged with the added (both sorted).
-    added.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    added = await sortInSlices(added, (a, b) => (a < b ? -1 : a > b ? 1 : 0), () => this.pause());
     const hashes: Bytes[] = [];
     const olds: Array<ZoneNode | undefined> = [];
     let j = 0;

@@ -3,15 +3,13 @@
 // Nothing is shared with the main thread but those messages and one word of shared memory, in
 // which the main thread names a job it no longer wants: the job looks at it now and then and
 // stops (a superseded load ends in milliseconds, and the worker stays for the next one). Between
-// jobs the worker gives back what a big one took (a full GC that also shrinks the heap, here where
-// no query waits: 100k records left 52-67 MiB of heap after a plain full GC, 8-9 MiB after this;
-// and malloc's free memory), so that the main thread seldom has to end it: ending a worker with a
+// jobs the worker gives back what a big one took (a full GC, here where no query waits, and
+// malloc's free memory; its young generation is kept small, see loader.ts), so that the main thread seldom has to end it: ending a worker with a
 // big heap unmaps it all at once, which held the main thread's page faults for up to 300 ms.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { collectGarbage, trimMalloc } from '../server/memory.js';
-import { reduceMemory } from '../server/udp-batch.js';
 import { runLoadJob, type JobMessage, type LoadRequest } from './load-job.js';
 
 /** What the worker is started with. */
@@ -45,8 +43,7 @@ let awaitingSerial: { id: number; resolve: (serial: number) => void } | undefine
 const post = (message: WorkerOut, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
 function giveMemoryBack(): number {
-  // reduceMemory: V8's memory-pressure GC (the udp_batch addon); without the addon, a full GC.
-  if (v8.getHeapStatistics().total_heap_size > COLLECT_ABOVE_BYTES && !reduceMemory()) collectGarbage('major');
+  if (v8.getHeapStatistics().total_heap_size > COLLECT_ABOVE_BYTES) collectGarbage('major');
   trimMalloc();
   return v8.getHeapStatistics().total_heap_size;
 }

@@ -57,11 +57,19 @@ const IDLE_MS = 2000;
  * The last worker stays, idle, when its last job loaded a zone and its heap after it is no bigger
  * than this: a new worker loads at a third of a warm one's speed (100k records: ~700 vs ~270 ms,
  * V8 has not compiled the parser yet), which every edit after a pause would pay, and a signed
- * zone's edit is to be served within a second (issue #11). It costs ~20 MiB (the worker gives its
- * heap back after each job). After a failed load it ends: a hostile input (a 64 MiB line) leaves
+ * zone's edit is to be served within a second (issue #11). It costs ~20 MiB (the worker's heap
+ * after its GC, and the thread). After a failed load it ends: a hostile input (a 64 MiB line) leaves
  * more behind in the thread than its heap shows (+34 MiB of RSS), which ending it gives back.
  */
 const KEEP_WARM_BYTES = 32 * 1048576;
+/**
+ * The worker's young generation (V8 makes it three semi-spaces): 4 MiB semi-spaces instead of
+ * the default 16. A full GC after a 100k-record load then leaves 16-20 MiB of heap instead of
+ * 41-43 (a grown young generation stays committed), the same load taking as long, so the worker
+ * can be kept warm (KEEP_WARM_BYTES) without a memory-reducing GC, which also throws away the
+ * compiled parser (the next load took ~200 ms longer).
+ */
+const WORKER_YOUNG_GENERATION_MB = 12;
 /** A worker whose heap is still bigger than this after a job (and its GC) is ended rather than kept. */
 const RETIRE_HEAP_BYTES = 96 * 1048576;
 /** How long a job told to stop may take to stop before its worker is ended. */
@@ -152,7 +160,7 @@ export class ZoneLoader {
 
   private spawn(): LoadWorker {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const thread = new Worker(workerScript(), { workerData: { cancel } satisfies LoadWorkerData });
+    const thread = new Worker(workerScript(), { workerData: { cancel } satisfies LoadWorkerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     const worker: LoadWorker = { thread, job: undefined, idle: undefined, heapBytes: 0, loaded: false, cancel };
     this.log?.debug('load worker started', { thread: thread.threadId });
     this.workers.add(worker);

@@ -22,7 +22,7 @@ export interface PathWatcher {
 }
 
 export interface WatchOptions {
-  /** Quiet time after the last event for a path before onChange (default 150 ms). */
+  /** Quiet time after the last event for a path before onChange (default 100 ms). */
   debounceMs?: number;
   /**
    * Which regular files in a watched directory matter by their name (e.g. `*.zone`). A change of
@@ -40,7 +40,7 @@ export interface WatchOptions {
  * not say which.
  */
 export function watchPaths(paths: readonly string[], onChange: (path: string) => void, opts: WatchOptions = {}): PathWatcher {
-  const debounceMs = opts.debounceMs ?? 150;
+  const debounceMs = opts.debounceMs ?? 100;
   const watchFile = opts.watchFile ?? (() => true);
   const timers = new Map<string, NodeJS.Timeout>();
   const watched = new Set<string>();

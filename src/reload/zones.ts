@@ -194,9 +194,15 @@ export class ZoneManager {
     return true;
   }
 
+  /** A zone's load or stage (signing) is in flight. */
+  get busy(): boolean {
+    for (const z of this.zones.values()) if (z.staging || z.loading !== undefined) return true;
+    return false;
+  }
+
   /** Resolves once no zone's load or stage (signing) is in flight: every zone loaded so far is served. */
   async settled(): Promise<void> {
-    while ([...this.zones.values()].some((z) => z.staging || z.loading !== undefined)) await new Promise<void>((resolve) => setTimeout(resolve, 10));
+    while (this.busy) await new Promise<void>((resolve) => setTimeout(resolve, 10));
   }
 
   /** Every path to watch: zone files, their includes, and the zones directory. */

@@ -44,7 +44,7 @@ const GROWN_RSS = 8 * 1048576;
  * - new snapshots (file reloads, a secondary's transfers, zones added later; `incremental`): a
  *   small zone's reload grows nothing, so it never pays for a full GC of a big zone's heap. The
  *   GC is the incremental kind: queries are being answered, and a full GC of a 1M-record zone's
- *   heap held them 90-160 ms. Measured (full GC): a 100k-name secondary zone just transferred
+ *   heap held them 90-160 ms. Not while a load or signing is in flight (`busy`). Measured (full GC): a 100k-name secondary zone just transferred
  *   122 → 88 MiB of RSS, a reloaded 100k zone 139 → 96 MiB;
  * - TCP connections closing: a flood of them grows the young generation to its maximum, and
  *   leaves socket buffers in malloc's arenas (a slowloris reconnecting for 3 s: 54 → 77 MiB of
@@ -52,10 +52,17 @@ const GROWN_RSS = 8 * 1048576;
  *   when the young generation did not grow. This needs the full GC: malloc can give back only
  *   what the GC has freed by then.
  */
-export function trimWhenSettled(log: Logger, why: string, opts: { incremental?: boolean } = {}): { poke(): void; cancel(): void } {
+export function trimWhenSettled(log: Logger, why: string, opts: { incremental?: boolean; busy?: () => boolean } = {}): { poke(): void; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
   const run = () => {
     timer = undefined;
+    // Not while the next load is being built (an edit right after a reload): the GC would slow
+    // it down. Later, then.
+    if (opts.busy?.() === true) {
+      timer = setTimeout(run, SETTLE_MS);
+      timer.unref();
+      return;
+    }
     const rss = process.memoryUsage.rss();
     if (opts.incremental) {
       if (youngGenerationBytes() > GROWN_BYTES && reduceMemory(true)) log.debug('memory reduced', { after: why, rssMiB: mib(rss), incremental: true });
