@@ -6,6 +6,8 @@
 //   3. while each hostile input of the issue (hostile.mjs, full size) is dropped into the watched
 //      zones directory: $INCLUDE fan-out, FIFO, /dev/zero, a 500 MB line, forty $GENERATE
 //      1-65536, 400 of them in 16 KB, a symlinked subdirectory of 100k files;
+//   4. (a server of its own) while the 1M-record zone is signed ("dnssec": true, its first
+//      signing: the "(later) sign" of the issue, and #11's signer);
 // then the same baseline and reloads against Knot (knotd, `knotc zone-reload`), the peer that
 // loads in a background thread. Per phase: queries sent, lost, and response times (p50, p99,
 // p99.9, max, from dnsperf -v); reload times; for the hostile inputs the logged error, how long
@@ -155,6 +157,31 @@ const row = (server, phase, perf, notes = '') => {
   rows.push({ server, phase, sent: perf.sent, lost: perf.lost, interrupted: perf.interrupted, p50: perf.p50Ms, p99: perf.p99Ms, p999: perf.p999Ms, max: perf.maxLatencyMs, notes });
   console.log(`  ${server} / ${phase}: ${perf.sent} sent, ${perf.lost} lost, p99 ${perf.p99Ms?.toFixed(2)} ms, max ${perf.maxLatencyMs.toFixed(1)} ms${notes ? `; ${notes}` : ''}`);
 };
+
+/** A second server: the queried zone, and the big zone signed at start ("dnssec": true), answering meanwhile. */
+async function benchSigning(bigSource, origin) {
+  const dir = join(work, 'signing');
+  const zones = join(dir, 'zones');
+  mkdirSync(zones, { recursive: true });
+  writeZones(zones, opts.names);
+  const port = await freePort(5341);
+  const logFile = join(work, 'zonedns-signing.log');
+  const config = join(dir, 'zonedns.json');
+  writeFileSync(config, JSON.stringify({ rrl: { enabled: false }, stateDir: join(dir, 'state'), zones: [{ file: bigSource, origin, dnssec: true }] }));
+  const server = await startServer({
+    argv: [process.execPath, join(ROOT, 'bin/zonedns'), 'serve', '--config', config, '--zones', zones, '--listen', `127.0.0.1:${port}`],
+    logFile, port, probe: probe(opts.names), timeoutS: 600,
+  });
+  servers.push(server);
+  const signing = await underLoad(port, 0, async () => {
+    const t0 = performance.now();
+    const line = await waitForLogLine(logFile, 0, / info zone signed zone=/, 1200);
+    return `signed ${((performance.now() - t0) / 1000).toFixed(1)} s after answering began: ${line.replace(/^.* zone signed /, '').slice(0, 120)}`;
+  });
+  row('zonedns', `while the ${opts.big.toLocaleString('en-US')}-record zone is signed (first signing)`, signing.perf, signing.notes);
+  await stopServer(server);
+  servers.splice(servers.indexOf(server), 1);
+}
 
 async function benchZonedns(bigSource, bigFile, origin) {
   const port = await freePort(5331);
@@ -308,6 +335,7 @@ try {
   console.log(`zones: the ${opts.names.toLocaleString('en-US')}-name bench zone (queried at ${opts.rate} QPS) and ${big.file} (${opts.big.toLocaleString('en-US')} records, reloaded)`);
 
   await benchZonedns(bigSource, bigFile, origin);
+  await benchSigning(bigSource, origin);
   if (opts.peers.includes('knot')) {
     rewriteBig(bigSource, bigFile, '198.51.100.0');
     await benchKnot(bigSource, bigFile, origin);
@@ -318,7 +346,8 @@ try {
   const lost = zr.reduce((n, r) => n + (r.lost || 0), 0);
   const during = zr.find((r) => r.phase.includes('reloads'));
   const base = zr.find((r) => r.phase.startsWith('baseline'));
-  console.log(`\nzonedns: ${lost} queries lost in all (goal 0); worst response during the reloads ${during?.max.toFixed(1)} ms, with no reload ${base?.max.toFixed(1)} ms (goal: <= 50 ms)`);
+  const signing = zr.find((r) => r.phase.includes('signed'));
+  console.log(`\nzonedns: ${lost} queries lost in all (goal 0); worst response during the reloads ${during?.max.toFixed(1)} ms, with no reload ${base?.max.toFixed(1)} ms (goal: <= 50 ms); while the big zone is signed ${signing?.max.toFixed(1)} ms`);
   const out = opts.json ?? join(ROOT, 'bench', 'out', `stall${opts.smoke ? '-smoke' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ opts, load: loadavg(), rows }, null, 2));

@@ -9,6 +9,7 @@
 // the caller cuts the result into flat strings (one allocation per RRSIG, no concatenation).
 // ECDSA P-256 (ieee-p1363 encoding: r | s, RFC 6605 §4) and Ed25519 signatures are 64 octets.
 
+import { LOWER_THREAD_PRIORITY_SOURCE } from '../server/thread-priority.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Bytes } from '../dns/bytes.js';
@@ -36,6 +37,7 @@ const SIGNATURE_LENGTH = 64;
  * heads } -> { id, out, ends } or { id, error }. Keys are imported once per worker.
  */
 const WORKER_SOURCE = `
+${LOWER_THREAD_PRIORITY_SOURCE}
 const { parentPort } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const keys = new Map();

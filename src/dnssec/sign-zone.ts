@@ -592,12 +592,17 @@ class SignJob {
       // bench zone) were ~70 MB that died in the old generation just before the signatures
       // grew the heap, and no full GC came to reclaim them before the signing's peak.
       const sorted = await sortInSlices(members.map((_, i) => i), (a, b) => compareCanonical(members[a]!.name, members[b]!.name), () => this.pause());
-      const order: Name[] = sorted.map((i) => nameKey(members[i]!.name));
-      this.order = { kind: 'nsec', keys: order };
-      for (let j = 0; j < sorted.length; j++) {
-        signMember(sorted[j]!, order[j + 1 === order.length ? 0 : j + 1]);
+      // The keys as the members are signed: all at once they took 465 ms (a walk over 625k
+      // nodes in canonical, not memory, order).
+      const n = sorted.length;
+      const order: Name[] = new Array<Name>(n);
+      const keyAt = (j: number): Name => (order[j] ??= nameKey(members[sorted[j]!]!.name));
+      for (let j = 0; j < n; j++) {
+        keyAt(j);
+        signMember(sorted[j]!, keyAt(j + 1 === n ? 0 : j + 1));
         if (this.due()) await this.step();
       }
+      this.order = { kind: 'nsec', keys: order };
       return apex;
     }
 

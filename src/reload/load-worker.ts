@@ -10,6 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { collectGarbage, trimMalloc } from '../server/memory.js';
+import { lowerThreadPriority } from '../server/thread-priority.js';
 import { runLoadJob, type JobMessage, type LoadRequest } from './load-job.js';
 
 /** What the worker is started with. */
@@ -36,6 +37,7 @@ const COLLECT_ABOVE_BYTES = 32 * 1048576;
 const port = parentPort;
 if (port === null) throw new Error('load-worker.js runs as a worker thread (see reload/loader.ts)');
 const { cancel } = workerData as LoadWorkerData;
+lowerThreadPriority();
 
 /** The job waiting for its served serial. */
 let awaitingSerial: { id: number; resolve: (serial: number) => void } | undefined;
