@@ -156,6 +156,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   trimAfterLoad(log, 'loading');
 
   const trimTcp = trimWhenSettled(log, 'tcp-connections');
+  zones.answering();
   let server;
   try {
     server = await startServer({

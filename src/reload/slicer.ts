@@ -40,7 +40,12 @@ export class Slicer {
   private scheduled = false;
 
   /** @param budgetMs the most one slice runs before the loop gets its turn */
-  constructor(private readonly budgetMs = 1) {}
+  constructor(private budgetMs = 1) {}
+
+  /** Changes the slice from the next turn on (ZoneLoader.answering). */
+  setBudget(ms: number): void {
+    this.budgetMs = ms;
+  }
 
   /**
    * Runs `step` in slices until it says it finished and `ended()` holds; while it says it
