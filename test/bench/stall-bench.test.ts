@@ -14,7 +14,7 @@ import { runBench } from './support/run-bench.js';
 interface Row { server: string; phase: string; sent: number; lost: number; notes: string }
 
 describeWithPeers('npm run bench:stall harness (--smoke)', ['dnsperf'], () => {
-  test('runs the baseline, the reloads and every hostile input; nothing lost; each input failed with its error', async () => {
+  test('runs the baseline, the reloads, every hostile input and a signing; nothing lost; each input failed with its error', async () => {
     const out = mkdtempSync(join(tmpdir(), 'zonedns-stall-bench-test-'));
     try {
       const json = join(out, 'stall.json');
@@ -26,9 +26,11 @@ describeWithPeers('npm run bench:stall harness (--smoke)', ['dnsperf'], () => {
       expect(rows.map((r) => r.phase)).toEqual([
         'baseline (no reload)', '2 reloads of the 20,000-record zone', '$INCLUDE fan-out (16 files x 10)', '$INCLUDE of a FIFO', '$INCLUDE /dev/zero',
         'a 4 MB line', 'forty $GENERATE 1-65536', '400 $GENERATE in 16 KB', 'a symlinked subdirectory of 2,000 files',
+        'while the 20,000-record zone is signed (first signing)',
       ]);
       for (const r of rows) expect({ phase: r.phase, sent: r.sent > 0, lost: r.lost }).toEqual({ phase: r.phase, sent: true, lost: 0 });
       for (const r of rows.slice(2, 8)) expect(r.notes).toMatch(/^failed after [\d.]+ s: .*(limit|not a regular file)/);
+      expect(rows[9]!.notes).toMatch(/^signed [\d.]+ s after answering began: zone=bench\.example\. .*signed=\d+ kept=0 /);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
