@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { portBusy, startServer, stopServer } from '../qps/lifecycle.mjs';
 import { which } from '../qps/servers.mjs';
+import { nsdConf } from '../peers.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -66,27 +67,7 @@ const DEFS = {
     label: 'NSD (defaults: rrl-ratelimit 200, slip 2)',
     missing: () => (which('nsd') ? undefined : 'nsd not found (Debian: apt-get install nsd)'),
     argv: (dir) => {
-      writeFileSync(join(dir, 'nsd.conf'), `server:
-    ip-address: 127.0.0.1
-    port: 5322
-    do-ip6: no
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "${OUT}"
-    database: ""
-    zonelistfile: "${dir}/zone.list"
-    xfrdfile: "${dir}/xfrd.state"
-    xfrdir: "${dir}"
-    pidfile: "${dir}/nsd.pid"
-    logfile: "${dir}/nsd.log"
-    zonefiles-write: 0
-remote-control:
-    control-enable: no
-zone:
-    name: ${ZONE}
-    zonefile: ${ZONE}.zone
-`);
+      writeFileSync(join(dir, 'nsd.conf'), nsdConf({ dir, listen: '127.0.0.1', zonesDir: OUT, zones: [{ name: ZONE, file: `${ZONE}.zone` }], server: ['port: 5322'] }));
       return [which('nsd'), '-d', '-c', join(dir, 'nsd.conf')];
     },
   },

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { knotConf, nsdConf } from '../peers.mjs';
 import { HEALTH_TTL, writeHealthConfig } from './health-config.mjs';
 
 const require = createRequire(import.meta.url);
@@ -111,30 +112,7 @@ export const SERVERS = {
     missing: () => (which('knotd') ? undefined : 'knotd not found (Debian: apt-get install knot)'),
     command: ({ dir, zonesDir, port }) => {
       mkdirSync(join(dir, 'db'), { recursive: true });
-      writeFileSync(join(dir, 'knot.conf'), `server:
-    rundir: "${dir}"
-    pidfile: "${dir}/knot.pid"
-    listen: 127.0.0.1@${port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "${dir}/db"
-log:
-  - target: stderr
-    any: warning
-template:
-  - id: default
-    storage: "${zonesDir}"
-    file: "%s.zone"
-    semantic-checks: off
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-zone:
-  - domain: example.test
-  - domain: big.test
-`);
+      writeFileSync(join(dir, 'knot.conf'), knotConf({ dir, port, zonesDir, zones: ['example.test', 'big.test'] }));
       return [which('knotd'), '-c', join(dir, 'knot.conf')];
     },
   },
@@ -162,34 +140,10 @@ zone:
     missing: () => (which('nsd') ? undefined : 'nsd not found (Debian: apt-get install nsd)'),
     command: ({ dir, zonesDir, port }) => {
       // Debian's NSD rate-limits responses (RRL) by default, which caps a benchmark at ~200 QPS.
-      writeFileSync(join(dir, 'nsd.conf'), `server:
-    ip-address: 127.0.0.1
-    port: ${port}
-    do-ip6: no
-    server-count: 1
-    minimal-responses: yes
-    rrl-ratelimit: 0
-    rrl-whitelist-ratelimit: 0
-    username: ""
-    chroot: ""
-    zonesdir: "${zonesDir}"
-    database: ""
-    zonelistfile: "${dir}/zone.list"
-    xfrdfile: "${dir}/xfrd.state"
-    xfrdir: "${dir}"
-    pidfile: "${dir}/nsd.pid"
-    logfile: "${dir}/nsd.log"
-    zonefiles-write: 0
-    verbosity: 1
-remote-control:
-    control-enable: no
-zone:
-    name: example.test
-    zonefile: example.test.zone
-zone:
-    name: big.test
-    zonefile: big.test.zone
-`);
+      writeFileSync(join(dir, 'nsd.conf'), nsdConf({
+        dir, listen: '127.0.0.1', zonesDir, zones: ['example.test', 'big.test'].map((name) => ({ name, file: `${name}.zone` })),
+        server: [`port: ${port}`, 'minimal-responses: yes', 'rrl-ratelimit: 0', 'rrl-whitelist-ratelimit: 0', 'verbosity: 1'],
+      }));
       return [which('nsd'), '-d', '-c', join(dir, 'nsd.conf')];
     },
   },

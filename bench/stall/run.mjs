@@ -35,6 +35,7 @@ import { probe, writeZones } from '../qps/gen-zones.mjs';
 import { portBusy, startServer, stopServer } from '../qps/lifecycle.mjs';
 import { memoryKiB } from '../qps/proc.mjs';
 import { which } from '../qps/servers.mjs';
+import { knotConf } from '../peers.mjs';
 import * as hostile from './hostile.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -266,32 +267,7 @@ async function benchKnot(bigSource, bigFile, origin) {
   mkdirSync(join(dir, 'db'), { recursive: true });
   const conf = join(dir, 'knot.conf');
   // One UDP worker, as zonedns answers on one thread; loading runs in Knot's background workers.
-  writeFileSync(conf, `server:
-    rundir: "${dir}"
-    listen: 127.0.0.1@${port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-control:
-    listen: "${dir}/knot.sock"
-database:
-    storage: "${dir}/db"
-log:
-  - target: stderr
-    any: warning
-template:
-  - id: default
-    storage: "${zonesDir}"
-    file: "%s.zone"
-    semantic-checks: off
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-zone:
-  - domain: example.test
-  - domain: big.test
-  - domain: ${origin}
-`);
+  writeFileSync(conf, knotConf({ dir, port, zonesDir, zones: ['example.test', 'big.test', origin], control: `${dir}/knot.sock` }));
   const server = await startServer({ argv: [knotd, '-c', conf], logFile: join(work, 'knot.log'), port, probe: probe(opts.names), timeoutS: 600 });
   servers.push(server);
   await waitForAddress(port, `reload-probe.${origin}`, '198.51.100.0');

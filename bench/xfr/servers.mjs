@@ -7,6 +7,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nsdConf } from '../peers.mjs';
 
 export const NAMES = ['zonedns', 'knot', 'nsd', 'bind'];
 export const LABELS = { zonedns: 'zonedns', knot: 'Knot', nsd: 'NSD', bind: 'BIND' };
@@ -86,30 +87,10 @@ export function primaryCommand(name, { dir, port, origin, zoneFile, zonedns, whi
     }
     case 'nsd': {
       // Debian's NSD rate-limits responses (RRL) by default; the SOA poll must not be limited.
-      writeFileSync(join(dir, 'nsd.conf'), `server:
-    ip-address: 127.0.0.1@${port}
-    do-ip6: no
-    server-count: 1
-    rrl-ratelimit: 0
-    rrl-whitelist-ratelimit: 0
-    username: ""
-    chroot: ""
-    zonesdir: "${dir}"
-    database: ""
-    zonelistfile: "${dir}/zone.list"
-    xfrdfile: "${dir}/xfrd.state"
-    xfrdir: "${dir}"
-    pidfile: "${dir}/nsd.pid"
-    logfile: "${dir}/nsd.log"
-    zonefiles-write: 0
-    verbosity: 2
-remote-control:
-    control-enable: no
-zone:
-    name: "${fq(origin)}"
-    zonefile: "${zoneFile}"
-    provide-xfr: 127.0.0.1 NOKEY
-`);
+      writeFileSync(join(dir, 'nsd.conf'), nsdConf({
+        dir, listen: `127.0.0.1@${port}`, zonesDir: dir, zones: [{ name: fq(origin), file: zoneFile, lines: ['provide-xfr: 127.0.0.1 NOKEY'] }],
+        server: ['rrl-ratelimit: 0', 'rrl-whitelist-ratelimit: 0', 'verbosity: 2'],
+      }));
       return { argv: [which('nsd'), '-d', '-c', join(dir, 'nsd.conf')], logFile: join(dir, 'nsd.log') };
     }
     case 'bind': {
