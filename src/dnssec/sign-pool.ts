@@ -9,9 +9,9 @@
 // the caller cuts the result into flat strings (one allocation per RRSIG, no concatenation).
 // ECDSA P-256 (ieee-p1363 encoding: r | s, RFC 6605 §4) and Ed25519 signatures are 64 octets.
 
-import { LOWER_THREAD_PRIORITY_SOURCE } from '../server/thread-priority.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { LOWER_THREAD_PRIORITY_SOURCE } from '../server/thread-priority.js';
 import type { Bytes } from '../dns/bytes.js';
 import type { ZoneKey } from './keys.js';
 

@@ -4,8 +4,9 @@
 // which the main thread names a job it no longer wants: the job looks at it now and then and
 // stops (a superseded load ends in milliseconds, and the worker stays for the next one). Between
 // jobs the worker gives back what a big one took (a full GC, here where no query waits, and
-// malloc's free memory; its young generation is kept small, see loader.ts), so that the main thread seldom has to end it: ending a worker with a
-// big heap unmaps it all at once, which held the main thread's page faults for up to 300 ms.
+// malloc's free memory; its young generation is kept small, see loader.ts), so that the main
+// thread seldom has to end it: ending a worker with a big heap unmaps it all at once, which held
+// the main thread's page faults for up to 300 ms.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import v8 from 'node:v8';

@@ -65,8 +65,8 @@ const IDLE_MS = 2000;
  * than this: a new worker loads at a third of a warm one's speed (100k records: ~700 vs ~270 ms,
  * V8 has not compiled the parser yet), which every edit after a pause would pay, and a signed
  * zone's edit is to be served within a second (issue #11). It costs ~20 MiB (the worker's heap
- * after its GC, and the thread). After a failed load it ends: a hostile input (a 64 MiB line) leaves
- * more behind in the thread than its heap shows (+34 MiB of RSS), which ending it gives back.
+ * after its GC, and the thread). After a failed load it ends: a hostile input (a 64 MiB line)
+ * leaves more behind in the thread than its heap shows (+34 MiB of RSS), which ending gives back.
  */
 const KEEP_WARM_BYTES = 32 * 1048576;
 /**
