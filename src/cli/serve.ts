@@ -156,7 +156,6 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   trimAfterLoad(log, 'loading');
 
   const trimTcp = trimWhenSettled(log, 'tcp-connections');
-  zones.answering();
   let server;
   try {
     server = await startServer({

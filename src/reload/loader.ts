@@ -1,8 +1,7 @@
 // Zone loads off the thread that answers. A load (load-job.ts) runs in a worker thread: reading,
 // parsing, validation and the DNSSEC checks take no time from queries, however big or hostile the
-// input. The finished snapshot comes back as packed arrays (zone/packed.ts) and is made into
-// objects here in slices of a few ms (slicer.ts), then handed to the caller, who swaps it in with
-// one assignment.
+// input. The finished snapshot comes back as packed arrays (zone/packed.ts) that make its nodes
+// when they are first asked for, and is handed to the caller, who swaps it in with one assignment.
 //
 // Workers: at most one per spare core (one on a 2-core machine: the other core answers), started
 // when there is work, each running one job at a time, giving back what a job took before the
@@ -12,7 +11,7 @@
 // Jobs wait in order; a load whose signal aborts (the file changed again: a newer load
 // supersedes it) leaves the queue, or is told to stop in its worker (one word of shared memory
 // the job looks at; a job that does not stop within CANCEL_GRACE_MS has its worker ended), or
-// stops being assembled, and resolves undefined.
+// has what came of it dropped, and resolves undefined.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -26,7 +25,6 @@ import { SnapshotAssembler } from '../zone/packed.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
 import type { LoadOutcome, LoadRequest } from './load-job.js';
 import type { LoadWorkerData, WorkerIn, WorkerOut } from './load-worker.js';
-import { Slicer, type SlicedTask } from './slicer.js';
 
 export interface LoadResult extends LoadOutcome {
   /** The files had not changed since the last attempt (LoadRequest.unlessUnchanged): nothing was loaded. */
@@ -45,19 +43,10 @@ export interface LoadCall {
 export interface ZoneLoaderOptions {
   /** Most workers at once (default: spare cores, 1 to 4). */
   workers?: number;
-  /** The slicer that assembles snapshots (default: long slices until answering(), then 1 ms). */
-  slicer?: Slicer;
   /** Where workers starting and ending are told (debug). */
   log?: Logger;
 }
 
-/**
- * Slices of the assembly before anything is answered (the loads at start-up: nobody waits, and
- * each slice's young-generation GC costs time: the 1M-record zone's first load took 5.2 s in 1 ms
- * slices, 4.2 s before they were that short), and from answering() on (see slicer.ts).
- */
-const UNHURRIED_SLICE_MS = 50;
-const ANSWERING_SLICE_MS = 1;
 /** Workers end when idle this long (each costs ~10 MiB while it lives), all but one (KEEP_WARM_BYTES). */
 const IDLE_MS = 2000;
 /**
@@ -90,9 +79,6 @@ interface Job {
   worker?: LoadWorker;
   outcome?: LoadOutcome;
   assembler?: SnapshotAssembler;
-  assembly?: SlicedTask;
-  /** Every segment has come. */
-  ended?: boolean;
   settled?: boolean;
 }
 
@@ -110,7 +96,6 @@ interface LoadWorker {
 
 export class ZoneLoader {
   private readonly maxWorkers: number;
-  private readonly slicer: Slicer;
   private readonly log: Logger | undefined;
   private readonly workers = new Set<LoadWorker>();
   private readonly queue: Job[] = [];
@@ -120,16 +105,10 @@ export class ZoneLoader {
 
   constructor(opts: ZoneLoaderOptions = {}) {
     this.maxWorkers = opts.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
-    this.slicer = opts.slicer ?? new Slicer(UNHURRIED_SLICE_MS);
     this.log = opts.log;
   }
 
   /** Loads a zone off this thread; undefined when aborted. */
-  /** Queries are answered from now on: the assembly holds the thread at most ANSWERING_SLICE_MS at a time. */
-  answering(): void {
-    this.slicer.setBudget(ANSWERING_SLICE_MS);
-  }
-
   load(request: LoadRequest, call: LoadCall = {}): Promise<LoadResult | undefined> {
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
@@ -226,19 +205,27 @@ export class ZoneLoader {
           return;
         }
         job.assembler = new SnapshotAssembler(m.head);
-        job.assembly = this.slicer.run((deadline) => job.assembler!.step(deadline), () => job.ended === true);
-        job.assembly.done.then(() => this.settle(job, { ...job.outcome!, unchanged: false, snapshot: job.assembler!.finish() })).catch((e: unknown) => {
-          this.fail(job, `the loaded zone could not be assembled: ${(e as Error).message}`);
-        });
         return;
       case 'segment':
-        job.assembler?.add(m.segment);
-        job.assembly?.wake();
+        try {
+          job.assembler?.add(m.segment);
+        } catch (e) {
+          this.fail(job, `the loaded zone could not be assembled: ${(e as Error).message}`);
+        }
         return;
-      case 'end':
-        job.ended = true;
-        job.assembly?.wake();
+      case 'end': {
+        const assembler = job.assembler;
+        if (assembler === undefined) return;
+        let snapshot: ZoneSnapshot;
+        try {
+          snapshot = assembler.finish();
+        } catch (e) {
+          this.fail(job, `the loaded zone could not be assembled: ${(e as Error).message}`);
+          return;
+        }
+        this.settle(job, { ...job.outcome!, unchanged: false, snapshot });
         return;
+      }
       case 'failed':
         this.fail(job, `the zone load failed: ${m.message}`);
         return;
@@ -260,7 +247,6 @@ export class ZoneLoader {
   private settle(job: Job, result: LoadResult | undefined): void {
     if (job.settled) return;
     job.settled = true;
-    job.assembly?.cancel();
     job.assembler = undefined;
     this.jobs.delete(job.id);
     const queued = this.queue.indexOf(job);

@@ -194,11 +194,6 @@ export class ZoneManager {
     return true;
   }
 
-  /** Queries are answered from now on: loads are assembled in short slices (ZoneLoader.answering). */
-  answering(): void {
-    this.loader.answering();
-  }
-
   /** A zone's load or stage (signing) is in flight. */
   get busy(): boolean {
     for (const z of this.zones.values()) if (z.staging || z.loading !== undefined) return true;

@@ -93,6 +93,11 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
    * beside the nodes: 8 bytes a node (5 MB in the 1M-record benchmark zone) for one load less.
    */
   private nodes: N[];
+  /**
+   * Makes the node at an index the first time it is asked for, where the table was made over
+   * nodes not made yet (fromParts with `make`: a zone from the load worker, zone/packed.ts).
+   */
+  private make: ((index: number) => N) | undefined;
   private count = 0;
   /** Iteration order (node indices), when it is not insertion order. */
   private order: Int32Array<ArrayBuffer> | undefined;
@@ -115,9 +120,10 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
   /**
    * The table of `parts` (another table's, see NodeTableParts) over `nodes`, which must be that
    * table's nodes in index order. Made through the constructor, so it has the shape every table
-   * has and lookups run the same code.
+   * has and lookups run the same code. With `make`, `nodes` may have holes: a node missing there
+   * is made by `make(index)` when first asked for, and kept.
    */
-  static fromParts<N extends { readonly name: Name }>(parts: NodeTableParts, nodes: N[]): NodeTable<N> {
+  static fromParts<N extends { readonly name: Name }>(parts: NodeTableParts, nodes: N[], make?: (index: number) => N): NodeTable<N> {
     if (nodes.length !== parts.count) throw new RangeError(`NodeTable.fromParts: ${nodes.length} nodes for a table of ${parts.count}`);
     const table = new NodeTable<N>(0);
     table.slots = parts.slots;
@@ -126,6 +132,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
     table.indexBits = parts.indexBits;
     table.count = parts.count;
     table.nodes = nodes;
+    table.make = make;
     table.order = parts.order;
     return table;
   }
@@ -141,7 +148,16 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
 
   /** The node at an index from indexOf/add. */
   at(index: number): N {
-    return this.nodes[index];
+    const node = this.nodes[index];
+    return node !== undefined ? node : this.made(index);
+  }
+
+  /** A node not made yet (see `make`), made and kept. */
+  private made(index: number): N {
+    if (this.make === undefined || index < 0 || index >= this.count) throw new RangeError(`NodeTable: no node at index ${index} of ${this.count}`);
+    const node = this.make(index);
+    this.nodes[index] = node;
+    return node;
   }
 
   /** Index of the node named s[start, end) (any case), whose hashRange is `h`; -1 if none. */
@@ -154,7 +170,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
     for (let j = m & mask; ; j = (j + 1) & mask) {
       const v = slots[j];
       if (v === 0) return -1;
-      if (((v ^ m) & tagBits) === 0 && sameFolded(this.nodes[(v & indexBits) - 1].name, s, start, end)) return (v & indexBits) - 1;
+      if (((v ^ m) & tagBits) === 0 && sameFolded(this.at((v & indexBits) - 1).name, s, start, end)) return (v & indexBits) - 1;
     }
   }
 
@@ -200,7 +216,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
       const v = slots[j];
       if (v === 0) return undefined;
       if (((v ^ m) & tagBits) === 0) {
-        const node = this.nodes[(v & indexBits) - 1];
+        const node = this.at((v & indexBits) - 1);
         if (sameKey(node.name, key)) return node;
       }
     }
@@ -263,7 +279,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
   private rehash(): void {
     this.slots = new Int32Array(this.mask + 1);
     for (let i = 0; i < this.count; i++) {
-      const name = this.nodes[i].name;
+      const name = this.at(i).name;
       this.place(hashRange(name, 0, name.length, 0), i + 1);
     }
   }

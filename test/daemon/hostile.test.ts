@@ -6,34 +6,17 @@
 // size under dnsperf.
 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   generateFlood, generateSmallFile, includeDevZero, includeFanOut, includeFifo, longLine, symlinkedSubdirectory, zoneHead, type HostileInput,
 } from '../../bench/stall/hostile.mjs';
 import { keepAsking, type AnsweringReport } from './support/answering.js';
 import { cleanupDaemons, hasA, makeTempDir, startDaemon, type Daemon } from './support/daemon.js';
+import { expectRssBackTo, rssKiB } from './support/rss.js';
 
 const ORIGIN = 'hostile.test';
 const GOOD = `${zoneHead(ORIGIN)}www A 192.0.2.80\n`;
-
-function rssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))![1]);
-}
-
-/**
- * Waits (polling, up to `timeoutMs`: V8 and the system give memory back in their own time) for
- * the RSS to be back within 20 % of `baseline`; fails saying how far it is if it is not.
- */
-async function expectRssBackTo(d: Daemon, baseline: number, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let rss = rssKiB(d.pid);
-  while (rss > baseline * 1.2 && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    rss = rssKiB(d.pid);
-  }
-  expect({ what, baselineKiB: baseline, rssKiB: rss, within20pct: rss <= baseline * 1.2 }).toEqual({ what, baselineKiB: baseline, rssKiB: rss, within20pct: true });
-}
 
 /** A zone of `names` names with an A and an AAAA record each. */
 function bigZone(names: number, extra = ''): string {
