@@ -29,6 +29,7 @@ import { readU16 } from '../dns/bytes.js';
 import { RRType } from '../dns/constants.js';
 import { canonicalRdata } from '../dns/rdata/canonical.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
+import { NodeTable } from '../zone/node-table.js';
 import type { RRset, ZoneNode, ZoneSnapshot } from '../zone/snapshot.js';
 import { removeStaleTemps, writeFileAtomic } from '../state/atomic-write.js';
 import { zoneFileStem } from '../state/zone-state.js';
@@ -128,6 +129,18 @@ function diffNode(old: ZoneNode | undefined, next: ZoneNode | undefined, isApex:
   for (const o of oldSets) if (!matched.has(o) && !skip(o)) diffRRset(o, undefined, deleted, added);
 }
 
+/**
+ * A snapshot's nodes, and one by name, without making for good the nodes of a zone that came
+ * packed (NodeTable.peek): a diff touches every node once, and most are never asked for again.
+ */
+function walk(nodes: ReadonlyMap<Name, ZoneNode>): Iterator<ZoneNode> {
+  return nodes instanceof NodeTable ? (nodes as NodeTable<ZoneNode>).peekValues() : nodes.values();
+}
+
+function find(nodes: ReadonlyMap<Name, ZoneNode>, key: Name): ZoneNode | undefined {
+  return nodes instanceof NodeTable ? (nodes as NodeTable<ZoneNode>).find(key) : nodes.get(key);
+}
+
 /** What changed from `old` to `next` (same zone), apex SOA excepted. */
 export function diffSnapshots(old: ZoneSnapshot, next: ZoneSnapshot): ZoneDiff {
   const diff = new SnapshotDiff(old, next);
@@ -146,10 +159,10 @@ export class SnapshotDiff {
   private found = 0;
   /** First pass: every new node against its old one; second: old nodes that are gone. */
   private pass: 1 | 2 | 3 = 1;
-  private iterator: Iterator<[Name, ZoneNode]>;
+  private iterator: Iterator<ZoneNode>;
 
   constructor(private readonly old: ZoneSnapshot, private readonly next: ZoneSnapshot) {
-    this.iterator = next.nodes[Symbol.iterator]();
+    this.iterator = walk(next.nodes);
   }
 
   step(deadline: number): boolean {
@@ -162,18 +175,19 @@ export class SnapshotDiff {
         // Nodes that are gone: only worth a second pass when some old node was not matched.
         if (this.pass === 1 && this.found !== old.nodes.size) {
           this.pass = 2;
-          this.iterator = old.nodes[Symbol.iterator]();
+          this.iterator = walk(old.nodes);
         } else {
           this.pass = 3;
         }
         continue;
       }
-      const [key, node] = r.value;
+      const node = r.value;
+      const key = nameKey(node.name);
       if (this.pass === 1) {
-        const before = old.nodes.get(key);
+        const before = find(old.nodes, key);
         if (before !== undefined) this.found++;
         diffNode(before, node, key === apexKey, deleted, added);
-      } else if (!next.nodes.has(key)) {
+      } else if (find(next.nodes, key) === undefined) {
         diffNode(node, undefined, key === apexKey, deleted, added);
       }
       if (--untilClock === 0) {

@@ -80,6 +80,19 @@ export interface NodeTableParts {
   order: Int32Array<ArrayBuffer> | undefined;
 }
 
+/**
+ * Where the nodes of a table made over nodes not made yet come from (NodeTable.fromParts): a zone
+ * from the load worker, zone/packed.ts.
+ */
+export interface NodeSource<N> {
+  /** The node at `index`, to be kept by the table (asked once per index). */
+  make(index: number): N;
+  /** The node at `index`, made for a moment only: not counted as made, not kept. */
+  peek(index: number): N;
+  /** The name of the node at `index`, without making the node. */
+  name(index: number): Name;
+}
+
 export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap<Name, N> {
   private mask: number;
   /** Per slot: 0 when empty, else the tag bits of the mixed hash, then node index + 1. */
@@ -93,11 +106,8 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
    * beside the nodes: 8 bytes a node (5 MB in the 1M-record benchmark zone) for one load less.
    */
   private nodes: N[];
-  /**
-   * Makes the node at an index the first time it is asked for, where the table was made over
-   * nodes not made yet (fromParts with `make`: a zone from the load worker, zone/packed.ts).
-   */
-  private make: ((index: number) => N) | undefined;
+  /** Where nodes not made yet come from (fromParts with a source). */
+  private source: NodeSource<N> | undefined;
   private count = 0;
   /** Iteration order (node indices), when it is not insertion order. */
   private order: Int32Array<ArrayBuffer> | undefined;
@@ -120,10 +130,10 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
   /**
    * The table of `parts` (another table's, see NodeTableParts) over `nodes`, which must be that
    * table's nodes in index order. Made through the constructor, so it has the shape every table
-   * has and lookups run the same code. With `make`, `nodes` may have holes: a node missing there
-   * is made by `make(index)` when first asked for, and kept.
+   * has and lookups run the same code. With a `source`, `nodes` may have holes: a node missing
+   * there is made by the source when first asked for, and kept.
    */
-  static fromParts<N extends { readonly name: Name }>(parts: NodeTableParts, nodes: N[], make?: (index: number) => N): NodeTable<N> {
+  static fromParts<N extends { readonly name: Name }>(parts: NodeTableParts, nodes: N[], source?: NodeSource<N>): NodeTable<N> {
     if (nodes.length !== parts.count) throw new RangeError(`NodeTable.fromParts: ${nodes.length} nodes for a table of ${parts.count}`);
     const table = new NodeTable<N>(0);
     table.slots = parts.slots;
@@ -132,7 +142,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
     table.indexBits = parts.indexBits;
     table.count = parts.count;
     table.nodes = nodes;
-    table.make = make;
+    table.source = source;
     table.order = parts.order;
     return table;
   }
@@ -152,12 +162,50 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
     return node !== undefined ? node : this.made(index);
   }
 
-  /** A node not made yet (see `make`), made and kept. */
+  /** A node not made yet (see `source`), made and kept. */
   private made(index: number): N {
-    if (this.make === undefined || index < 0 || index >= this.count) throw new RangeError(`NodeTable: no node at index ${index} of ${this.count}`);
-    const node = this.make(index);
+    const node = this.sourceFor(index).make(index);
     this.nodes[index] = node;
     return node;
+  }
+
+  private sourceFor(index: number): NodeSource<N> {
+    if (this.source === undefined || index < 0 || index >= this.count) throw new RangeError(`NodeTable: no node at index ${index} of ${this.count}`);
+    return this.source;
+  }
+
+  /**
+   * The node at an index, without keeping it if it is not made yet: for a walk over the whole
+   * zone that should not make it all for good (the journal's diff of two versions: the 1M-record
+   * zone's nodes, kept, are 2.4M objects for the young-generation GC to copy while queries wait).
+   */
+  peek(index: number): N {
+    const node = this.nodes[index];
+    return node !== undefined ? node : this.sourceFor(index).peek(index);
+  }
+
+  /** get() that makes no node for good (see peek): names are compared without making nodes. */
+  find(key: Name): N | undefined {
+    const slots = this.slots;
+    const mask = this.mask;
+    const m = mix(hashRange(key, 0, key.length, 0));
+    const tagBits = this.tagBits;
+    const indexBits = this.indexBits;
+    for (let j = m & mask; ; j = (j + 1) & mask) {
+      const v = slots[j];
+      if (v === 0) return undefined;
+      if (((v ^ m) & tagBits) === 0) {
+        const index = (v & indexBits) - 1;
+        const node = this.nodes[index];
+        if (sameKey(node !== undefined ? node.name : this.sourceFor(index).name(index), key)) return this.peek(index);
+      }
+    }
+  }
+
+  /** The nodes in iteration order, as peek() gives them. */
+  *peekValues(): Generator<N> {
+    const order = this.order;
+    for (let i = 0; i < this.count; i++) yield this.peek(order === undefined ? i : order[i]);
   }
 
   /** Index of the node named s[start, end) (any case), whose hashRange is `h`; -1 if none. */

@@ -19,7 +19,7 @@
 
 import type { Bytes } from '../dns/bytes.js';
 import type { Name } from '../dns/name.js';
-import { hashRange, NodeTable, type NodeTableParts } from './node-table.js';
+import { hashRange, NodeTable, type NodeSource, type NodeTableParts } from './node-table.js';
 import { NodeFlag, PackedRRset, SnapshotNode, type ZoneNode, type ZoneSnapshot } from './snapshot.js';
 import { RRType } from '../dns/constants.js';
 
@@ -185,8 +185,7 @@ export class SnapshotAssembler {
   finish(): ZoneSnapshot {
     if (!this.complete) throw new Error(`SnapshotAssembler.finish: ${this.added} of ${this.head.table.count} nodes came`);
     const head = this.head;
-    const maker = new NodeMaker(this.segments);
-    const nodes = NodeTable.fromParts<ZoneNode>(head.table, new Array<ZoneNode>(head.table.count), (i) => maker.make(i));
+    const nodes = NodeTable.fromParts<ZoneNode>(head.table, new Array<ZoneNode>(head.table.count), new NodeMaker(this.segments));
     const apex = head.apex >= 0 && head.apex < head.table.count ? nodes.at(head.apex) : undefined;
     let soa: PackedRRset | undefined;
     for (let set = apex?.firstSet; set !== undefined && soa === undefined; set = set.next) if (set.type === RRType.SOA) soa = set;
@@ -208,7 +207,7 @@ export class SnapshotAssembler {
 }
 
 /** Makes nodes from segments, each node once (its table keeps it); lets a segment go when all its nodes are made. */
-class NodeMaker {
+class NodeMaker implements NodeSource<SnapshotNode> {
   /** Nodes per segment (all but the last segment have this many). */
   private readonly size: number;
   /** By segment: undefined once all its nodes are made. */
@@ -226,11 +225,30 @@ class NodeMaker {
 
   make(index: number): SnapshotNode {
     const s = (index / this.size) | 0;
+    const node = this.peek(index);
+    if (++this.made[s] === this.segments[s]!.count) {
+      this.segments[s] = undefined;
+      this.buffers[s] = undefined;
+    }
+    return node;
+  }
+
+  name(index: number): Name {
+    const { seg, buf, at } = this.locate(index);
+    const bi = seg.starts[at + 2];
+    return buf.toString('latin1', bi, bi + seg.lens[seg.starts[at + 1]]) as Name;
+  }
+
+  private locate(index: number): { seg: PackedSegment; buf: Buffer; at: number } {
+    const s = (index / this.size) | 0;
     const seg = this.segments[s];
     if (seg === undefined) throw new Error(`NodeMaker: node ${index} asked for again`);
-    const buf = this.buffers[s]!;
+    return { seg, buf: this.buffers[s]!, at: (index - seg.first) * 3 };
+  }
+
+  peek(index: number): SnapshotNode {
+    const { seg, buf, at } = this.locate(index);
     const { ints, lens, starts } = seg;
-    const at = (index - seg.first) * 3;
     let ii = starts[at];
     let li = starts[at + 1];
     let bi = starts[at + 2];
@@ -263,10 +281,6 @@ class NodeMaker {
       } else {
         tail = tail.next = new PackedRRset(name, type, ttl, r);
       }
-    }
-    if (++this.made[s] === seg.count) {
-      this.segments[s] = undefined;
-      this.buffers[s] = undefined;
     }
     return node;
   }

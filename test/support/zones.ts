@@ -5,6 +5,7 @@ import { typeToString } from '../../src/dns/constants.js';
 import { nameFromText, nameKey, nameToText, type Name } from '../../src/dns/name.js';
 import { rdataToText } from '../../src/dns/rdata/index.js';
 import { loadZoneText } from '../../src/zone/load.js';
+import { packHead, packNodes, SnapshotAssembler } from '../../src/zone/packed.js';
 import { formatDiagnostic } from '../../src/zone/record.js';
 import { ZoneRegistry } from '../../src/zone/registry.js';
 import type { RRset, ZoneSnapshot } from '../../src/zone/snapshot.js';
@@ -14,6 +15,16 @@ export function name(text: string): Name {
 }
 
 /** Loads a zone from text; throws with every diagnostic if it does not load. */
+/**
+ * `snapshot` as a reload gives it to the thread that answers: packed by the load worker and made
+ * again node by node when asked for (src/zone/packed.ts). The original is left as it was.
+ */
+export function packedCopy(snapshot: ZoneSnapshot, segmentNodes?: number): ZoneSnapshot {
+  const assembler = new SnapshotAssembler(structuredClone(packHead(snapshot)));
+  for (const segment of packNodes(snapshot, segmentNodes)) assembler.add(structuredClone(segment));
+  return assembler.finish();
+}
+
 export function zoneFromText(origin: string, text: string): ZoneSnapshot {
   const result = loadZoneText(text, { origin: name(origin), file: `${origin}.zone` });
   if (!result.snapshot) throw new Error(`zone ${origin} did not load:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);
