@@ -8,7 +8,7 @@ export type UdpHandler = (msg: Buffer, client: string) => Buffer | undefined;
 
 /**
  * Receive buffer asked for (the kernel caps it at net.core.rmem_max). Queries wait there while
- * the event loop does something else (a GC pause, a slice of a reloaded zone being assembled);
+ * the event loop does something else (a GC pause, a slice of a signing or of a journal diff);
  * the default, 212,992 octets, holds about 200 small datagrams with their overhead: 40 ms of
  * 5,000 queries a second, after which they are dropped; a 10,000 queries/s flood overflowed
  * it within ~100 ms, taking legitimate queries with it (RRL only decides after reading). The
