@@ -4,6 +4,7 @@
 //                   zone's DNSSEC checks, dnssec/verify-zone.ts, as warnings at file:line)
 //                -> served serial (asked of the main thread: its serial policy and state)
 //                -> packed snapshot to the main thread, in segments (zone/packed.ts)
+//                -> after it, its canonical order (zone/canonical-nodes.ts), for AXFR
 //
 // Signing ("dnssec" zones) comes after, on the main thread's side: the ZoneStage of zones.ts
 // (dnssec/zone-signer.ts, whose signatures are made in its own worker pool).
@@ -14,6 +15,7 @@
 import type { Name } from '../dns/name.js';
 import { dnssecChecks } from '../dnssec/verify-zone.js';
 import { withServedSerial } from '../zone/build.js';
+import { canonicalIndexOrder } from '../zone/canonical-nodes.js';
 import type { ZoneLimits } from '../zone/limits.js';
 import { loadZoneFile } from '../zone/load.js';
 import { packHead, packNodes, transferables, type PackedHead, type PackedSegment } from '../zone/packed.js';
@@ -56,7 +58,9 @@ export type JobMessage =
   | { kind: 'loaded'; outcome: LoadOutcome; head?: PackedHead }
   | { kind: 'segment'; segment: PackedSegment }
   /** Every segment was sent. */
-  | { kind: 'end' };
+  | { kind: 'end' }
+  /** After `end`: the snapshot's canonical order (zone/canonical-nodes.ts canonicalIndexOrder). */
+  | { kind: 'order'; order: Int32Array<ArrayBuffer> };
 
 export interface JobChannel {
   send(message: JobMessage, transfer?: ArrayBuffer[]): void;
@@ -104,4 +108,8 @@ export async function runLoadJob(req: LoadRequest, channel: JobChannel): Promise
     channel.send({ kind: 'segment', segment }, transferables(segment));
   }
   channel.send({ kind: 'end' });
+  // Sorted here, after the swap, rather than on the thread that answers at the first AXFR.
+  if (channel.cancelled()) return;
+  const order = canonicalIndexOrder(snapshot);
+  channel.send({ kind: 'order', order }, [order.buffer]);
 }

@@ -21,6 +21,7 @@ import { ErrorCode } from '../errors.js';
 import type { Name } from '../dns/name.js';
 import type { Logger } from '../log.js';
 import { trimMalloc } from '../server/memory.js';
+import { setCanonicalOrder } from '../zone/canonical-nodes.js';
 import { SnapshotAssembler } from '../zone/packed.js';
 import type { ZoneSnapshot } from '../zone/snapshot.js';
 import type { LoadOutcome, LoadRequest } from './load-job.js';
@@ -100,6 +101,8 @@ export class ZoneLoader {
   private readonly workers = new Set<LoadWorker>();
   private readonly queue: Job[] = [];
   private readonly jobs = new Map<number, Job>();
+  /** Snapshots handed out whose canonical order their worker is still finding (the 'order' message). */
+  private readonly awaitingOrder = new Map<number, ZoneSnapshot>();
   private nextId = 1;
   private closed = false;
 
@@ -170,10 +173,17 @@ export class ZoneLoader {
     const job = this.jobs.get(m.id);
     if (m.kind === 'done') {
       if (worker.job?.id === m.id) worker.job = undefined;
+      this.awaitingOrder.delete(m.id);
       worker.heapBytes = m.heapBytes;
       if (m.heapBytes > RETIRE_HEAP_BYTES) void this.retire(worker, `its heap is ${Math.round(m.heapBytes / 1048576)} MiB`);
       else this.idleLater(worker);
       this.dispatch();
+      return;
+    }
+    if (m.kind === 'order') {
+      const snapshot = this.awaitingOrder.get(m.id);
+      this.awaitingOrder.delete(m.id);
+      if (snapshot !== undefined) setCanonicalOrder(snapshot, m.order);
       return;
     }
     if (job === undefined || job.settled) {
@@ -223,6 +233,7 @@ export class ZoneLoader {
           this.fail(job, `the loaded zone could not be assembled: ${(e as Error).message}`);
           return;
         }
+        this.awaitingOrder.set(job.id, snapshot);
         this.settle(job, { ...job.outcome!, unchanged: false, snapshot });
         return;
       }

@@ -17,7 +17,7 @@ import { RRClass, RRType } from '../dns/constants.js';
 import type { DecodedQuery, RR } from '../wire/index.js';
 import { MessageWriter, Section, TCP_MAX_MESSAGE, type EdnsResponse } from '../wire/index.js';
 import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
-import { canonicalNodes } from '../zone/canonical-nodes.js';
+import { walkCanonical } from '../zone/canonical-nodes.js';
 
 /**
  * Default size of a transfer message. A compression pointer reaches only the first 16 KiB of a
@@ -181,7 +181,7 @@ export function* axfrRecords(snapshot: ZoneSnapshot): Generator<RR[], void, unde
   const soa = rrsOf(snapshot.soa, cls);
   yield soa;
   for (let set = snapshot.apex.firstSet; set !== undefined; set = set.next) if (set.type !== RRType.SOA) yield rrsOf(set, cls);
-  for (const node of canonicalNodes(snapshot)) {
+  for (const node of walkCanonical(snapshot)) {
     for (let set = node.firstSet; set !== undefined; set = set.next) yield rrsOf(set, cls);
   }
   yield soa;
@@ -220,7 +220,7 @@ export function* axfrMessages(
     if (done !== undefined) yield* done;
   }
   // Canonical order (zone/canonical-nodes.ts): what secondaries load fastest.
-  for (const node of canonicalNodes(snapshot)) {
+  for (const node of walkCanonical(snapshot)) {
     for (let set = node.firstSet; set !== undefined; set = set.next) {
       done = packer.putSet(set, cls);
       if (done !== undefined) yield* done;

@@ -3,9 +3,12 @@
 
 import { describe, expect, test } from '@jest/globals';
 import { nameToText } from '../../src/dns/name.js';
-import { axfrRecords } from '../../src/xfr/axfr.js';
-import { canonicalNodes } from '../../src/zone/canonical-nodes.js';
-import { zoneFromText } from '../support/zones.js';
+import { axfrMessages, axfrRecords } from '../../src/xfr/axfr.js';
+import { canonicalIndexOrder, canonicalNodes, setCanonicalOrder, walkCanonical } from '../../src/zone/canonical-nodes.js';
+import type { NodeTable } from '../../src/zone/node-table.js';
+import type { ZoneNode } from '../../src/zone/snapshot.js';
+import { packedCopy, zoneFromText } from '../support/zones.js';
+import { decoded, transferQuery } from './support/xfr.js';
 
 describe('AXFR order', () => {
   const zone = zoneFromText('example', [
@@ -34,5 +37,23 @@ describe('AXFR order', () => {
 
   test('sorted once per snapshot', () => {
     expect(canonicalNodes(zone)).toBe(canonicalNodes(zone));
+  });
+
+  test('an order found elsewhere (the load worker) is the same order; an AXFR of the packed zone walks it without keeping nodes', () => {
+    const order = structuredClone(canonicalIndexOrder(zone));
+    const packed = packedCopy(zone, 3);
+    setCanonicalOrder(packed, order);
+    const names = (nodes: Iterable<ZoneNode>) => [...nodes].map((n) => nameToText(n.name));
+    expect(names(walkCanonical(packed))).toEqual(names(canonicalNodes(zone)));
+    // Walked, not kept: each walk makes its nodes anew.
+    const table = packed.nodes as NodeTable<ZoneNode>;
+    expect([...walkCanonical(packed)][0]).not.toBe([...walkCanonical(packed)][0]);
+    expect(table.size).toBe(zone.nodes.size);
+    const query = decoded(transferQuery('example', 'AXFR'));
+    const bytes = (z: typeof zone) => Buffer.concat([...axfrMessages(z, query)]).toString('hex');
+    expect(bytes(packed)).toBe(bytes(zone));
+    // canonicalNodes of it: the same, from the order (kept from then on).
+    expect(names(canonicalNodes(packed))).toEqual(names(canonicalNodes(zone)));
+    expect([...walkCanonical(packed)][0]).toBe(canonicalNodes(packed)[0]);
   });
 });
