@@ -184,22 +184,9 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
     return node !== undefined ? node : this.sourceFor(index).peek(index);
   }
 
-  /** get() that makes no node for good (see peek): names are compared without making nodes. */
+  /** get() that makes no node for good (see peek). */
   find(key: Name): N | undefined {
-    const slots = this.slots;
-    const mask = this.mask;
-    const m = mix(hashRange(key, 0, key.length, 0));
-    const tagBits = this.tagBits;
-    const indexBits = this.indexBits;
-    for (let j = m & mask; ; j = (j + 1) & mask) {
-      const v = slots[j];
-      if (v === 0) return undefined;
-      if (((v ^ m) & tagBits) === 0) {
-        const index = (v & indexBits) - 1;
-        const node = this.nodes[index];
-        if (sameKey(node !== undefined ? node.name : this.sourceFor(index).name(index), key)) return this.peek(index);
-      }
-    }
+    return this.lookup(key, false);
   }
 
   /** The nodes in iteration order, as peek() gives them. */
@@ -255,6 +242,14 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
   }
 
   get(key: Name): N | undefined {
+    return this.lookup(key, true);
+  }
+
+  /**
+   * The node named `key`: kept once made (`keep`, get) or made for the moment (find, see peek).
+   * Names of nodes not made yet are compared without making the node.
+   */
+  private lookup(key: Name, keep: boolean): N | undefined {
     const slots = this.slots;
     const mask = this.mask;
     const m = mix(hashRange(key, 0, key.length, 0));
@@ -264,8 +259,14 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
       const v = slots[j];
       if (v === 0) return undefined;
       if (((v ^ m) & tagBits) === 0) {
-        const node = this.at((v & indexBits) - 1);
-        if (sameKey(node.name, key)) return node;
+        const index = (v & indexBits) - 1;
+        const node = this.nodes[index];
+        if (node !== undefined) {
+          if (sameKey(node.name, key)) return node;
+        } else {
+          const source = this.sourceFor(index);
+          if (sameKey(source.name(index), key)) return keep ? this.made(index) : source.peek(index);
+        }
       }
     }
   }
