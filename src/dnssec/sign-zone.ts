@@ -23,7 +23,7 @@ import { nameKey, readName, type Name } from '../dns/name.js';
 import { typeBitmapFromTypes } from '../dns/rdata/bitmap.js';
 import { base32HexEncode } from '../dns/rdata/encoding.js';
 import { hashRange, NodeTable } from '../zone/node-table.js';
-import { NO_TYPE, NodeFlag, PackedRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { NO_TYPE, NodeFlag, PackedRRset, SignatureRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { hasSignedData, isSignedType, provenTypes } from './authority.js';
 import { nsec3OrderOf, nsecOrderOf, rememberOrder, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
 import { canonicalLowerBound, compareCanonical } from '../dns/canonical-order.js';
@@ -269,7 +269,7 @@ class SignJob {
 
   /** Appends an RRSIG for `covered` after `tail`: the previous one if it may stay, else a new one. */
   private signAfter(tail: PackedRRset, covered: PackedRRset, previousSet: RRset | undefined, previousSig: PackedRRset | undefined): PackedRRset {
-    const sig = new PackedRRset(covered.owner, RRType.RRSIG, covered.ttl, '');
+    const sig = new SignatureRRset(covered.owner, '') as unknown as PackedRRset;
     tail.next = sig;
     const old = previousSig?.first;
     if (old !== undefined && previousSet !== undefined && sameSet(previousSet, covered) && this.fresh(old)) {
