@@ -33,7 +33,7 @@ import { nsec3HashBytes } from './nsec3-hash.js';
 import { collectGarbage } from '../server/memory.js';
 import { sortInSlices } from '../reload/slicer.js';
 import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
-import type { Signer, SignItem } from './sign-pool.js';
+import type { Signer } from './sign-pool.js';
 
 export interface SignPolicy {
   algorithm: AlgorithmName;
@@ -208,7 +208,13 @@ class SignJob {
   signed = 0;
   kept = 0;
   earliestExpiry = Infinity;
-  private batch: SignItem[] = [];
+  /**
+   * What the next batch signs (see Signer), refilled after each: no object per item and no array
+   * per batch. Transients such as these, when V8 happened to allocate their kind straight in the
+   * old generation, kept every item's strings alive through young-generation GCs into the old
+   * one (1M-record bench zone: ~600 MiB more promoted, peak RSS 840-1040 MiB in some runs).
+   */
+  private readonly batch: Bytes[] = [];
   private batchSets: PackedRRset[] = [];
   private readonly inflight: Array<Promise<void>> = [];
   private readonly maxInflight: number;
@@ -310,7 +316,7 @@ class SignJob {
       covered: covered.type, algorithm: this.key.algorithm, labels: rrsigLabels(covered.owner), originalTtl: covered.ttl,
       expiration, inception: this.now - INCEPTION_OFFSET, keyTag: this.key.tag, signer: this.originKey,
     });
-    this.batch.push({ headLength: rrsigHeadLength(this.originKey), data: head + canonicalRRset(covered, this.src.class) });
+    this.batch.push(head + canonicalRRset(covered, this.src.class));
     this.batchSets.push(sig);
     this.signed++;
     this.noteExpiry(expiration);
@@ -320,12 +326,12 @@ class SignJob {
   private async flush(): Promise<void> {
     if (this.batch.length > 0) {
       const sets = this.batchSets;
-      const done = this.input.signer.sign(this.key, this.batch).then(
+      const done = this.input.signer.sign(this.key, rrsigHeadLength(this.originKey), this.batch).then(
         (rdatas) => { for (let i = 0; i < sets.length; i++) sets[i]!.r = rdatas[i]!; },
         (e: Error) => { this.failure ??= e; },
       );
       this.inflight.push(done);
-      this.batch = [];
+      this.batch.length = 0;
       this.batchSets = [];
     }
     while (this.inflight.length >= this.maxInflight) await this.inflight.shift();
