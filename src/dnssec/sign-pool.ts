@@ -15,17 +15,13 @@ import { LOWER_THREAD_PRIORITY_SOURCE } from '../server/thread-priority.js';
 import type { Bytes } from '../dns/bytes.js';
 import type { ZoneKey } from './keys.js';
 
-/** One RRset to sign: its RRSIG RDATA head and the signed data that starts with it. */
-export interface SignItem {
-  /** Octets of `data` that are the RRSIG RDATA head. */
-  headLength: number;
-  /** RRSIG RDATA head || canonical RRset. */
-  data: Bytes;
-}
-
 export interface Signer {
-  /** RRSIG RDATA (head + signature) for each item, in order. */
-  sign(key: ZoneKey, items: readonly SignItem[]): Promise<Bytes[]>;
+  /**
+   * RRSIG RDATA (head + signature) for each of `data`, in order: `data[i]` is an RRSIG RDATA head
+   * of `headLength` octets (the signer name is the zone's, so every head is as long) followed by
+   * the canonical RRset it covers. `data` is read before this returns: the caller refills it.
+   */
+  sign(key: ZoneKey, headLength: number, data: readonly Bytes[]): Promise<Bytes[]>;
   close(): Promise<void>;
 }
 
@@ -34,7 +30,7 @@ const SIGNATURE_LENGTH = 64;
 /**
  * The worker's code (CommonJS, evaluated: nothing to resolve on disk, so it runs the same from
  * dist/ and under the test runner). Messages: { id, key: { id, algorithm, pkcs8 }, data, ends,
- * heads } -> { id, out, ends } or { id, error }. Keys are imported once per worker.
+ * head } -> { id, out, ends } or { id, error }. Keys are imported once per worker.
  */
 const WORKER_SOURCE = `
 ${LOWER_THREAD_PRIORITY_SOURCE}
@@ -51,16 +47,14 @@ parentPort.on('message', (m) => {
     }
     const data = Buffer.from(m.data);
     const n = m.ends.length;
-    let size = 0;
-    for (let i = 0; i < n; i++) size += m.heads[i] + ${SIGNATURE_LENGTH};
-    const out = Buffer.allocUnsafe(size);
+    const out = Buffer.allocUnsafe(n * (m.head + ${SIGNATURE_LENGTH}));
     const ends = new Uint32Array(n);
     let start = 0;
     let pos = 0;
     for (let i = 0; i < n; i++) {
       const end = m.ends[i];
       const item = data.subarray(start, end);
-      pos += item.copy(out, pos, 0, m.heads[i]);
+      pos += item.copy(out, pos, 0, m.head);
       pos += crypto.sign(k.alg, item, k.key).copy(out, pos);
       ends[i] = pos;
       start = end;
@@ -148,19 +142,17 @@ export class SigningPool implements Signer {
     }
   }
 
-  sign(key: ZoneKey, items: readonly SignItem[]): Promise<Bytes[]> {
+  sign(key: ZoneKey, headLength: number, items: readonly Bytes[]): Promise<Bytes[]> {
     if (this.closed) return Promise.reject(new Error('signing pool is closed'));
     if (items.length === 0) return Promise.resolve([]);
     this.start();
     let keyId = keyIds.get(key);
     if (keyId === undefined) keyIds.set(key, (keyId = nextKeyId++));
     const ends = new Uint32Array(items.length);
-    const heads = new Uint16Array(items.length);
     let text = '';
     for (let i = 0; i < items.length; i++) {
-      text += items[i]!.data;
+      text += items[i]!;
       ends[i] = text.length;
-      heads[i] = items[i]!.headLength;
     }
     const data = Buffer.from(text, 'latin1');
     // The least busy worker takes the batch.
@@ -172,7 +164,7 @@ export class SigningPool implements Signer {
     return new Promise<Bytes[]>((resolve, reject) => {
       this.pending.set(id, { slot, resolve, reject });
       const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
-      slot.worker.postMessage({ id, key: { id: keyId, algorithm: key.algorithm, pkcs8: key.pkcs8 }, data: copy, ends, heads }, [copy, ends.buffer, heads.buffer]);
+      slot.worker.postMessage({ id, key: { id: keyId, algorithm: key.algorithm, pkcs8: key.pkcs8 }, data: copy, ends, head: headLength }, [copy, ends.buffer]);
     });
   }
 

@@ -16,7 +16,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RRType, typeToString } from '../dns/constants.js';
+import { RRType } from '../dns/constants.js';
 import { nameKey, nameToText, type Name } from '../dns/name.js';
 import { rdataToText } from '../dns/rdata/index.js';
 import type { Logger } from '../log.js';
@@ -28,7 +28,7 @@ import { realSecondaryClock, type SecondaryClock } from '../xfr/secondary.js';
 import { getRRset, type ZoneSnapshot } from '../zone/snapshot.js';
 import { ALGORITHMS, dsRdata, zoneKey, type ZoneKey } from './keys.js';
 import { readSignedCopy, writeSignedCopy } from './signed-copy.js';
-import { signZone, type SignPolicy } from './sign-zone.js';
+import { dnssecRecordIn, signZone, type SignPolicy } from './sign-zone.js';
 import type { Signer } from './sign-pool.js';
 
 /** The clock a signer schedules refreshes by (milliseconds; injected in tests). */
@@ -75,20 +75,6 @@ export function signedCopyPath(stateDir: string, origin: Name): string {
 
 export function statusPath(stateDir: string, origin: Name): string {
   return join(stateDir, `${zoneFileStem(origin)}.dnssec.json`);
-}
-
-/** The first DNSSEC record a zone file must not have when zonedns signs it, or undefined. */
-export function dnssecRecordIn(zone: ZoneSnapshot): string | undefined {
-  const apexOnly = new Set<number>([RRType.DNSKEY, RRType.CDS, RRType.CDNSKEY, RRType.NSEC3PARAM]);
-  for (const node of zone.nodes.values()) {
-    for (let s = node.firstSet; s !== undefined; s = s.next) {
-      const t = s.type;
-      if (t === RRType.RRSIG || t === RRType.NSEC || t === RRType.NSEC3 || (node === zone.apex && apexOnly.has(t))) {
-        return `${typeToString(t)} at ${nameToText(node.name)}`;
-      }
-    }
-  }
-  return undefined;
 }
 
 /** The DS record text for the parent (RFC 4034 §5.3 presentation, SHA-256). */
