@@ -178,8 +178,8 @@ const CLOCK_EVERY = 64;
 /**
  * Signatures queued since the last collection of the young generation after which the next slice
  * end collects it before queries get their turn: a first signing's new RRsets all live on, and
- * left to V8 a young-generation GC copies up to 16 MiB of them in one pause: 20-150 ms measured on the 2-core machine while a 1M-record zone was made into objects.
- * Not after every slice: that also promoted what was about to die (the batches in flight), and
+ * left to V8 a young-generation GC copies up to 16 MiB of them in one pause (20-150 ms measured
+ * on the 2-core machine while a 1M-record zone was made into objects). Not after every slice: that also promoted what was about to die (the batches in flight), and
  * the old generation grew with it (300k records: peak RSS 348 MiB, 264 MiB with this, 265 with
  * no collection at all). A re-sign's few signatures never reach it.
  */
