@@ -119,7 +119,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const signing = new SigningService({ stateDir: config.stateDir, log, serial: flags.serial ?? config.serial ?? 'keep' });
   // Zones with primaries are secondaries (xfr/secondary.ts): loaded by transfer, not from files.
   const fileZones = config.zones.filter((z) => z.primaries === undefined).map((z) => ({ ...z, stage: signing.stage(z.dnssec ?? config.dnssec, z.serial) }));
-  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, limits: config.zoneLimits, stage: () => signing.stage(config.dnssec) }, ops.book.around(events, 'file'), state);
+  const zones = new ZoneManager(registry, log, zonesDir, fileZones, { serial: flags.serial ?? config.serial, limits: config.zoneLimits, stage: () => signing.stage(config.dnssec), transfer: () => config.transfer }, ops.book.around(events, 'file'), state);
   await zones.loadAll();
   const secondaryEvents = ops.book.around(events, 'secondary');
   const secondaryFor = (z: ZoneConfig, keys: Config['keys']) => {

@@ -129,7 +129,13 @@ export class ZoneManager {
     private readonly log: Logger,
     private readonly zonesDir: string | undefined,
     sources: readonly ZoneSource[] = [],
-    private readonly defaults: { serial?: SerialPolicy; limits?: Partial<ZoneLimits>; stage?: (file: string) => ZoneStage | undefined } = {},
+    private readonly defaults: {
+      serial?: SerialPolicy;
+      limits?: Partial<ZoneLimits>;
+      stage?: (file: string) => ZoneStage | undefined;
+      /** The server's transfer ACL now (a zone without its own follows it). */
+      transfer?: () => TransferPolicy | undefined;
+    } = {},
     private readonly events: ZoneEvents = {},
     /** Served serials kept across restarts (the state directory); undefined: memory only. */
     private readonly served?: ServedSerials,
@@ -392,7 +398,7 @@ export class ZoneManager {
     };
     const unlessUnchanged = opts.unlessUnchanged && z.attempted !== undefined ? { files: z.files, fingerprint: z.attempted } : undefined;
     const result = await this.loader.load(
-      { file: z.file, origin: z.configuredOrigin, limits: z.limits, unlessUnchanged },
+      { file: z.file, origin: z.configuredOrigin, limits: z.limits, unlessUnchanged, canonicalOrder: (z.options.transfer ?? this.defaults.transfer?.())?.allowsAnyone() ?? false },
       { serial, signal: loading.signal },
     );
     if (z.loading === loading) z.loading = undefined;

@@ -129,6 +129,11 @@ export class TransferPolicy {
     this.keys = acl.keys === undefined || acl.keys.length === 0 ? undefined : acl.keys.map(nameKey);
   }
 
+  /** True if some address may ask (with or without a key): transfers can happen. */
+  allowsAnyone(): boolean {
+    return this.prefixes.length > 0;
+  }
+
   /** Does `client` (as a socket reports it: `192.0.2.1`, `::1`, `::ffff:192.0.2.1`) match? */
   addressAllowed(client: string): boolean {
     const bytes = addressBytes(client);
