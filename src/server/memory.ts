@@ -42,9 +42,7 @@ const GROWN_RSS = 8 * 1048576;
 /**
  * Once events of one kind settle (poke() on each), and only if the young generation grew:
  * - new snapshots (file reloads, a secondary's transfers, zones added later; `incremental`): a
- *   small zone's reload grows nothing, so it never pays for a full GC of a big zone's heap. A
- *   reloaded file's zone comes packed (zone/packed.ts) and grows the RSS, not the young
- *   generation: the RSS counts too, as for TCP below. The
+ *   small zone's reload grows nothing, so it never pays for a full GC of a big zone's heap. The
  *   GC is the incremental kind: queries are being answered, and a full GC of a 1M-record zone's
  *   heap held them 90-160 ms. Not while a load or signing is in flight (`busy`). Measured (full GC): a 100k-name secondary zone just transferred
  *   122 → 88 MiB of RSS, a reloaded 100k zone 139 → 96 MiB;
@@ -67,8 +65,7 @@ export function trimWhenSettled(log: Logger, why: string, opts: { incremental?: 
     }
     const rss = process.memoryUsage.rss();
     if (opts.incremental) {
-      const grown = youngGenerationBytes() > GROWN_BYTES || rss > trimmedRss + GROWN_RSS;
-      if (grown && reduceMemory(true)) log.debug('memory reduced', { after: why, rssMiB: mib(rss), incremental: true });
+      if (youngGenerationBytes() > GROWN_BYTES && reduceMemory(true)) log.debug('memory reduced', { after: why, rssMiB: mib(rss), incremental: true });
     } else if (youngGenerationBytes() > GROWN_BYTES || rss > trimmedRss + GROWN_RSS) {
       trimAfterLoad(log, why);
     }
