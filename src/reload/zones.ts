@@ -281,6 +281,14 @@ export class ZoneManager {
     return loads;
   }
 
+  /**
+   * True if what a load of `z` gives is what an AXFR sends (for the load worker's canonical
+   * order): some client may transfer the zone, and no stage (signing) makes another version of it.
+   */
+  private transferable(z: ManagedZone): boolean {
+    return z.stage === undefined && ((z.options.transfer ?? this.defaults.transfer?.())?.allowsAnyone() ?? false);
+  }
+
   private track(file: string, source: Omit<ZoneSource, 'file'>, configured = false): ManagedZone {
     const z: ManagedZone = {
       file, configuredOrigin: source.origin, serialPolicy: source.serial ?? this.defaults.serial ?? 'keep', configured,
@@ -398,7 +406,7 @@ export class ZoneManager {
     };
     const unlessUnchanged = opts.unlessUnchanged && z.attempted !== undefined ? { files: z.files, fingerprint: z.attempted } : undefined;
     const result = await this.loader.load(
-      { file: z.file, origin: z.configuredOrigin, limits: z.limits, unlessUnchanged, canonicalOrder: (z.options.transfer ?? this.defaults.transfer?.())?.allowsAnyone() ?? false },
+      { file: z.file, origin: z.configuredOrigin, limits: z.limits, unlessUnchanged, canonicalOrder: this.transferable(z) },
       { serial, signal: loading.signal },
     );
     if (z.loading === loading) z.loading = undefined;
