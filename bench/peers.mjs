@@ -30,13 +30,9 @@ export function nsdConf({ dir, listen, zonesDir, zones, server = [] }) {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * Knot's knot.conf serving `zones` (names) from `zonesDir` (<name>.zone), on one UDP worker as
- * zonedns answers on one thread; zone files loaded whole, never written back, no journal.
- * `control`: a knotc socket path.
- */
-export function knotConf({ dir, port, zonesDir, zones, control }) {
-  const lines = [
+/** knotd's `server:` section: one loopback port, one worker of each kind (as every bench runs it). */
+export function knotServer(dir, port) {
+  return [
     'server:',
     `    rundir: "${dir}"`,
     `    pidfile: "${dir}/knot.pid"`,
@@ -44,6 +40,17 @@ export function knotConf({ dir, port, zonesDir, zones, control }) {
     '    udp-workers: 1',
     '    tcp-workers: 1',
     '    background-workers: 1',
+  ];
+}
+
+/**
+ * Knot's knot.conf serving `zones` (names) from `zonesDir` (<name>.zone), on one UDP worker as
+ * zonedns answers on one thread; zone files loaded whole, never written back, no journal.
+ * `control`: a knotc socket path.
+ */
+export function knotConf({ dir, port, zonesDir, zones, control }) {
+  const lines = [
+    ...knotServer(dir, port),
     ...(control === undefined ? [] : ['control:', `    listen: "${control}"`]),
     'database:',
     `    storage: "${dir}/db"`,

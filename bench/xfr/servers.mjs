@@ -7,7 +7,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nsdConf } from '../peers.mjs';
+import { knotServer, nsdConf } from '../peers.mjs';
 
 export const NAMES = ['zonedns', 'knot', 'nsd', 'bind'];
 export const LABELS = { zonedns: 'zonedns', knot: 'Knot', nsd: 'NSD', bind: 'BIND' };
@@ -35,13 +35,7 @@ controls { };
 `;
 
 const knotHead = (dir, port) => [
-  'server:',
-  `    rundir: "${dir}"`,
-  `    pidfile: "${dir}/knot.pid"`,
-  `    listen: 127.0.0.1@${port}`,
-  '    udp-workers: 1',
-  '    tcp-workers: 1',
-  '    background-workers: 1',
+  ...knotServer(dir, port),
   'log:',
   '  - target: stderr',
   '    any: info',
