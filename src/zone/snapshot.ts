@@ -2,7 +2,8 @@
 // A snapshot is built once by `buildSnapshot` and never changed: reload builds a new one and
 // swaps a reference, so a query sees one version of a zone from start to end.
 
-import type { Bytes } from '../dns/bytes.js';
+import { readU32, type Bytes } from '../dns/bytes.js';
+import { RRType } from '../dns/constants.js';
 import type { Name } from '../dns/name.js';
 
 /** All records of one owner and type. TTL is one value for the set (RFC 2181 §5.2). */
@@ -65,12 +66,12 @@ export class SignatureRRset {
   ) {}
 
   get type(): number {
-    return 46;
+    return RRType.RRSIG;
   }
 
+  /** The RRSIG's original TTL field (RDATA octets 4-7, as dnssec/rrsig.ts sigOriginalTtl reads it). */
   get ttl(): number {
-    const r = this.r;
-    return ((r.charCodeAt(4) << 24) | (r.charCodeAt(5) << 16) | (r.charCodeAt(6) << 8) | r.charCodeAt(7)) >>> 0;
+    return readU32(this.r, 4);
   }
 
   get rdata(): Bytes[] {
