@@ -22,12 +22,19 @@ import { nameKey, wildcardOf, type Name } from '../dns/name.js';
 import { base32HexDecode } from '../dns/rdata/encoding.js';
 import { coveredType, isAtOrBelowAt } from '../zone/build-support.js';
 import { canonicalNodes } from '../zone/canonical-nodes.js';
-import { NodeFlag, getRRset, type PackedRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { NodeFlag, SignatureSet, getRRset, type PackedRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { NSEC3_SHA1, nsec3HashBytes } from './nsec3-hash.js';
 
-/** The RRSIGs at `node` that cover `type` (one RRset per covered type, as the loader groups them). */
+/**
+ * The RRSIGs at `node` that cover `type`: one RRset per covered type as the loader groups them,
+ * or those of the node's SignatureSet (a zone zonedns signed).
+ */
 export function signaturesOf(node: ZoneNode, type: number): RRset | undefined {
-  for (let s = node.firstSet; s !== undefined; s = s.next) if (s.type === RRType.RRSIG && coveredType(s.first) === type) return s;
+  for (let s = node.firstSet; s !== undefined; s = s.next) {
+    if (s.type !== RRType.RRSIG) continue;
+    if (s instanceof SignatureSet) return s.covering(type);
+    if (coveredType(s.first) === type) return s;
+  }
   return undefined;
 }
 

@@ -17,9 +17,11 @@ import type { ZoneKey } from './keys.js';
 
 export interface Signer {
   /**
-   * RRSIG RDATA (head + signature) for each of `data`, in order: `data[i]` is an RRSIG RDATA head
-   * of `headLength` octets (the signer name is the zone's, so every head is as long) followed by
-   * the canonical RRset it covers. `data` is read before this returns: the caller refills it.
+   * For each of `data`, in order, its first `headLength` octets and then its signature: `data[i]`
+   * is an RRSIG RDATA head (the signer name is the zone's, so every head is as long) followed by
+   * the canonical RRset it covers, and with `headLength` the head's length the result is the
+   * RRSIG RDATA; with 0, the signature alone. `data` is read before this returns: the caller
+   * refills it.
    */
   sign(key: ZoneKey, headLength: number, data: readonly Bytes[]): Promise<Bytes[]>;
   close(): Promise<void>;

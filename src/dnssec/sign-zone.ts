@@ -23,7 +23,8 @@ import { nameKey, nameToText, readName, type Name } from '../dns/name.js';
 import { typeBitmapFromTypes } from '../dns/rdata/bitmap.js';
 import { base32HexEncode } from '../dns/rdata/encoding.js';
 import { hashRange, NodeTable } from '../zone/node-table.js';
-import { NO_TYPE, NodeFlag, PackedRRset, SignatureRRset, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { NO_TYPE, NodeFlag, NsecRRset, PackedRRset, SignatureHeads, SignatureSet, SnapshotNode, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { nameEnd } from '../zone/build-support.js';
 import { hasSignedData, isSignedType, provenTypes } from './authority.js';
 import { nsec3OrderOf, nsecOrderOf, rememberOrder, updateNsecOrder, type Nsec3Order, type NsecOrder } from './chain-order.js';
 import { canonicalLowerBound, compareCanonical } from '../dns/canonical-order.js';
@@ -32,7 +33,7 @@ import { dsRdata, type AlgorithmName, type ZoneKey } from './keys.js';
 import { nsec3HashBytes } from './nsec3-hash.js';
 import { collectGarbage } from '../server/memory.js';
 import { sortInSlices } from '../reload/slicer.js';
-import { canonicalRRset, rrsigHead, rrsigHeadLength, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
+import { canonicalRRset, rrsigHead, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
 import type { Signer } from './sign-pool.js';
 
 export interface SignPolicy {
@@ -133,10 +134,30 @@ function findType(node: ZoneNode, type: number): PackedRRset | undefined {
   return undefined;
 }
 
-function rrsigFor(node: ZoneNode, covered: number): PackedRRset | undefined {
-  for (let s = node.firstSet; s !== undefined; s = s.next) if (s.type === RRType.RRSIG && sigCovered(s.first) === covered) return s;
+/** The RDATA of the node's (first) RRSIG over `covered`: from a SignatureSet or a loaded RRSIG set. */
+function rrsigFor(node: ZoneNode, covered: number): Bytes | undefined {
+  for (let s = node.firstSet; s !== undefined; s = s.next) {
+    if (s.type !== RRType.RRSIG) continue;
+    if (s instanceof SignatureSet) {
+      for (let i = 0, n = s.size; i < n; i++) if (s.coveredAt(i) === covered) return s.rdataAt(i);
+    } else if (sigCovered(s.first) === covered) {
+      return s.first;
+    }
+  }
   return undefined;
 }
+
+/** An NSEC's next name and type bitmap (RFC 4034 §4.1). */
+function nsecParts(set: PackedRRset): [Name, Bytes] {
+  if (set instanceof NsecRRset) return [set.nextName, set.bitmap];
+  const rdata = set.first;
+  const end = nameEnd(rdata, 0);
+  return [rdata.slice(0, end) as Name, rdata.slice(end)];
+}
+
+/** Both algorithms' signatures are 64 octets (RFC 6605 §4: r and s of P-256; RFC 8080 §3: Ed25519). */
+const SIGNATURE_LENGTH = 64;
+const HOUR = 3600;
 
 /** True if the two nodes hold the same source data (same sets, same order, same TTLs and RDATA). */
 function sameData(a: ZoneNode, b: ZoneNode, apex: boolean): boolean {
@@ -215,7 +236,12 @@ class SignJob {
    * one (1M-record bench zone: ~600 MiB more promoted, peak RSS 840-1040 MiB in some runs).
    */
   private readonly batch: Bytes[] = [];
-  private batchSets: PackedRRset[] = [];
+  private batchSets: SignatureSet[] = [];
+  /** The head number of each signature in the batch. */
+  private batchHeads: number[] = [];
+  /** This job's signature heads (SignatureSet), and its NSEC type bitmaps, each kept once. */
+  private readonly heads = new SignatureHeads(SIGNATURE_LENGTH);
+  private readonly bitmaps = new Map<Bytes, Bytes>();
   private readonly inflight: Array<Promise<void>> = [];
   private readonly maxInflight: number;
   private failure: Error | undefined;
@@ -225,7 +251,7 @@ class SignJob {
   /** `signed` when the young generation was last collected. */
   private signedAtCollect = 0;
   /** The apex SOA's RRSIG set, filled last (see run). */
-  private soaSig: PackedRRset | undefined;
+  private soaSig: { set: SignatureSet; kept: Bytes | undefined } | undefined;
   /** NSEC re-sign: previous chain member -> its new version, where it is not the same node. */
   private readonly replaced = new Map<ZoneNode, ZoneNode>();
   /** NSEC re-sign: the chain has the previous one's names, in its order. */
@@ -278,11 +304,22 @@ class SignJob {
   private allFresh(node: ZoneNode): boolean {
     for (let s = node.firstSet; s !== undefined; s = s.next) {
       if (s.type !== RRType.RRSIG) continue;
+      if (s instanceof SignatureSet) {
+        for (let i = 0, n = s.size; i < n; i++) if (!this.fresh(s.headAt(i))) return false;
+        continue;
+      }
       const r = s.r;
       if (typeof r !== 'string' || !this.fresh(r)) return false;
     }
     for (let s = node.firstSet; s !== undefined; s = s.next) {
       if (s.type !== RRType.RRSIG) continue;
+      if (s instanceof SignatureSet) {
+        for (let i = 0, n = s.size; i < n; i++) {
+          this.kept++;
+          this.noteExpiry(sigExpiration(s.headAt(i)));
+        }
+        continue;
+      }
       this.kept++;
       this.noteExpiry(sigExpiration(s.first));
     }
@@ -293,31 +330,35 @@ class SignJob {
     if (expiration < this.earliestExpiry) this.earliestExpiry = expiration;
   }
 
-  /** Appends an RRSIG for `covered` after `tail`: the previous one if it may stay, else a new one. */
-  private signAfter(tail: PackedRRset, covered: PackedRRset, previousSet: RRset | undefined, previousSig: PackedRRset | undefined): PackedRRset {
-    const sig = new SignatureRRset(covered.owner, '') as unknown as PackedRRset;
-    tail.next = sig;
-    const old = previousSig?.first;
+  /**
+   * The signature over `covered` for `sigs`: the previous one if it may stay (returned, as an
+   * entry of `sigs.block`), else a new one, queued (appended to the block when made).
+   */
+  private signInto(sigs: SignatureSet, covered: RRset, previousSet: RRset | undefined, old: Bytes | undefined): Bytes | undefined {
     if (old !== undefined && previousSet !== undefined && sameSet(previousSet, covered) && this.fresh(old)) {
-      sig.r = old;
       this.kept++;
       this.noteExpiry(sigExpiration(old));
-    } else {
-      this.queue(sig, covered);
-      this.changed = true;
+      const headEnd = nameEnd(old, 18);
+      return u32(this.heads.id(old.slice(0, headEnd))) + old.slice(headEnd);
     }
-    return sig;
+    this.queue(sigs, covered);
+    this.changed = true;
+    return undefined;
   }
 
-  /** Queues `covered` for a new signature, to be written into `sig` (an RRSIG set). */
-  private queue(sig: PackedRRset, covered: RRset): void {
-    const expiration = this.now + this.validity - Math.floor(this.random() * this.jitter);
+  /** Queues `covered` for a new signature, to be appended to `sigs.block`. */
+  private queue(sigs: SignatureSet, covered: RRset): void {
+    // The jitter in whole hours (when there are two or more): signatures made together then share
+    // their heads (SignatureHeads), and expirations still spread over the jitter.
+    const step = this.jitter >= 2 * HOUR ? HOUR : 1;
+    const expiration = this.now + this.validity - step * Math.floor(this.random() * Math.floor(this.jitter / step));
     const head = rrsigHead({
       covered: covered.type, algorithm: this.key.algorithm, labels: rrsigLabels(covered.owner), originalTtl: covered.ttl,
       expiration, inception: this.now - INCEPTION_OFFSET, keyTag: this.key.tag, signer: this.originKey,
     });
     this.batch.push(head + canonicalRRset(covered, this.src.class));
-    this.batchSets.push(sig);
+    this.batchSets.push(sigs);
+    this.batchHeads.push(this.heads.id(head));
     this.signed++;
     this.noteExpiry(expiration);
   }
@@ -326,15 +367,37 @@ class SignJob {
   private async flush(): Promise<void> {
     if (this.batch.length > 0) {
       const sets = this.batchSets;
-      const done = this.input.signer.sign(this.key, rrsigHeadLength(this.originKey), this.batch).then(
-        (rdatas) => { for (let i = 0; i < sets.length; i++) sets[i]!.r = rdatas[i]!; },
-        (e: Error) => { this.failure ??= e; },
-      );
+      const ids = this.batchHeads;
+      // Signatures only (no head octets back): the entries need the head's number, not the head.
+      const done = this.input.signer.sign(this.key, 0, this.batch).then((signatures) => this.fill(sets, ids, signatures)).catch((e: Error) => {
+        this.failure ??= e;
+      });
       this.inflight.push(done);
       this.batch.length = 0;
       this.batchSets = [];
+      this.batchHeads = [];
     }
     while (this.inflight.length >= this.maxInflight) await this.inflight.shift();
+  }
+
+  /**
+   * Appends a batch's signatures to their sets' blocks. A node's signatures are queued one after
+   * the other, so all of them but a batch's last node's come in one batch and its block is made
+   * once, here: nothing of it waits, to be promoted and die in the old generation.
+   */
+  private fill(sets: readonly SignatureSet[], ids: readonly number[], signatures: readonly Bytes[]): void {
+    const parts: Bytes[] = [];
+    for (let i = 0; i < sets.length;) {
+      const set = sets[i]!;
+      parts.length = 0;
+      parts.push(set.block);
+      for (; i < sets.length && sets[i] === set; i++) {
+        const signature = signatures[i]!;
+        if (signature.length !== SIGNATURE_LENGTH) throw new Error(`a signature of ${signature.length} octets, not ${SIGNATURE_LENGTH}`);
+        parts.push(u32(ids[i]!), signature);
+      }
+      set.block = parts.join('');
+    }
   }
 
   /**
@@ -396,7 +459,10 @@ class SignJob {
   private add(node: ZoneNode): void {
     const name = node.name;
     if (!this.sharedTable) this.table.add(hashRange(name, 0, name.length, 0), node);
-    for (let s = node.firstSet; s !== undefined; s = s.next) this.records += s.size;
+    for (let s = node.firstSet; s !== undefined; s = s.next) {
+      // This job's signature sets are counted when made (signNode): their signatures are still to come.
+      if (!(s instanceof SignatureSet && s.heads === this.heads)) this.records += s.size;
+    }
   }
 
   /**
@@ -404,10 +470,15 @@ class SignJob {
    * generated `extra` sets to add): its data, an RRSIG per signed set, and (`nsec`) its NSEC with
    * its RRSIG. The previous node itself when nothing of it changes.
    */
-  private signNode(node: ZoneNode, previous: ZoneNode | undefined, nsec: Bytes | undefined, apex: boolean, extra: PackedRRset[] = [], same?: boolean): ZoneNode {
+  private signNode(node: ZoneNode, previous: ZoneNode | undefined, nsec: [Name, Bytes] | undefined, apex: boolean, extra: PackedRRset[] = [], same?: boolean): ZoneNode {
     if (!apex && previous !== undefined && (same ?? (previous.flags === node.flags && sameData(node, previous, false)))) {
       const oldNsec = findType(previous, RRType.NSEC);
-      if ((nsec === undefined ? oldNsec === undefined : oldNsec?.first === nsec) && this.allFresh(previous)) return previous;
+      let nsecStays = nsec === undefined ? oldNsec === undefined : oldNsec !== undefined;
+      if (nsecStays && nsec !== undefined) {
+        const [next, bitmap] = nsecParts(oldNsec!);
+        nsecStays = next === nsec[0] && bitmap === nsec[1];
+      }
+      if (nsecStays && this.allFresh(previous)) return previous;
     }
     if (!apex) this.changed = true;
     const out = apex ? (node as SnapshotNode) : this.base(node, false);
@@ -417,30 +488,48 @@ class SignJob {
     while (tail.next !== undefined) tail = tail.next;
     for (const e of extra) tail = tail.next = e;
     tail.next = undefined;
-    const data: PackedRRset[] = [];
-    for (let s: PackedRRset | undefined = out; s !== undefined; s = s.next) data.push(s);
-    for (const s of data) {
+    const sigs = new SignatureSet(out.name, this.heads, '');
+    const signed = this.signed;
+    const kept: Bytes[] = [];
+    for (let s: PackedRRset | undefined = out; s !== undefined; s = s.next) {
       if (!isSignedType(out, s.type)) continue;
       const oldSet = previous && findType(previous, s.type);
       const oldSig = previous && rrsigFor(previous, s.type);
       if (apex && s.type === RRType.SOA) {
         // Signed last, once the serial is known (run()); until then the previous signature, if it may stay.
-        const sig = new PackedRRset(s.owner, RRType.RRSIG, s.ttl, '');
-        tail = tail.next = sig;
-        if (oldSig !== undefined && sameSet(oldSet, s) && this.fresh(oldSig.first)) sig.r = oldSig.first;
-        else this.changed = true;
-        this.soaSig = sig;
+        const soaKept = oldSig !== undefined && sameSet(oldSet, s) && this.fresh(oldSig) ? oldSig : undefined;
+        if (soaKept === undefined) this.changed = true;
+        this.soaSig = { set: sigs, kept: soaKept };
+        this.records++;
         continue;
       }
-      tail = this.signAfter(tail, s, oldSet, oldSig);
+      const entry = this.signInto(sigs, s, oldSet, oldSig);
+      if (entry !== undefined) kept.push(entry);
     }
     if (nsec !== undefined) {
-      const set = new PackedRRset(out.name, RRType.NSEC, this.nsecTtl, nsec);
-      tail.next = set;
-      tail = this.signAfter(set, set, previous && findType(previous, RRType.NSEC), previous && rrsigFor(previous, RRType.NSEC));
+      const set = new NsecRRset(out.name, this.nsecTtl, nsec[0], nsec[1]) as unknown as PackedRRset;
+      tail = tail.next = set;
+      const entry = this.signInto(sigs, set, previous && findType(previous, RRType.NSEC), previous && rrsigFor(previous, RRType.NSEC));
+      if (entry !== undefined) kept.push(entry);
     }
-    tail.next = undefined;
+    this.endChain(tail, sigs, kept, this.signed - signed);
     return out;
+  }
+
+  /**
+   * Ends the chain at `tail` with the node's signatures (`kept` entries, `queued` more to come;
+   * none: no link). The records are counted here, as add() does not see signatures still to come.
+   */
+  private endChain(tail: PackedRRset, sigs: SignatureSet, kept: Bytes[], queued: number): void {
+    sigs.block = kept.join('');
+    const n = kept.length + queued;
+    this.records += n;
+    if (n === 0 && this.soaSig?.set !== sigs) {
+      tail.next = undefined;
+      return;
+    }
+    tail.next = sigs as unknown as PackedRRset;
+    sigs.next = undefined;
   }
 
   /** The generated apex RRsets: DNSKEY, CDS, CDNSKEY (SOA TTL) and NSEC3PARAM (TTL 0, as BIND). */
@@ -453,6 +542,14 @@ class SignJob {
     ];
     if (this.input.policy.nsec === 'nsec3') out.push(new PackedRRset(owner, RRType.NSEC3PARAM, 0, NSEC3PARAM_RDATA));
     return out;
+  }
+
+  /** The type bitmap, one string per distinct bitmap in this job. */
+  private bitmap(bitmap: Bytes): Bytes {
+    const known = this.bitmaps.get(bitmap);
+    if (known !== undefined) return known;
+    this.bitmaps.set(bitmap, bitmap);
+    return bitmap;
   }
 
   /** Types the NSEC / NSEC3 of a member lists besides RRSIG, NSEC (apex: with the generated ones). */
@@ -491,13 +588,13 @@ class SignJob {
       // Nothing served changes: keep serving the previous snapshot (same serial, no journal entry).
       await this.drain();
       this.kept++;
-      this.noteExpiry(sigExpiration(soaSig.first));
+      this.noteExpiry(sigExpiration(soaSig.kept!));
       return this.result(prev, false);
     }
     // Something changed: the SOA gets its new serial and a new signature, last.
     const serial = this.input.serial(sourceSerial, prev?.serial) >>> 0;
     soa.r = withSerial(soa.first, serial);
-    this.queue(soaSig, soa);
+    this.queue(soaSig.set, soa);
     await this.drain();
     return this.result(this.finish(apex as SnapshotNode, soa, serial), true);
   }
@@ -605,14 +702,15 @@ class SignJob {
       // An unchanged name keeps its types: its previous NSEC stays when its next name does
       // (`next` undefined: it does), else it gets the new next name with the same bitmap.
       const same = !isApex && previous !== undefined && previous.flags === node.flags && sameData(node, previous, false);
-      const oldNsec = previous === undefined ? undefined : findType(previous, RRType.NSEC)?.first;
-      let nsec: Bytes;
+      const oldSet = previous === undefined ? undefined : findType(previous, RRType.NSEC);
+      const oldNsec = oldSet === undefined ? undefined : nsecParts(oldSet);
+      let nsec: [Name, Bytes];
       if (same && oldNsec !== undefined) {
-        nsec = next === undefined || oldNsec.startsWith(next) ? oldNsec : flatConcat(next, oldNsec.slice(readName(oldNsec, 0)[1]));
+        nsec = [next ?? oldNsec[0], this.bitmap(oldNsec[1])];
       } else {
         const types = this.typesOf(node, isApex);
         types.push(RRType.RRSIG, RRType.NSEC);
-        nsec = flatConcat(next ?? readName(oldNsec!, 0)[0], typeBitmapFromTypes(types));
+        nsec = [next ?? oldNsec![0], this.bitmap(typeBitmapFromTypes(types))];
       }
       const signed = isApex ? this.signNode(node, previous, nsec, true, extras) : this.signNode(node, previous, nsec, false, undefined, same);
       if (isApex) apex = signed;
@@ -778,7 +876,10 @@ class SignJob {
       node.ttl = this.nsecTtl;
       node.r = rdata;
       const oldSet = old === undefined ? undefined : findType(old, RRType.NSEC3);
-      this.signAfter(node, node, oldSet, old === undefined ? undefined : rrsigFor(old, RRType.NSEC3));
+      const sigs = new SignatureSet(owner, this.heads, '');
+      const signed = this.signed;
+      const entry = this.signInto(sigs, node, oldSet, old === undefined ? undefined : rrsigFor(old, RRType.NSEC3));
+      this.endChain(node, sigs, entry === undefined ? [] : [entry], this.signed - signed);
       nodes[i] = node;
       this.add(node);
       if (this.due()) await this.step();

@@ -19,7 +19,7 @@ import { nameKey, type Name } from '../dns/name.js';
 import { writeFileAtomicChunks } from '../state/atomic-write.js';
 import { SnapshotBuilder } from '../zone/build.js';
 import type { ZoneRecord } from '../zone/record.js';
-import type { PackedRRset, ZoneSnapshot } from '../zone/snapshot.js';
+import type { ZoneSnapshot } from '../zone/snapshot.js';
 
 const MAGIC = 'ZDNSSIG1';
 const PIECE = 1 << 20;
@@ -44,10 +44,10 @@ function* pieces(snapshot: ZoneSnapshot): Generator<Buffer> {
     if (node.firstSet === undefined) continue; // empty non-terminals come back from the names below them
     pos = buf.writeUInt8(node.name.length, pos);
     pos += buf.write(node.name, pos, 'latin1');
-    let sets = 0;
-    for (let s: PackedRRset | undefined = node.firstSet; s !== undefined; s = s.next) sets++;
-    pos = buf.writeUInt16BE(sets, pos);
-    for (let s: PackedRRset | undefined = node.firstSet; s !== undefined; s = s.next) {
+    // A SignatureSet is written as its RRSIG RRsets (one per covered type, each with its TTL).
+    const all = node.rrsets;
+    pos = buf.writeUInt16BE(all.length, pos);
+    for (const s of all) {
       const rdata = s.rdata;
       pos = buf.writeUInt16BE(s.type, pos);
       pos = buf.writeUInt32BE(s.ttl, pos);

@@ -18,6 +18,7 @@ import { serialGreater } from '../dns/serial.js';
 import { sortByCanonicalName } from '../dns/canonical-order.js';
 import { getRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { hasSignedData, isNsec3Owner, isOccluded, isSignedType, provenTypes } from './authority.js';
+import { signaturesOf } from './denial.js';
 import { keyTag } from './key-tag.js';
 import { nsec3HashBytes } from './nsec3-hash.js';
 
@@ -217,7 +218,7 @@ export function verifyZone(zone: ZoneSnapshot, opts: VerifyOptions, report: (f: 
   }
 
   function checkCoverage(node: ZoneNode, set: RRset): void {
-    const sigs = rrsigsFor(node, set.type);
+    const sigs = signaturesOf(node, set.type);
     for (const [alg, tags] of keysByAlgorithm) {
       let found = false;
       if (sigs !== undefined) {
@@ -394,14 +395,6 @@ export function verifyZone(zone: ZoneSnapshot, opts: VerifyOptions, report: (f: 
       }
     }
   }
-}
-
-/** The RRSIG RRset covering `type` at `node` (RRSIG sets are one per covered type, RFC 4034 §3). */
-function rrsigsFor(node: ZoneNode, type: number): RRset | undefined {
-  for (let s = node.firstSet; s !== undefined; s = s.next) {
-    if (s.type === RRType.RRSIG && s.rdata.length > 0 && readU16(s.rdata[0]!, 0) === type) return s;
-  }
-  return undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   isSubdomain, nameKey, readName, type Name,
 } from '../dns/name.js';
 import { coveredType } from '../zone/build-support.js';
-import { NodeFlag, getRRset, type PackedRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
+import { NodeFlag, getRRset, rrsetsOf, type PackedRRset, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { lookup } from '../zone/lookup.js';
 
 /**
@@ -200,9 +200,10 @@ export function resolve(findZone: ZoneFinder, qname: Name, qtype: number, opts?:
     if (qtype === RRType.RRSIG) {
       // Signatures are one RRset per covered type (RFC 4034 §3). Like Knot: those covering the
       // lowest type (one RRset, as for ANY); no CNAME is followed for them (RFC 4035 §3.1.1).
-      let sigs: PackedRRset | undefined;
+      let sigs: RRset | undefined;
       for (let s = node.firstSet; s !== undefined; s = s.next) {
-        if (s.type === RRType.RRSIG && (sigs === undefined || coveredType(s.first) < coveredType(sigs.first))) sigs = s;
+        if (s.type !== RRType.RRSIG) continue;
+        for (const set of rrsetsOf(s)) if (sigs === undefined || coveredType(set.rdata[0]!) < coveredType(sigs.rdata[0]!)) sigs = set;
       }
       return sigs === undefined ? negative('nodata', zone, answer) : positive(zone, own(sigs), node);
     }

@@ -16,7 +16,7 @@
 import { RRClass, RRType } from '../dns/constants.js';
 import type { DecodedQuery, RR } from '../wire/index.js';
 import { MessageWriter, Section, TCP_MAX_MESSAGE, type EdnsResponse } from '../wire/index.js';
-import type { RRset, ZoneSnapshot } from '../zone/snapshot.js';
+import { rrsetsOf, SignatureSet, type RRset, type ZoneSnapshot } from '../zone/snapshot.js';
 import { walkCanonical } from '../zone/canonical-nodes.js';
 
 /**
@@ -180,9 +180,9 @@ export function* axfrRecords(snapshot: ZoneSnapshot): Generator<RR[], void, unde
   const cls = snapshot.class;
   const soa = rrsOf(snapshot.soa, cls);
   yield soa;
-  for (let set = snapshot.apex.firstSet; set !== undefined; set = set.next) if (set.type !== RRType.SOA) yield rrsOf(set, cls);
+  for (let set = snapshot.apex.firstSet; set !== undefined; set = set.next) if (set.type !== RRType.SOA) for (const s of rrsetsOf(set)) yield rrsOf(s, cls);
   for (const node of walkCanonical(snapshot)) {
-    for (let set = node.firstSet; set !== undefined; set = set.next) yield rrsOf(set, cls);
+    for (let set = node.firstSet; set !== undefined; set = set.next) for (const s of rrsetsOf(set)) yield rrsOf(s, cls);
   }
   yield soa;
 }
@@ -216,12 +216,22 @@ export function* axfrMessages(
   if (done !== undefined) yield* done;
   for (let set = apex.firstSet; set !== undefined; set = set.next) {
     if (set.type === RRType.SOA) continue;
-    done = packer.putSet(set, cls);
-    if (done !== undefined) yield* done;
+    for (const s of rrsetsOf(set)) {
+      done = packer.putSet(s, cls);
+      if (done !== undefined) yield* done;
+    }
   }
   // Canonical order (zone/canonical-nodes.ts): what secondaries load fastest.
   for (const node of walkCanonical(snapshot)) {
     for (let set = node.firstSet; set !== undefined; set = set.next) {
+      // A SignatureSet goes out as its RRSIG RRsets, each with its covered set's TTL.
+      if (set instanceof SignatureSet) {
+        for (const s of set.split()) {
+          done = packer.putSet(s, cls);
+          if (done !== undefined) yield* done;
+        }
+        continue;
+      }
       done = packer.putSet(set, cls);
       if (done !== undefined) yield* done;
     }

@@ -14,7 +14,7 @@
 import { classToString, RRType, typeToString } from '../dns/constants.js';
 import { nameToText } from '../dns/name.js';
 import { rdataToText } from '../dns/rdata/index.js';
-import type { RRset, ZoneNode, ZoneSnapshot } from '../zone/snapshot.js';
+import { rrsetsOf, type RRset, type ZoneNode, type ZoneSnapshot } from '../zone/snapshot.js';
 import { writeFileAtomicChunks } from '../state/atomic-write.js';
 
 /** Text per write: a few ms of formatting between two turns of the event loop. */
@@ -33,7 +33,7 @@ export function* zoneFileChunks(snapshot: ZoneSnapshot, source?: string, chunkCh
   const node = (n: ZoneNode, soaFirst: boolean): void => {
     const owner = nameToText(n.name);
     if (soaFirst) for (const set of [...n.rrsets].sort((a, b) => Number(b.type === RRType.SOA) - Number(a.type === RRType.SOA))) put(owner, set);
-    else for (let set = n.firstSet; set !== undefined; set = set.next) put(owner, set);
+    else for (let set = n.firstSet; set !== undefined; set = set.next) for (const s of rrsetsOf(set)) put(owner, s);
   };
   node(snapshot.apex, true);
   for (const n of snapshot.nodes.values()) {
