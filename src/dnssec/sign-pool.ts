@@ -1,12 +1,12 @@
 // Signing off the thread that answers queries: a pool of worker threads that turn batches of
-// "data to be signed" into RRSIG RDATA. Signing is the costly part of keeping a zone signed (an
+// "data to be signed" into signatures. Signing is the costly part of keeping a zone signed (an
 // ECDSA or Ed25519 signature costs tens of microseconds; a large zone needs a million of them),
 // and each worker signs on its own core.
 //
-// A batch item is the RRSIG RDATA without its signature (`head`, RFC 4034 §3.1) followed by the
-// RRset in canonical form: the data RFC 4034 §3.1.8.1 signs, whose prefix is the RDATA the
-// signature completes. So a worker returns each item's head with the signature appended, and
-// the caller cuts the result into flat strings (one allocation per RRSIG, no concatenation).
+// A batch item is the RRSIG RDATA without its signature (RFC 4034 §3.1) followed by the RRset in
+// canonical form: the data RFC 4034 §3.1.8.1 signs. A worker returns the batch's signatures back
+// to back in one buffer, and the caller copies them where they go (sign-zone.ts: one string per
+// node), so no string is made per signature: those died in the old generation by the million.
 // ECDSA P-256 (ieee-p1363 encoding: r | s, RFC 6605 §4) and Ed25519 signatures are 64 octets.
 
 import { availableParallelism } from 'node:os';
@@ -17,22 +17,21 @@ import type { ZoneKey } from './keys.js';
 
 export interface Signer {
   /**
-   * For each of `data`, in order, its first `headLength` octets and then its signature: `data[i]`
-   * is an RRSIG RDATA head (the signer name is the zone's, so every head is as long) followed by
-   * the canonical RRset it covers, and with `headLength` the head's length the result is the
-   * RRSIG RDATA; with 0, the signature alone. `data` is read before this returns: the caller
-   * refills it.
+   * The signatures of `data`, in order, back to back (SIGNATURE_LENGTH octets each): `data[i]` is
+   * the data an RRSIG signs (its RDATA head, then the canonical RRset). `data` is read before
+   * this returns: the caller refills it.
    */
-  sign(key: ZoneKey, headLength: number, data: readonly Bytes[]): Promise<Bytes[]>;
+  sign(key: ZoneKey, data: readonly Bytes[]): Promise<Buffer>;
   close(): Promise<void>;
 }
 
-const SIGNATURE_LENGTH = 64;
+/** ECDSA P-256 (r | s) and Ed25519 signatures alike. */
+export const SIGNATURE_LENGTH = 64;
 
 /**
  * The worker's code (CommonJS, evaluated: nothing to resolve on disk, so it runs the same from
- * dist/ and under the test runner). Messages: { id, key: { id, algorithm, pkcs8 }, data, ends,
- * head } -> { id, out, ends } or { id, error }. Keys are imported once per worker.
+ * dist/ and under the test runner). Messages: { id, key: { id, algorithm, pkcs8 }, data, ends }
+ * -> { id, out, offset, length } (the signatures) or { id, error }. Keys are imported once per worker.
  */
 const WORKER_SOURCE = `
 ${LOWER_THREAD_PRIORITY_SOURCE}
@@ -49,19 +48,18 @@ parentPort.on('message', (m) => {
     }
     const data = Buffer.from(m.data);
     const n = m.ends.length;
-    const out = Buffer.allocUnsafe(n * (m.head + ${SIGNATURE_LENGTH}));
-    const ends = new Uint32Array(n);
+    const out = Buffer.allocUnsafe(n * ${SIGNATURE_LENGTH});
     let start = 0;
     let pos = 0;
     for (let i = 0; i < n; i++) {
       const end = m.ends[i];
       const item = data.subarray(start, end);
-      pos += item.copy(out, pos, 0, m.head);
-      pos += crypto.sign(k.alg, item, k.key).copy(out, pos);
-      ends[i] = pos;
+      const signature = crypto.sign(k.alg, item, k.key);
+      if (signature.length !== ${SIGNATURE_LENGTH}) throw new Error('a signature of ' + signature.length + ' octets');
+      pos += signature.copy(out, pos);
       start = end;
     }
-    parentPort.postMessage({ id: m.id, out: out.buffer, offset: out.byteOffset, length: pos, ends }, [ends.buffer]);
+    parentPort.postMessage({ id: m.id, out: out.buffer, offset: out.byteOffset, length: pos });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
   }
@@ -70,7 +68,7 @@ parentPort.on('message', (m) => {
 
 interface Pending {
   slot: Slot;
-  resolve(out: Bytes[]): void;
+  resolve(out: Buffer): void;
   reject(e: Error): void;
 }
 
@@ -108,7 +106,7 @@ export class SigningPool implements Signer {
       // An idle pool must not keep a process alive (the server closes it at shutdown anyway).
       worker.unref();
       const slot: Slot = { worker, busy: 0 };
-      worker.on('message', (m: { id: number; out?: ArrayBuffer; offset?: number; length?: number; ends?: Uint32Array; error?: string }) => {
+      worker.on('message', (m: { id: number; out?: ArrayBuffer; offset?: number; length?: number; error?: string }) => {
         if (--slot.busy === 0) worker.unref();
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
@@ -118,13 +116,7 @@ export class SigningPool implements Signer {
           return;
         }
         const buf = Buffer.from(m.out!, m.offset!, m.length!);
-        const out: Bytes[] = new Array(m.ends!.length);
-        let start = 0;
-        for (let i = 0; i < out.length; i++) {
-          out[i] = buf.toString('latin1', start, m.ends![i]);
-          start = m.ends![i]!;
-        }
-        p.resolve(out);
+        p.resolve(buf);
       });
       worker.on('error', (e) => this.lost(slot, e));
       worker.on('exit', (code) => this.lost(slot, new Error(`signing thread exited (code ${code})`)));
@@ -144,9 +136,9 @@ export class SigningPool implements Signer {
     }
   }
 
-  sign(key: ZoneKey, headLength: number, items: readonly Bytes[]): Promise<Bytes[]> {
+  sign(key: ZoneKey, items: readonly Bytes[]): Promise<Buffer> {
     if (this.closed) return Promise.reject(new Error('signing pool is closed'));
-    if (items.length === 0) return Promise.resolve([]);
+    if (items.length === 0) return Promise.resolve(Buffer.alloc(0));
     this.start();
     let keyId = keyIds.get(key);
     if (keyId === undefined) keyIds.set(key, (keyId = nextKeyId++));
@@ -163,10 +155,10 @@ export class SigningPool implements Signer {
     slot.busy++;
     slot.worker.ref();
     const id = this.nextId++;
-    return new Promise<Bytes[]>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       this.pending.set(id, { slot, resolve, reject });
       const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
-      slot.worker.postMessage({ id, key: { id: keyId, algorithm: key.algorithm, pkcs8: key.pkcs8 }, data: copy, ends, head: headLength }, [copy, ends.buffer]);
+      slot.worker.postMessage({ id, key: { id: keyId, algorithm: key.algorithm, pkcs8: key.pkcs8 }, data: copy, ends }, [copy, ends.buffer]);
     });
   }
 

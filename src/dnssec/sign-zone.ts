@@ -34,7 +34,7 @@ import { nsec3HashBytes } from './nsec3-hash.js';
 import { collectGarbage } from '../server/memory.js';
 import { sortInSlices } from '../reload/slicer.js';
 import { canonicalRRset, rrsigHead, rrsigLabels, sigAlgorithm, sigCovered, sigExpiration, sigInception, sigKeyTag } from './rrsig.js';
-import type { Signer } from './sign-pool.js';
+import { SIGNATURE_LENGTH, type Signer } from './sign-pool.js';
 
 export interface SignPolicy {
   algorithm: AlgorithmName;
@@ -155,8 +155,6 @@ function nsecParts(set: PackedRRset): [Name, Bytes] {
   return [rdata.slice(0, end) as Name, rdata.slice(end)];
 }
 
-/** Both algorithms' signatures are 64 octets (RFC 6605 §4: r and s of P-256; RFC 8080 §3: Ed25519). */
-const SIGNATURE_LENGTH = 64;
 const HOUR = 3600;
 
 /** True if the two nodes hold the same source data (same sets, same order, same TTLs and RDATA). */
@@ -242,6 +240,8 @@ class SignJob {
   /** This job's signature heads (SignatureSet), and its NSEC type bitmaps, each kept once. */
   private readonly heads = new SignatureHeads(SIGNATURE_LENGTH);
   private readonly bitmaps = new Map<Bytes, Bytes>();
+  /** Where fill() puts a block together. */
+  private scratch = Buffer.allocUnsafe(4096);
   private readonly inflight: Array<Promise<void>> = [];
   private readonly maxInflight: number;
   private failure: Error | undefined;
@@ -368,8 +368,7 @@ class SignJob {
     if (this.batch.length > 0) {
       const sets = this.batchSets;
       const ids = this.batchHeads;
-      // Signatures only (no head octets back): the entries need the head's number, not the head.
-      const done = this.input.signer.sign(this.key, 0, this.batch).then((signatures) => this.fill(sets, ids, signatures)).catch((e: Error) => {
+      const done = this.input.signer.sign(this.key, this.batch).then((signatures) => this.fill(sets, ids, signatures)).catch((e: Error) => {
         this.failure ??= e;
       });
       this.inflight.push(done);
@@ -381,22 +380,28 @@ class SignJob {
   }
 
   /**
-   * Appends a batch's signatures to their sets' blocks. A node's signatures are queued one after
-   * the other, so all of them but a batch's last node's come in one batch and its block is made
-   * once, here: nothing of it waits, to be promoted and die in the old generation.
+   * Appends a batch's signatures (back to back in `signatures`) to their sets' blocks. A node's
+   * signatures are queued one after the other, so all of them but a batch's last node's come in
+   * one batch, and its block is made once, here, straight from the buffer: a string per signature
+   * on the way (1M-record bench zone: 1.3M) was promoted and died in the old generation, ~75 MiB
+   * of the signing's peak.
    */
-  private fill(sets: readonly SignatureSet[], ids: readonly number[], signatures: readonly Bytes[]): void {
-    const parts: Bytes[] = [];
+  private fill(sets: readonly SignatureSet[], ids: readonly number[], signatures: Buffer): void {
+    if (signatures.length !== sets.length * SIGNATURE_LENGTH) throw new Error(`${signatures.length} octets of signatures for ${sets.length}`);
     for (let i = 0; i < sets.length;) {
       const set = sets[i]!;
-      parts.length = 0;
-      parts.push(set.block);
-      for (; i < sets.length && sets[i] === set; i++) {
-        const signature = signatures[i]!;
-        if (signature.length !== SIGNATURE_LENGTH) throw new Error(`a signature of ${signature.length} octets, not ${SIGNATURE_LENGTH}`);
-        parts.push(u32(ids[i]!), signature);
+      let end = i;
+      while (end < sets.length && sets[end] === set) end++;
+      const entry = 4 + SIGNATURE_LENGTH;
+      const need = set.block.length + (end - i) * entry;
+      if (this.scratch.length < need) this.scratch = Buffer.allocUnsafe(need * 2);
+      const out = this.scratch;
+      let pos = out.write(set.block, 0, 'latin1');
+      for (; i < end; i++) {
+        pos = out.writeUInt32BE(ids[i]!, pos);
+        pos += signatures.copy(out, pos, i * SIGNATURE_LENGTH, (i + 1) * SIGNATURE_LENGTH);
       }
-      set.block = parts.join('');
+      set.block = out.toString('latin1', 0, pos);
     }
   }
 
