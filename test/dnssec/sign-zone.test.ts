@@ -5,16 +5,18 @@
 // (which is what an IXFR sends).
 
 import { describe, expect, test } from '@jest/globals';
-import { readU32 } from '../../src/dns/bytes.js';
+import { readU16, readU32 } from '../../src/dns/bytes.js';
+import { compareCanonical } from '../../src/dns/canonical-order.js';
+import { printZone } from '../../src/zone/print.js';
 import { RRType } from '../../src/dns/constants.js';
 import { labelCount, nameKey, nameToText, readName } from '../../src/dns/name.js';
 import { base32HexEncode } from '../../src/dns/rdata/encoding.js';
 import { denialOf } from '../../src/dnssec/denial.js';
 import { nsec3Hash } from '../../src/dnssec/nsec3-hash.js';
-import { typesFromTypeBitmap } from '../../src/dns/rdata/bitmap.js';
+import { typeBitmapFromTypes, typesFromTypeBitmap } from '../../src/dns/rdata/bitmap.js';
 import { diffSnapshots } from '../../src/xfr/journal.js';
-import { getRRset, type ZoneSnapshot } from '../../src/zone/snapshot.js';
-import { name } from '../support/zones.js';
+import { getRRset, NodeFlag, type ZoneNode, type ZoneSnapshot } from '../../src/zone/snapshot.js';
+import { name, rrLines, zoneFromText } from '../support/zones.js';
 import { DAY, findings, NOW, sign, touched, ZONE } from './support/signing.js';
 
 const MODES = [
@@ -67,6 +69,8 @@ describe.each(MODES)('a zone signed with $algorithm and $nsec', (mode) => {
       expect(expiration).toBeGreaterThanOrEqual(earliestExpiry);
     }
     expect(nextRefresh).toBe(earliestExpiry - 7 * DAY);
+    // The jitter is in whole hours, so that signatures made together share their heads.
+    for (const sig of allSigs(snapshot)) expect((NOW + 14 * DAY - readU32(sig, 8)) % 3600).toBe(0);
     // A wildcard is signed as the wildcard: the labels field leaves out the `*` (RFC 4034 §3.1.3).
     const wild = node(snapshot, '*.wild.example.test')!.rrsets.find((s) => s.type === RRType.RRSIG)!;
     expect(wild.rdata[0]!.charCodeAt(3)).toBe(labelCount(name('*.wild.example.test')) - 1);
@@ -113,6 +117,39 @@ const EDITS: Edit[] = [
     nsec3: ['example.test. RRSIG(SOA)', 'www.example.test. RRSIG(TXT)', 'www.example.test. TXT', '#www NSEC3', '#www RRSIG(NSEC3)'],
   },
 ];
+
+describe.each(MODES)('the signed snapshot\'s own records ($algorithm, $nsec)', (mode) => {
+  test('one RRSIG link per node, whose RRsets (one per covered type, its TTL) read back the same from the zone\'s text', async () => {
+    const { snapshot } = await sign(ZONE, { policy: mode });
+    const back = zoneFromText('example.test.', printZone(snapshot));
+    const records = (n: ZoneNode | undefined) => (n === undefined ? [] : rrLines(n.rrsets).sort());
+    let sigNodes = 0;
+    for (const n of snapshot.nodes.values()) {
+      let links = 0;
+      for (let s = n.firstSet; s !== undefined; s = s.next) if (s.type === RRType.RRSIG) links++;
+      expect(links).toBeLessThanOrEqual(1);
+      if (links === 1) sigNodes++;
+      expect(records(n)).toEqual(records(back.nodes.get(nameKey(n.name))));
+    }
+    expect(sigNodes).toBeGreaterThan(5);
+    // The NSEC RRSIG takes the NSEC's TTL (the SOA minimum), not the node's first signature's.
+    const www = node(snapshot, 'www.example.test')!;
+    const nsecSigs = www.rrsets.find((s) => s.type === RRType.RRSIG && readU16(s.rdata[0]!, 0) === (mode.nsec === 'nsec' ? RRType.NSEC : RRType.A));
+    expect(nsecSigs!.ttl).toBe(mode.nsec === 'nsec' ? snapshot.negativeTtl : getRRset(www, RRType.A)!.ttl);
+  });
+
+  test('an NSEC\'s RDATA is the next name and the bitmap of the types (RFC 4034 §4.1), as the loader reads it', async () => {
+    if (mode.nsec !== 'nsec') return;
+    const { snapshot } = await sign(ZONE, { policy: mode });
+    const chain = [...snapshot.nodes.values()].filter((n) => getRRset(n, RRType.NSEC) !== undefined).map((n) => nameKey(n.name)).sort(compareCanonical);
+    for (let i = 0; i < chain.length; i++) {
+      const n = snapshot.nodes.get(chain[i]!)!;
+      const rdata = getRRset(n, RRType.NSEC)!.rdata[0]!;
+      const types = n.rrsets.map((s) => s.type).filter((t, j, all) => all.indexOf(t) === j && (n.flags & NodeFlag.DELEGATION ? t === RRType.NS || t === RRType.DS || t === RRType.NSEC || t === RRType.RRSIG : true));
+      expect(rdata).toBe(chain[(i + 1) % chain.length]! + typeBitmapFromTypes(types.sort((a, b) => a - b)));
+    }
+  });
+});
 
 describe.each(['nsec', 'nsec3'] as const)('incremental re-signing (%s)', (nsec) => {
   test.each(EDITS)('$name: only the changed names, their chain neighbours and the SOA signature change', async (edit) => {
