@@ -338,8 +338,9 @@ class SignJob {
     if (old !== undefined && previousSet !== undefined && sameSet(previousSet, covered) && this.fresh(old)) {
       this.kept++;
       this.noteExpiry(sigExpiration(old));
+      // One flat string: a concatenation would hold on to the whole previous RDATA.
       const headEnd = nameEnd(old, 18);
-      return u32(this.heads.id(old.slice(0, headEnd))) + old.slice(headEnd);
+      return flatConcat(u32(this.heads.id(old.slice(0, headEnd))), old.slice(headEnd));
     }
     this.queue(sigs, covered);
     this.changed = true;

@@ -70,8 +70,10 @@ export class SignatureHeads {
     let id = this.ids.get(head);
     if (id === undefined) {
       id = this.heads.length;
-      this.heads.push(head);
-      this.ids.set(head, id);
+      // A flat copy: a head made by concatenation, or cut from a longer RDATA, holds on to its parts.
+      const flat = Buffer.from(head, 'latin1').toString('latin1');
+      this.heads.push(flat);
+      this.ids.set(flat, id);
     }
     return id;
   }
