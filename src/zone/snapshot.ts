@@ -145,21 +145,29 @@ export class SignatureSet {
     return this.size === 1 ? this.rdataAt(0) : this.rdata;
   }
 
-  /** The signatures covering `type` as one RRset with the covered set's TTL, or undefined. */
+  /**
+   * The signatures covering `type` as one RRset with the covered set's TTL, or undefined. On the
+   * answer path (DO=1, not cached): one pass over the block, an array only for two or more.
+   */
   covering(type: number): PackedRRset | undefined {
-    let out: Bytes[] | undefined;
+    const block = this.block;
+    const heads = this.heads.heads;
+    const entry = HEAD_ID + this.heads.signatureLength;
+    let first: Bytes | undefined;
+    let more: Bytes[] | undefined;
     let ttl = 0;
-    for (let i = 0, n = this.size; i < n; i++) {
-      const head = this.headAt(i);
+    for (let at = 0; at < block.length; at += entry) {
+      const head = heads[readU32(block, at)]!;
       if (readU16(head, 0) !== type) continue;
-      if (out === undefined) {
-        out = [];
+      const rdata = head + block.slice(at + HEAD_ID, at + entry);
+      if (first === undefined) {
+        first = rdata;
         ttl = readU32(head, 4);
+      } else {
+        (more ??= [first]).push(rdata);
       }
-      out.push(this.rdataAt(i));
     }
-    if (out === undefined) return undefined;
-    return new PackedRRset(this.owner, RRType.RRSIG, ttl, out.length === 1 ? out[0]! : out);
+    return first === undefined ? undefined : new PackedRRset(this.owner, RRType.RRSIG, ttl, more ?? first);
   }
 
   /** The RRSIG RRsets RFC 4034 §3 counts: one per covered type, in order of first signature. */
