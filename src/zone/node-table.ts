@@ -181,12 +181,16 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
     const c = index >>> CHUNK_BITS;
     let chunk = this.chunks[c];
     if (chunk === undefined) {
-      // Filled, not holey; the list of chunks never gets holes either (fromParts sizes it, add
-      // appends), so V8 keeps both as plain arrays.
+      // As long as the table needs (a small zone's table stays small: servers may hold thousands
+      // of them), filled rather than holey; the list of chunks never has holes either (fromParts
+      // sizes it, add appends), so V8 keeps both as plain arrays.
       while (this.chunks.length <= c) this.chunks.push(undefined);
-      chunk = this.chunks[c] = new Array<N | undefined>(CHUNK_SIZE).fill(undefined);
+      chunk = this.chunks[c] = new Array<N | undefined>(Math.min(CHUNK_SIZE, this.count - c * CHUNK_SIZE)).fill(undefined);
     }
-    chunk[index & CHUNK_MASK] = node;
+    const at = index & CHUNK_MASK;
+    while (chunk.length < at) chunk.push(undefined);
+    if (at < chunk.length) chunk[at] = node;
+    else chunk.push(node);
   }
 
   /** A node not made yet (see `source`), made and kept. */
