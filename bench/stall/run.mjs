@@ -16,6 +16,7 @@
 //   npm run bench:stall
 //   node bench/stall/run.mjs [--rate 5000] [--reloads 5] [--big 1000000] [--names 100000]
 //        [--line-mb 500] [--files 100000] [--baseline-s 15] [--peers knot|none] [--json FILE] [--smoke]
+//        [--phases reloads,hostile,signing]   (default all three; `reloads` includes the baseline)
 //
 // Needs dnsperf (Debian: dnsperf), a built dist/ (npm run bench:stall builds it), for the peer
 // knot (knotd, knotc), about 1.5 GB of memory and 600 MB of disk in the temp directory (the long
@@ -42,7 +43,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function parseArgs(argv) {
-  const o = { rate: 5000, reloads: 5, big: 1_000_000, names: 100_000, lineMb: 500, files: 100_000, baselineS: 15, peers: ['knot'], json: undefined, smoke: false };
+  const o = { rate: 5000, reloads: 5, big: 1_000_000, names: 100_000, lineMb: 500, files: 100_000, baselineS: 15, peers: ['knot'], phases: ['reloads', 'hostile', 'signing'], json: undefined, smoke: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => argv[++i];
@@ -56,6 +57,11 @@ function parseArgs(argv) {
     else if (a === '--baseline-s') o.baselineS = Number(val());
     else if (a === '--peers') o.peers = val() === 'none' ? [] : argv[i].split(',');
     else if (a === '--json') o.json = val();
+    else if (a === '--phases') {
+      o.phases = val().split(',');
+      const unknown = o.phases.filter((p) => !['reloads', 'hostile', 'signing'].includes(p));
+      if (unknown.length) throw new Error(`--phases: ${unknown.join(', ')}? (reloads, hostile, signing)`);
+    }
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 22).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
@@ -200,21 +206,23 @@ async function benchZonedns(bigSource, bigFile, origin) {
   await waitForLogLine(logFile, 0, / debug load worker (ended|kept warm) /, 60);
   console.log(`zonedns: serving after ${server.loadS.toFixed(1)} s, RSS ${rssMiB(server).toFixed(0)} MiB`);
 
-  row('zonedns', 'baseline (no reload)', (await underLoad(port, opts.baselineS)).perf);
+  if (opts.phases.includes('reloads')) {
+    row('zonedns', 'baseline (no reload)', (await underLoad(port, opts.baselineS)).perf);
 
-  const reloads = await underLoad(port, 0, async () => {
-    const times = [];
-    for (let i = 1; i <= opts.reloads; i++) {
-      const address = `198.51.100.${i}`;
-      const t0 = performance.now();
-      rewriteBig(bigSource, bigFile, address);
-      await waitForAddress(port, `reload-probe.${origin}`, address);
-      times.push((performance.now() - t0) / 1000);
-      await sleep(1000);
-    }
-    return `write -> new answer: ${times.map((t) => t.toFixed(2)).join(', ')} s`;
-  });
-  row('zonedns', `${opts.reloads} reloads of the ${opts.big.toLocaleString('en-US')}-record zone`, reloads.perf, reloads.notes);
+    const reloads = await underLoad(port, 0, async () => {
+      const times = [];
+      for (let i = 1; i <= opts.reloads; i++) {
+        const address = `198.51.100.${i}`;
+        const t0 = performance.now();
+        rewriteBig(bigSource, bigFile, address);
+        await waitForAddress(port, `reload-probe.${origin}`, address);
+        times.push((performance.now() - t0) / 1000);
+        await sleep(1000);
+      }
+      return `write -> new answer: ${times.map((t) => t.toFixed(2)).join(', ')} s`;
+    });
+    row('zonedns', `${opts.reloads} reloads of the ${opts.big.toLocaleString('en-US')}-record zone`, reloads.perf, reloads.notes);
+  }
 
   const origin2 = 'hostile.test';
   const inputs = [
@@ -226,7 +234,7 @@ async function benchZonedns(bigSource, bigFile, origin) {
     ['400 $GENERATE in 16 KB', () => hostile.generateSmallFile(zonesDir, origin2)],
     [`a symlinked subdirectory of ${opts.files.toLocaleString('en-US')} files`, () => hostile.symlinkedSubdirectory(zonesDir, outside, opts.files)],
   ];
-  for (const [label, make] of inputs) {
+  for (const [label, make] of opts.phases.includes('hostile') ? inputs : []) {
     const h = make();
     const before = rssMiB(server);
     const from = logSize(logFile);
@@ -311,8 +319,8 @@ try {
   console.log(`zones: the ${opts.names.toLocaleString('en-US')}-name bench zone (queried at ${opts.rate} QPS) and ${big.file} (${opts.big.toLocaleString('en-US')} records, reloaded)`);
 
   await benchZonedns(bigSource, bigFile, origin);
-  await benchSigning(bigSource, origin);
-  if (opts.peers.includes('knot')) {
+  if (opts.phases.includes('signing')) await benchSigning(bigSource, origin);
+  if (opts.peers.includes('knot') && opts.phases.includes('reloads')) {
     rewriteBig(bigSource, bigFile, '198.51.100.0');
     await benchKnot(bigSource, bigFile, origin);
   }

@@ -674,12 +674,16 @@ static napi_value js_reduce_memory(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// memory.cc: malloc's free memory back to the system.
-extern int zonedns_trim_malloc(void);
+// memory.cc: malloc's free memory back to the system; with a true argument, on a thread of its own.
+extern int zonedns_trim_malloc(int later);
 
 static napi_value js_trim_malloc(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  bool later = false;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_bool(env, arg, &later);
   napi_value r;
-  napi_get_boolean(env, zonedns_trim_malloc() != 0, &r);
+  napi_get_boolean(env, zonedns_trim_malloc(later) != 0, &r);
   return r;
 }
 

@@ -618,7 +618,6 @@ class SignJob {
   }
 
   private finish(apex: SnapshotNode, soa: PackedRRset, serial: number): ZoneSnapshot {
-    this.table.trim();
     const src = this.src;
     return Object.freeze({
       origin: src.origin, originKey: src.originKey, class: src.class, serial, soa, negativeTtl: src.negativeTtl,

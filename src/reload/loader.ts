@@ -310,8 +310,9 @@ export class ZoneLoader {
     } finally {
       clearInterval(alive);
     }
-    // What the thread's own malloc arena still held (Node's and V8's, freed as it ended).
-    trimMalloc();
+    // What the thread's own malloc arena still held (Node's and V8's, freed as it ended); not on
+    // this thread, which answers queries (39 ms after a 1M-record load).
+    trimMalloc(true);
     this.log?.debug('load worker ended', { thread, why });
   }
 

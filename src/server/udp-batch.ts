@@ -27,8 +27,11 @@ interface UdpBatchAddon {
   stats(handle: object): UdpBatchStats;
   /** A full GC that also shrinks V8's young generation (native/udp_batch/memory.cc); false if it could not run. */
   reduceMemory(incremental?: boolean): boolean;
-  /** malloc_trim(0) (native/udp_batch/memory.cc); false if nothing was given back or it could not run. */
-  trimMalloc?(): boolean;
+  /**
+   * malloc_trim(0) (native/udp_batch/memory.cc), or with `later` on a thread of its own; false if
+   * nothing was given back (or the thread not started) or it could not run.
+   */
+  trimMalloc?(later?: boolean): boolean;
 }
 
 /** Counters since the socket opened. */
@@ -88,11 +91,12 @@ export function reduceMemory(incremental = false): boolean {
 
 /**
  * Gives malloc's free memory back to the system (all threads' arenas): what a load worker's
- * buffers left. False without the addon (or an addon built before it existed).
+ * buffers left. `later`: on a thread of its own, for the thread that answers (see memory.cc).
+ * False without the addon (or an addon built before it existed).
  */
-export function trimMalloc(): boolean {
+export function trimMalloc(later = false): boolean {
   const { addon } = load();
-  return addon !== undefined && typeof addon.trimMalloc === 'function' && addon.trimMalloc();
+  return addon !== undefined && typeof addon.trimMalloc === 'function' && addon.trimMalloc(later);
 }
 
 /** Formatted client addresses by their raw bytes: a direct-mapped cache of 2^CLIENT_CACHE_BITS. */

@@ -501,7 +501,6 @@ export class SnapshotBuilder implements RecordSink {
     let inOrder = true;
     for (let i = 0; i < count && inOrder; i++) inOrder = order[i] === i;
     if (!inOrder) nodes.setOrder(order);
-    nodes.trim();
     this.parents = this.named = new Int32Array(0);
     this.created.length = 0;
     this.kinds = new Uint8Array(0);

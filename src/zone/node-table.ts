@@ -19,6 +19,10 @@ import { nameKey, type Name } from '../dns/name.js';
 /** Multiplier of the polynomial hash (the FNV prime: odd, bits spread). */
 const MUL = 0x01000193;
 const INITIAL_SLOTS = 1 << 10;
+/** Nodes per chunk of a table's node store (see NodeTable.chunks). */
+const CHUNK_BITS = 10;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
 
 /**
  * Hash of the name at s[start, end), case-folded, continuing from `h`, the hash of what follows
@@ -101,11 +105,18 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
   private tagBits: number;
   private indexBits: number;
   /**
-   * By node index (insertion order), the node. A probe that matches compares the node's name,
-   * whose case may have changed since it was added (names compare folded). Names are not kept
-   * beside the nodes: 8 bytes a node (5 MB in the 1M-record benchmark zone) for one load less.
+   * By node index (insertion order), the node: chunk `index >>> CHUNK_BITS`, entry `index &
+   * CHUNK_MASK`; a chunk not allocated yet holds no node. A probe that matches compares the
+   * node's name, whose case may have changed since it was added (names compare folded). Names
+   * are not kept beside the nodes: 8 bytes a node (5 MB in the 1M-record benchmark zone) for one
+   * load less.
+   *
+   * Chunks, not one array: a table over a loaded zone (fromParts) is made on the thread that
+   * answers at the swap, and one array of 625k entries took 15-55 ms there to allocate (V8 fills
+   * a fresh large object with holes) — the longest stall of a 1M-record reload. Chunks come as
+   * nodes are made, and each is an ordinary small object.
    */
-  private nodes: N[];
+  private chunks: Array<Array<N | undefined> | undefined> = [];
   /** Where nodes not made yet come from (fromParts with a source). */
   private source: NodeSource<N> | undefined;
   private count = 0;
@@ -113,8 +124,8 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
   private order: Int32Array<ArrayBuffer> | undefined;
 
   /**
-   * `expected`: about how many nodes there will be. Sizing for it up front saves rehashing and
-   * the garbage of a growing array (and their pages); the table still grows past it.
+   * `expected`: about how many nodes there will be. Sizing for it up front saves rehashing; the
+   * table still grows past it.
    * `indexBits`: bits of a slot for the index while there is room (a test makes it small).
    */
   constructor(expected = 0, indexBits = 24) {
@@ -124,24 +135,21 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
     while (slots * 3 < expected * 4) slots *= 2;
     this.mask = slots - 1;
     this.slots = new Int32Array(slots);
-    this.nodes = expected > INITIAL_SLOTS ? new Array<N>(expected) : [];
   }
 
   /**
-   * The table of `parts` (another table's, see NodeTableParts) over `nodes`, which must be that
-   * table's nodes in index order. Made through the constructor, so it has the shape every table
-   * has and lookups run the same code. With a `source`, `nodes` may have holes: a node missing
-   * there is made by the source when first asked for, and kept.
+   * The table of `parts` (another table's, see NodeTableParts) over nodes not made yet: each is
+   * made by `source` when first asked for, and kept. Made through the constructor, so it has the
+   * shape every table has and lookups run the same code.
    */
-  static fromParts<N extends { readonly name: Name }>(parts: NodeTableParts, nodes: N[], source?: NodeSource<N>): NodeTable<N> {
-    if (nodes.length !== parts.count) throw new RangeError(`NodeTable.fromParts: ${nodes.length} nodes for a table of ${parts.count}`);
+  static fromParts<N extends { readonly name: Name }>(parts: NodeTableParts, source: NodeSource<N>): NodeTable<N> {
     const table = new NodeTable<N>(0);
     table.slots = parts.slots;
     table.mask = parts.mask;
     table.tagBits = parts.tagBits;
     table.indexBits = parts.indexBits;
     table.count = parts.count;
-    table.nodes = nodes;
+    table.chunks = new Array<undefined>((parts.count + CHUNK_MASK) >>> CHUNK_BITS).fill(undefined);
     table.source = source;
     table.order = parts.order;
     return table;
@@ -158,14 +166,37 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
 
   /** The node at an index from indexOf/add. */
   at(index: number): N {
-    const node = this.nodes[index];
+    const node = this.stored(index);
     return node !== undefined ? node : this.made(index);
+  }
+
+  /** The node stored at `index`, if any (see `chunks`). */
+  private stored(index: number): N | undefined {
+    const chunk = this.chunks[index >>> CHUNK_BITS];
+    return chunk === undefined ? undefined : chunk[index & CHUNK_MASK];
+  }
+
+  /** Stores `node` at `index` (see `chunks`). */
+  private store(index: number, node: N): void {
+    const c = index >>> CHUNK_BITS;
+    let chunk = this.chunks[c];
+    if (chunk === undefined) {
+      // As long as the table needs (a small zone's table stays small: servers may hold thousands
+      // of them), filled rather than holey; the list of chunks never has holes either (fromParts
+      // sizes it, add appends), so V8 keeps both as plain arrays.
+      while (this.chunks.length <= c) this.chunks.push(undefined);
+      chunk = this.chunks[c] = new Array<N | undefined>(Math.min(CHUNK_SIZE, this.count - c * CHUNK_SIZE)).fill(undefined);
+    }
+    const at = index & CHUNK_MASK;
+    while (chunk.length < at) chunk.push(undefined);
+    if (at < chunk.length) chunk[at] = node;
+    else chunk.push(node);
   }
 
   /** A node not made yet (see `source`), made and kept. */
   private made(index: number): N {
     const node = this.sourceFor(index).make(index);
-    this.nodes[index] = node;
+    this.store(index, node);
     return node;
   }
 
@@ -180,7 +211,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
    * zone's nodes, kept, are 2.4M objects for the young-generation GC to copy while queries wait).
    */
   peek(index: number): N {
-    const node = this.nodes[index];
+    const node = this.stored(index);
     return node !== undefined ? node : this.sourceFor(index).peek(index);
   }
 
@@ -219,16 +250,10 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
       this.rehash();
     }
     this.count = index + 1;
-    if (index < this.nodes.length) this.nodes[index] = node;
-    else this.nodes.push(node);
+    this.store(index, node);
     this.place(h, index + 1);
     if (this.count * 4 > (this.mask + 1) * 3) this.grow();
     return index;
-  }
-
-  /** Drops the room kept for nodes that did not come (see the constructor). */
-  trim(): void {
-    this.nodes.length = this.count;
   }
 
   /** Sets the order the table iterates in: every node index once. */
@@ -238,7 +263,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
 
   /** Puts `node` (same name) in place of the node at `index`. */
   replace(index: number, node: N): void {
-    this.nodes[index] = node;
+    this.store(index, node);
   }
 
   get(key: Name): N | undefined {
@@ -260,7 +285,7 @@ export class NodeTable<N extends { readonly name: Name }> implements ReadonlyMap
       if (v === 0) return undefined;
       if (((v ^ m) & tagBits) === 0) {
         const index = (v & indexBits) - 1;
-        const node = this.nodes[index];
+        const node = this.stored(index);
         if (node !== undefined) {
           if (sameKey(node.name, key)) return node;
         } else {

@@ -185,7 +185,7 @@ export class SnapshotAssembler {
   finish(): ZoneSnapshot {
     if (!this.complete) throw new Error(`SnapshotAssembler.finish: ${this.added} of ${this.head.table.count} nodes came`);
     const head = this.head;
-    const nodes = NodeTable.fromParts<ZoneNode>(head.table, new Array<ZoneNode>(head.table.count), new NodeMaker(this.segments));
+    const nodes = NodeTable.fromParts<ZoneNode>(head.table, new NodeMaker(this.segments));
     const apex = head.apex >= 0 && head.apex < head.table.count ? nodes.at(head.apex) : undefined;
     let soa: PackedRRset | undefined;
     for (let set = apex?.firstSet; set !== undefined && soa === undefined; set = set.next) if (set.type === RRType.SOA) soa = set;

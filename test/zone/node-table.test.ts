@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from '@jest/globals';
 import { nameKey, type Name } from '../../src/dns/name.js';
-import { hashRange, NodeTable } from '../../src/zone/node-table.js';
+import { hashRange, NodeTable, type NodeSource } from '../../src/zone/node-table.js';
 import { name } from '../support/zones.js';
 
 interface TestNode {
@@ -83,7 +83,6 @@ describe('NodeTable lookups in place', () => {
       expect(t.size).toBe(20_000);
       for (const n of ns) expect(t.get(nameKey(n.name))).toBe(n);
       expect(t.get(nameKey(name('h20000.z0.example.test')))).toBeUndefined();
-      t.trim();
       expect([...t.values()]).toEqual(ns);
     }
   });
@@ -95,5 +94,48 @@ describe('NodeTable lookups in place', () => {
     expect(t.get(nameKey(name('n3000.example.test')))).toBeUndefined();
     const text = name('X.N2999.example.test');
     expect(t.indexOf(hashRange(text, 2, text.length, 0), text, 2, text.length)).toBe(2999);
+  });
+});
+
+describe('NodeTable over nodes not made yet (fromParts, as a loaded zone is served)', () => {
+  // Several chunks of the node store (1,024 nodes each), asked for out of order: the last
+  // chunk first, then every other node backwards, then all in order.
+  const names = Array.from({ length: 5000 }, (_, i) => `h${i}.example.test`);
+  const { table: built, nodes } = tableOf(names, names.length);
+
+  function lazyCopy(): { table: NodeTable<TestNode>; made: number[] } {
+    const made: number[] = [];
+    const source: NodeSource<TestNode> = {
+      make: (i) => {
+        made.push(i);
+        return { ...nodes[i]! };
+      },
+      peek: (i) => ({ ...nodes[i]! }),
+      name: (i) => nodes[i]!.name,
+    };
+    return { table: NodeTable.fromParts(built.parts(), source), made };
+  }
+
+  test('each node is made once, when first asked for, and kept', () => {
+    const { table, made } = lazyCopy();
+    expect(made).toEqual([]);
+    const last = table.get(nameKey(name('h4999.example.test')));
+    expect(last?.n).toBe(4999);
+    expect(table.get(nameKey(name('H4999.example.test')))).toBe(last);
+    for (let i = 4998; i >= 0; i -= 2) expect(table.at(i).n).toBe(i);
+    expect([...table.values()].map((n) => n.n)).toEqual(nodes.map((n) => n.n));
+    expect(made.length).toBe(5000);
+    expect(new Set(made).size).toBe(5000);
+    expect(table.get(nameKey(name('h5000.example.test')))).toBeUndefined();
+  });
+
+  test('peek and find make nothing for good', () => {
+    const { table, made } = lazyCopy();
+    expect(table.peek(3000).n).toBe(3000);
+    expect(table.find(nameKey(name('h1234.example.test')))?.n).toBe(1234);
+    expect(made).toEqual([]);
+    table.replace(2048, { name: name('h2048.example.test'), n: -1 });
+    expect(table.at(2048).n).toBe(-1);
+    expect(made).toEqual([]);
   });
 });
