@@ -9,9 +9,9 @@
 // such call), so it ties the addon to the Node version it was built for, as node-gyp does anyway.
 //
 // While serving, that one GC is a pause as long as a full GC of the whole heap (~90-160 ms with a
-// 1M-record zone). `incremental` asks with a moderate notification instead: V8 starts incremental
-// marking with the same "reduce the footprint" flag, does the work in steps between tasks, and
-// shrinks the young generation when that GC finishes.
+// 1M-record zone), so serve asks for it only before it answers, and after TCP floods. (A moderate
+// notification, incremental marking with the same flag, still ended in a 54 ms atomic pause after
+// a 1M-record reload: compaction, the replaced snapshot's buffers swept and pages unmapped.)
 //
 // Then glibc's malloc_trim: what the GC freed outside V8's heap (socket read buffers, Buffers
 // of a TCP flood: 64 KiB each, below the mmap threshold) sits in malloc's arenas, fragmented,
@@ -50,13 +50,12 @@ static int trim(int later) {
 #endif
 }
 
-extern "C" int zonedns_reduce_memory(int incremental) {
+extern "C" int zonedns_reduce_memory(void) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   if (isolate == nullptr) return 0;
-  isolate->MemoryPressureNotification(incremental ? v8::MemoryPressureLevel::kModerate : v8::MemoryPressureLevel::kCritical);
+  isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
   isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
-  // Incremental: queries are being answered, so the trim is not theirs to wait for either.
-  trim(incremental);
+  trim(0);
   return 1;
 }
 

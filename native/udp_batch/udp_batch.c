@@ -660,17 +660,12 @@ static napi_value set_int(napi_env env, napi_value exports, const char* name, in
   return exports;
 }
 
-// memory.cc: a full GC that also shrinks V8's young generation (see there for why); with a true
-// argument, an incremental one.
-extern int zonedns_reduce_memory(int incremental);
+// memory.cc: a full GC that also shrinks V8's young generation (see there for why).
+extern int zonedns_reduce_memory(void);
 
 static napi_value js_reduce_memory(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value arg;
-  bool incremental = false;
-  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) == napi_ok && argc >= 1) napi_get_value_bool(env, arg, &incremental);
   napi_value r;
-  napi_get_boolean(env, zonedns_reduce_memory(incremental) != 0, &r);
+  napi_get_boolean(env, zonedns_reduce_memory() != 0, &r);
   return r;
 }
 

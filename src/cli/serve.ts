@@ -103,9 +103,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     log, stateDir: config.stateDir, journal: config.journal, notifier, defaultNotify: config.notify,
   });
   // Every new snapshot (a file reload, a secondary's transfer, a zone added later) goes to the
-  // transfer service and pokes the memory trimmer (server/memory.ts), which gives back what a big
-  // load left behind once such events settle.
-  const trim = trimWhenSettled(log, 'zone-changes', { incremental: true, busy: () => zones.busy });
+  // transfer service and pokes the memory trimmer (server/memory.ts), which gives malloc's free
+  // pages back once such events settle.
+  const trim = trimWhenSettled(log, 'zone-changes', { mallocOnly: true, busy: () => zones.busy });
   // Health checks (health/service.ts) govern the A/AAAA of every new snapshot, before it answers.
   const health = HealthService.wanted(config.health, config.zones.map((z) => z.health))
     ? new HealthService({ rules: config.health, registry, log }) : undefined;

@@ -7,9 +7,9 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Logger } from '../log.js';
-import { reduceMemory } from './udp-batch.js';
+import { reduceMemory, trimMalloc } from './udp-batch.js';
 
-export { trimMalloc } from './udp-batch.js';
+export { trimMalloc };
 
 /** A young generation above this was grown by a load (V8 starts it at 1 MiB per semi-space). */
 const GROWN_BYTES = 8 * 1048576;
@@ -40,35 +40,39 @@ export function trimAfterLoad(log: Logger, why: string): void {
 const GROWN_RSS = 8 * 1048576;
 
 /**
- * Once events of one kind settle (poke() on each), and only if the young generation grew:
- * - new snapshots (file reloads, a secondary's transfers, zones added later; `incremental`): a
- *   small zone's reload grows nothing, so it never pays for a full GC of a big zone's heap. The
- *   GC is the incremental kind: queries are being answered, and a full GC of a 1M-record zone's
- *   heap held them 90-160 ms. Not while a load or signing is in flight (`busy`). Measured (full GC): a 100k-name secondary zone just transferred
- *   122 → 88 MiB of RSS, a reloaded 100k zone 139 → 96 MiB;
- * - TCP connections closing: a flood of them grows the young generation to its maximum, and
- *   leaves socket buffers in malloc's arenas (a slowloris reconnecting for 3 s: 54 → 77 MiB of
- *   RSS; 200 pipelining connections: → 111 MiB), which this gives back (→ 55-56 MiB), also
- *   when the young generation did not grow. This needs the full GC: malloc can give back only
- *   what the GC has freed by then.
+ * Once events of one kind settle (poke() on each):
+ * - new snapshots (file reloads, a secondary's transfers, zones added later; `mallocOnly`): malloc's
+ *   free pages (what a load worker's buffers and a replaced snapshot's segments left) go back to
+ *   the system from a thread of its own, and no GC is asked for. A GC asked to reduce memory,
+ *   even the incremental kind, ends in an atomic pause that compacts, sweeps the replaced
+ *   snapshot's buffers and unmaps pages on the thread that answers: 54 ms after a reload of the
+ *   1M-record zone, the longest stall left in bench:stall. Zones load in a worker and are served
+ *   packed (reload/loader.ts), so a reload no longer grows this thread's young generation; what
+ *   traffic grows, traffic uses, and V8's own memory reducer shrinks once it quiets. Not while a
+ *   load or signing is in flight (`busy`);
+ * - TCP connections closing, and only if the young generation grew or RSS did: a flood of them
+ *   grows the young generation to its maximum, and leaves socket buffers in malloc's arenas (a
+ *   slowloris reconnecting for 3 s: 54 → 77 MiB of RSS; 200 pipelining connections: → 111 MiB),
+ *   which this gives back (→ 55-56 MiB). This needs the full GC: malloc can give back only what
+ *   the GC has freed by then.
  */
-export function trimWhenSettled(log: Logger, why: string, opts: { incremental?: boolean; busy?: () => boolean } = {}): { poke(): void; cancel(): void } {
+export function trimWhenSettled(log: Logger, why: string, opts: { mallocOnly?: boolean; busy?: () => boolean } = {}): { poke(): void; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
   const run = () => {
     timer = undefined;
-    // Not while the next load is being built (an edit right after a reload): the GC would slow
+    // Not while the next load is being built (an edit right after a reload): the trim would slow
     // it down. Later, then.
     if (opts.busy?.() === true) {
       timer = setTimeout(run, SETTLE_MS);
       timer.unref();
       return;
     }
-    const rss = process.memoryUsage.rss();
-    if (opts.incremental) {
-      if (youngGenerationBytes() > GROWN_BYTES && reduceMemory(true)) log.debug('memory reduced', { after: why, rssMiB: mib(rss), incremental: true });
-    } else if (youngGenerationBytes() > GROWN_BYTES || rss > trimmedRss + GROWN_RSS) {
-      trimAfterLoad(log, why);
+    if (opts.mallocOnly) {
+      if (trimMalloc(true)) log.debug('memory trimmed', { after: why, rssMiB: mib(process.memoryUsage.rss()) });
+      return;
     }
+    const rss = process.memoryUsage.rss();
+    if (youngGenerationBytes() > GROWN_BYTES || rss > trimmedRss + GROWN_RSS) trimAfterLoad(log, why);
   };
   return {
     poke() {

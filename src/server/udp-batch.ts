@@ -26,7 +26,7 @@ interface UdpBatchAddon {
   addressOf(handle: object, index: number): string;
   stats(handle: object): UdpBatchStats;
   /** A full GC that also shrinks V8's young generation (native/udp_batch/memory.cc); false if it could not run. */
-  reduceMemory(incremental?: boolean): boolean;
+  reduceMemory(): boolean;
   /**
    * malloc_trim(0) (native/udp_batch/memory.cc), or with `later` on a thread of its own; false if
    * nothing was given back (or the thread not started) or it could not run.
@@ -79,14 +79,13 @@ export function nativeUdpUnavailable(): string | undefined {
  * Give back the memory a big load left behind: V8 keeps the young generation it grew to while
  * the zones loaded (~28 MiB with a 100k-name zone) until a GC is asked to shrink it, which only
  * the addon can ask for. Costs one full GC (~60 ms for 100k names), so call it when nothing
- * waits on the event loop (before serving); while serving, ask for the `incremental` one, whose
- * pauses are short steps (an addon built before it existed runs the full one). False without the
- * addon: nothing was done.
+ * waits on the event loop (before serving, after a TCP flood). False without the addon: nothing
+ * was done.
  */
-export function reduceMemory(incremental = false): boolean {
+export function reduceMemory(): boolean {
   const { addon } = load();
   // An addon built before reduceMemory existed still serves UDP; it just cannot do this.
-  return addon !== undefined && typeof addon.reduceMemory === 'function' && addon.reduceMemory(incremental);
+  return addon !== undefined && typeof addon.reduceMemory === 'function' && addon.reduceMemory();
 }
 
 /**
