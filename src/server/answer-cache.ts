@@ -3,10 +3,16 @@
 // ones (same length: same name up to ASCII case), so 0x20 case randomisation still works and
 // names compressed against the question come out in the client's case, as on a miss.
 //
-// The cache hangs off the snapshot (WeakMap): a reload swaps in a new snapshot with an empty
-// cache, and the old one is collected with the old snapshot. No invalidation code. Answers that
-// read more than one zone (a CNAME into another zone we serve) are not cached, since the other
-// zone may reload on its own.
+// The cache belongs to one snapshot of a zone: a reload swaps in a new snapshot, whose first
+// answer replaces the old snapshot's cache with an empty one, and a zone that goes away takes its
+// cache with it when its snapshot is collected. No invalidation code. Answers that read more than
+// one zone (a CNAME into another zone we serve) are not cached, since the other zone may reload
+// on its own.
+//
+// Held by zone origin with a weak reference to the snapshot, not in a WeakMap keyed by the
+// snapshot: a WeakMap's values are ephemerons, which V8 marks in the atomic pause of a full GC
+// when it meets them late, and the 100k-name benchmark zone's cache (a Map of ~90k entries) made
+// that pause 20-25 ms of the worst response during reloads of another zone (strongly held: 11-16).
 //
 // Memory: a Buffer per cached answer, a Map per name and an array per entry cost ~1.5 KiB per
 // question in V8 (the 100k-name benchmark zone grew the server from 126 to 353 MiB under traffic).
@@ -55,8 +61,20 @@ function pack(chunk: number, offset: number, length: number): number {
   return (chunk * CHUNK + offset) * CHUNK + length;
 }
 
+/** A zone's cache and the snapshot it is for. */
+interface Slot {
+  readonly origin: string;
+  readonly zone: WeakRef<ZoneSnapshot>;
+  readonly cache: SnapshotCache;
+}
+
 export class AnswerCache {
-  private readonly bySnapshot = new WeakMap<ZoneSnapshot, SnapshotCache>();
+  /** By zone origin (case-folded): the cache of the snapshot answered from last. */
+  private readonly byOrigin = new Map<string, Slot>();
+  /** A collected snapshot's slot goes, unless a newer snapshot's has taken its place. */
+  private readonly collected = new FinalizationRegistry<Slot>((slot) => {
+    if (this.byOrigin.get(slot.origin) === slot) this.byOrigin.delete(slot.origin);
+  });
   private readonly maxChunks: number;
 
   constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES, maxBytes = DEFAULT_MAX_BYTES) {
@@ -65,12 +83,17 @@ export class AnswerCache {
 
   /** Drops every answer cached for `zone` (a health check changed what they hold). */
   forget(zone: ZoneSnapshot): void {
-    this.bySnapshot.delete(zone);
+    if (this.cacheOf(zone) !== undefined) this.byOrigin.delete(zone.originKey);
+  }
+
+  private cacheOf(zone: ZoneSnapshot): SnapshotCache | undefined {
+    const slot = this.byOrigin.get(zone.originKey);
+    return slot !== undefined && slot.zone.deref() === zone ? slot.cache : undefined;
   }
 
   /** `qkey` is the case-folded query name the handler already has; `variant` from cacheVariant(). */
   get(zone: ZoneSnapshot, qkey: string, variant: number): CacheEntry | undefined {
-    let e = this.bySnapshot.get(zone)?.byName.get(qkey);
+    let e = this.cacheOf(zone)?.byName.get(qkey);
     while (e !== undefined && e.variant !== variant) e = e.next;
     return e;
   }
@@ -80,10 +103,13 @@ export class AnswerCache {
    * known question, new rotation) or undefined. Does nothing when the snapshot's cache is full.
    */
   set(zone: ZoneSnapshot, qkey: string, variant: number, entry: CacheEntry | undefined, rotating: RRset | undefined, offset: number, reply: Uint8Array): void {
-    let cache = this.bySnapshot.get(zone);
+    let cache = this.cacheOf(zone);
     if (cache === undefined) {
+      // A new snapshot of the zone (or, for a moment after a swap, the one before it again).
       cache = { count: 0, byName: new Map(), chunks: [], used: CHUNK };
-      this.bySnapshot.set(zone, cache);
+      const slot: Slot = { origin: zone.originKey, zone: new WeakRef(zone), cache };
+      this.byOrigin.set(zone.originKey, slot);
+      this.collected.register(zone, slot);
     }
     if (entry === undefined && cache.count >= this.maxEntries) return;
     const at = this.store(cache, reply);
@@ -98,7 +124,7 @@ export class AnswerCache {
 
   /** A hit: the cached reply as fresh bytes, with ID, RD, CD and the client's question bytes. */
   reply(zone: ZoneSnapshot, at: number, id: number, rd: boolean, cd: boolean, questionBytes: string): Buffer {
-    const cache = this.bySnapshot.get(zone)!;
+    const cache = this.cacheOf(zone)!;
     const length = at % CHUNK;
     const rest = (at - length) / CHUNK;
     const offset = rest % CHUNK;

@@ -124,6 +124,25 @@ describe('answer cache', () => {
     expect(ask('to-other.link.test').toString('hex')).toContain('c0000263');
   });
 
+  test('a new snapshot of a zone starts empty and replaces the old one\'s cache; other zones keep theirs', () => {
+    const cache = new AnswerCache();
+    const v1 = zoneFromText('other.test', OTHER('192.0.2.1'));
+    const v2 = zoneFromText('other.test', OTHER('192.0.2.2'));
+    const link = zoneFromText('link.test', LINK);
+    cache.set(v1, 'www.other.test', 1, undefined, undefined, 0, Buffer.alloc(12, 1));
+    cache.set(link, 'to-other.link.test', 1, undefined, undefined, 0, Buffer.alloc(12, 3));
+    expect(cache.get(v2, 'www.other.test', 1)).toBeUndefined();
+    cache.set(v2, 'www.other.test', 1, undefined, undefined, 0, Buffer.alloc(12, 2));
+    const e = cache.get(v2, 'www.other.test', 1)!;
+    expect(cache.reply(v2, e.rotations[0]!, 0, false, false, '')[4]).toBe(2);
+    expect(cache.get(v1, 'www.other.test', 1)).toBeUndefined();
+    expect(cache.get(link, 'to-other.link.test', 1)).toBeDefined();
+    cache.forget(v1); // not the cached snapshot any more: nothing happens
+    expect(cache.get(v2, 'www.other.test', 1)).toBeDefined();
+    cache.forget(v2);
+    expect(cache.get(v2, 'www.other.test', 1)).toBeUndefined();
+  });
+
   test('the cache is bounded per snapshot', () => {
     const cache = new AnswerCache(2);
     const snap = zoneFromText('other.test', OTHER('192.0.2.1'));
