@@ -22,6 +22,8 @@ export interface Signer {
    * this returns: the caller refills it.
    */
   sign(key: ZoneKey, data: readonly Bytes[]): Promise<Buffer>;
+  /** A buffer sign() gave, no longer read: the signer may reuse its memory. */
+  release?(signatures: Buffer): void;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ ${LOWER_THREAD_PRIORITY_SOURCE}
 const { parentPort } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const keys = new Map();
+const spares = [];
 parentPort.on('message', (m) => {
   try {
     let k = keys.get(m.key.id);
@@ -46,10 +49,14 @@ parentPort.on('message', (m) => {
       k = m.key.algorithm === 13 ? { alg: 'sha256', key: { key: privateKey, dsaEncoding: 'ieee-p1363' } } : { alg: null, key: privateKey };
       keys.set(m.key.id, k);
     }
+    if (m.spare !== undefined) spares.push(m.spare);
     const data = Buffer.from(m.data);
     const n = m.ends.length;
-    // Its own memory (never the shared pool of small Buffers), so it can be handed over, not copied.
-    const out = Buffer.allocUnsafeSlow(n * ${SIGNATURE_LENGTH});
+    // Its own memory (never the shared pool of small Buffers), so it can be handed over, not copied;
+    // a buffer the caller gave back when big enough, so that none dies on the caller's thread.
+    let ab = spares.pop();
+    if (ab === undefined || ab.byteLength < n * ${SIGNATURE_LENGTH}) ab = new ArrayBuffer(n * ${SIGNATURE_LENGTH});
+    const out = Buffer.from(ab);
     let start = 0;
     let pos = 0;
     for (let i = 0; i < n; i++) {
@@ -60,7 +67,7 @@ parentPort.on('message', (m) => {
       pos += signature.copy(out, pos);
       start = end;
     }
-    parentPort.postMessage({ id: m.id, out: out.buffer, offset: 0, length: pos }, [out.buffer]);
+    parentPort.postMessage({ id: m.id, out: ab, offset: 0, length: pos }, [ab]);
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
   }
@@ -92,6 +99,8 @@ export class SigningPool implements Signer {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  /** Buffers given back (release), to go back to a worker with its next batch. */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(private readonly threads = Math.max(1, Math.min(4, availableParallelism()))) {}
 
@@ -163,8 +172,16 @@ export class SigningPool implements Signer {
       // were 29 MiB; 7 MiB handed over).
       const whole = data.byteOffset === 0 && data.length === data.buffer.byteLength;
       const copy = whole ? data.buffer : data.buffer.slice(data.byteOffset, data.byteOffset + data.length);
-      slot.worker.postMessage({ id, key: { id: keyId, algorithm: key.algorithm, pkcs8: key.pkcs8 }, data: copy, ends }, [copy, ends.buffer]);
+      const spare = this.spares.pop();
+      const transfer: ArrayBuffer[] = [copy, ends.buffer];
+      if (spare !== undefined) transfer.push(spare);
+      slot.worker.postMessage({ id, key: { id: keyId, algorithm: key.algorithm, pkcs8: key.pkcs8 }, data: copy, ends, spare }, transfer);
     });
+  }
+
+  release(signatures: Buffer): void {
+    const ab = signatures.buffer;
+    if (ab instanceof ArrayBuffer && signatures.byteOffset === 0 && this.spares.length < 8) this.spares.push(ab);
   }
 
   async close(): Promise<void> {

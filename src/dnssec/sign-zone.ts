@@ -369,7 +369,10 @@ class SignJob {
     if (this.batch.length > 0) {
       const sets = this.batchSets;
       const ids = this.batchHeads;
-      const done = this.input.signer.sign(this.key, this.batch).then((signatures) => this.fill(sets, ids, signatures)).catch((e: Error) => {
+      const done = this.input.signer.sign(this.key, this.batch).then((signatures) => {
+        this.fill(sets, ids, signatures);
+        this.input.signer.release?.(signatures);
+      }).catch((e: Error) => {
         this.failure ??= e;
       });
       this.inflight.push(done);
